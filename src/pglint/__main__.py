@@ -1,0 +1,3 @@
+from pglint.cli import main
+
+main()

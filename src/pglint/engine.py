@@ -1,0 +1,144 @@
+"""The engine every front end calls: source text in, diagnostics out.
+
+One ``ast`` parse per file (or flake8's tree), one facts pass, then each enabled rule's
+check over the facts. Nothing here prints; front ends format the results.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pglint.diagnostics import Diagnostic, Location
+from pglint.facts import build_facts
+from pglint.files import discover
+from pglint.noqa import NoqaMap
+from pglint.rules import all_rules
+from pglint.settings import DEFAULT_SETTINGS, Settings
+from pglint.source import DecodeError, SourceFile, SourceText, decode_source
+
+@dataclass
+class LintResult:
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source: SourceFile | None = None
+    error: str | None = None  # the file could not be read or decoded
+
+
+def lint_source(
+    source: str | bytes,
+    filename: str = "-",
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    tree: ast.Module | None = None,
+    apply_noqa: bool = True,
+) -> LintResult:
+    """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has."""
+    if isinstance(source, bytes):
+        try:
+            source_file = decode_source(source)
+        except DecodeError as exc:
+            return LintResult(filename, error=str(exc))
+    else:
+        source_file = SourceFile(text=source.removeprefix("\ufeff"))
+    text = SourceText(source_file.text)
+    diagnostics = list(_check(text, filename, settings, tree))
+    if apply_noqa and diagnostics and "noqa" in source_file.text.lower():
+        noqa = NoqaMap(text.lines, text.text)
+        diagnostics = [
+            d for d in diagnostics if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)
+        ]
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return LintResult(filename, diagnostics, source_file)
+
+
+def _check(
+    text: SourceText, filename: str, settings: Settings, tree: ast.Module | None
+) -> Iterator[Diagnostic]:
+    if tree is None:
+        try:
+            tree = ast.parse(text.text, filename=filename)
+        except SyntaxError as exc:
+            yield _syntax_error(exc, filename, text)
+            return
+        except (ValueError, RecursionError, MemoryError) as exc:
+            yield _own(
+                "PGL001", f"cannot parse this file: {_describe(exc)}", filename, Location(1, 1)
+            )
+            return
+    try:
+        facts = build_facts(tree, text, filename)
+        for rule in all_rules():
+            if not settings.is_enabled(rule.code, filename):
+                continue
+            for finding in rule.check(facts):
+                yield Diagnostic(
+                    code=rule.code,
+                    message=finding.message,
+                    filename=filename,
+                    location=finding.location,
+                    end_location=finding.end_location,
+                    suggestion=finding.suggestion,
+                    fix=finding.fix,
+                    noqa_row=_noqa_row(text, finding.location.row),
+                    name=rule.name,
+                )
+    except RecursionError:
+        yield _own("PGL000", "analysis gave up: the code is nested too deeply", filename)
+    except Exception as exc:  # a bug in pglint must never end the run
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        yield _own(
+            "PGL000",
+            f"internal error while analysing this file: {_describe(exc)} "
+            f"(at {Path(where.filename).name}:{where.lineno}); please report it",
+            filename,
+        )
+
+
+def _noqa_row(text: SourceText, row: int) -> int:
+    return row
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _own(code: str, message: str, filename: str, location: Location | None = None) -> Diagnostic:
+    location = location or Location(1, 1)
+    return Diagnostic(code, message, filename, location, location, name=_OWN_NAMES.get(code, ""))
+
+
+_OWN_NAMES = {"PGL000": "internal-error", "PGL001": "syntax-error", "PGL002": "file-skipped"}
+
+
+def _syntax_error(exc: SyntaxError, filename: str, text: SourceText) -> Diagnostic:
+    row = exc.lineno or 1
+    column = max(exc.offset or 1, 1)
+    message = f"cannot parse this file: SyntaxError: {exc.msg}"
+    if _looks_like_newer_python(exc.msg):
+        major, minor = sys.version_info[:2]
+        message += f" (it may use syntax newer than the running Python {major}.{minor})"
+    return _own("PGL001", message, filename, Location(row, column))
+
+
+def _looks_like_newer_python(msg: str) -> bool:
+    return "only supported in Python" in msg or "is a Python 3." in msg
+
+
+def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> LintResult:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError:
+        return LintResult(path, error="is a directory")
+    except OSError as exc:
+        return LintResult(path, error=exc.strerror or str(exc))
+    return lint_source(data, path, settings)
+
+
+def lint_paths(paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS) -> list[LintResult]:
+    return [lint_file(path, settings) for path in discover(paths, settings)]

@@ -1,0 +1,62 @@
+"""The shape of a rule: its metadata, documentation, examples and check in one place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pglint.diagnostics import Fix, Location
+
+if TYPE_CHECKING:
+    from pglint.facts.model import ModuleFacts
+
+FixAvailability = Literal["always", "sometimes", "none"]
+
+CODE_PATTERN = re.compile(r"^PGL[0-9]{3}$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check yields; the engine adds the code, the file name and noqa."""
+
+    location: Location
+    end_location: Location
+    message: str
+    suggestion: str | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule. ``example``/``use_instead`` are documentation *and* test cases:
+    the test suite checks that every bad example is reported and every good one is not.
+    """
+
+    code: str
+    name: str  # kebab-case, names the bad pattern
+    summary: str  # one line for tables and SARIF shortDescription
+    what_it_does: str  # one sentence starting "Checks for"
+    why_bad: str
+    example: str
+    use_instead: str
+    check: Callable[[ModuleFacts], Iterable[Finding]]
+    fix_availability: FixAvailability = "none"
+    fix_safety: str = ""
+    see_also: str = ""
+    references: tuple[str, ...] = ()
+    more_bad: tuple[str, ...] = field(default=())
+    more_good: tuple[str, ...] = field(default=())
+
+    @property
+    def bad_examples(self) -> tuple[str, ...]:
+        return (self.example, *self.more_bad)
+
+    @property
+    def good_examples(self) -> tuple[str, ...]:
+        return (self.use_instead, *self.more_good)
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.code.lower()}-{self.name}"

@@ -1,0 +1,108 @@
+"""Source text as pglint sees it: decoded, split into lines, with position conversion.
+
+``ast`` reports columns as UTF-8 byte offsets; everything pglint prints or edits counts
+characters. This module is the one place that converts between the two.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass, field
+
+from pglint.diagnostics import Location
+
+
+class DecodeError(Exception):
+    """The bytes cannot be decoded as Python source."""
+
+
+@dataclass
+class SourceFile:
+    """Decoded text plus what is needed to write it back byte-for-byte the same way."""
+
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+
+    def encode(self, text: str | None = None) -> bytes:
+        data = (self.text if text is None else text).encode(self.encoding)
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+
+def decode_source(data: bytes) -> SourceFile:
+    """Decode like the interpreter: BOM, then a PEP 263 coding cookie, then UTF-8."""
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise DecodeError(str(exc)) from None
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    try:
+        text = body.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DecodeError(f"cannot decode as {encoding}: {exc}") from None
+    return SourceFile(text=text, encoding=encoding, bom=bom)
+
+
+@dataclass
+class SourceText:
+    """The text of one module with line tables for position conversion."""
+
+    text: str
+    lines: list[str] = field(init=False)
+    _line_starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # ast counts lines the way the tokenizer does: \r\n, \r and \n all end a line.
+        self.lines = self.text.splitlines(keepends=True) or [""]
+        starts = [0]
+        for line in self.lines:
+            starts.append(starts[-1] + len(line))
+        self._line_starts = starts
+
+    def line(self, row: int) -> str:
+        """Line ``row`` (1-based) without its line ending; '' past the end."""
+        if 1 <= row <= len(self.lines):
+            return self.lines[row - 1].rstrip("\r\n")
+        return ""
+
+    def char_col(self, row: int, byte_col: int) -> int:
+        """Convert an ``ast`` byte column (0-based) to a character column (0-based)."""
+        line = self.line(row)
+        if line.isascii():
+            return byte_col
+        return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def location(self, row: int, byte_col: int) -> Location:
+        return Location(row, self.char_col(row, byte_col) + 1)
+
+    def start(self, node: ast.AST) -> Location:
+        return self.location(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+    def end(self, node: ast.AST) -> Location:
+        return self.location(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+    def offset(self, location: Location) -> int:
+        """Character offset into ``text`` of a 1-based location."""
+        row = min(max(location.row, 1), len(self.lines))
+        return self._line_starts[row - 1] + location.column - 1
+
+    def location_at(self, offset: int) -> Location:
+        """Inverse of ``offset``."""
+        lo, hi = 0, len(self._line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        row = min(lo + 1, len(self.lines))
+        return Location(row, offset - self._line_starts[row - 1] + 1)
+
+    def segment(self, node: ast.AST) -> str:
+        return self.text[self.offset(self.start(node)) : self.offset(self.end(node))]
