@@ -1,12 +1,332 @@
-"""Builds ModuleFacts in one walk."""
+"""The one walk over a module's ``ast`` that records scopes, bindings, imports and calls.
+
+Everything later (driver resolution, SQL text evaluation, the rules) reads what this walk
+recorded; nothing walks the tree again.
+"""
 
 from __future__ import annotations
 
 import ast
+from itertools import count
 
-from pglint.facts.model import ModuleFacts
+from pglint.facts.calls import find_db_calls
+from pglint.facts.model import Binding, Block, CallSite, ModuleFacts, Scope
 from pglint.source import SourceText
+
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+class _Walker:
+    def __init__(self, tree: ast.Module) -> None:
+        self.module = Scope(tree, "module", "<module>", None)
+        self.scopes: list[Scope] = [self.module]
+        self.imports: dict[str, str] = {}
+        self.calls: list[CallSite] = []
+        self.attribute_bindings: dict[str, list[Binding]] = {}
+        self._block_ids = count(1)
+        self._awaited: set[int] = set()
+        self._discarded: set[int] = set()
+
+    def run(self, tree: ast.Module) -> None:
+        # An explicit stack: deeply nested expressions must not exhaust Python's recursion.
+        stack: list[tuple[ast.AST, Scope, Block]] = [(tree, self.module, ())]
+        while stack:
+            node, scope, block = stack.pop()
+            handler = _HANDLERS.get(type(node))
+            children = handler(self, node, scope, block) if handler else None
+            if children is None:
+                children = [(child, scope, block) for child in ast.iter_child_nodes(node)]
+            children.reverse()
+            stack.extend(children)
+        for site in self.calls:
+            site.awaited = id(site.node) in self._awaited
+            site.discarded = id(site.node) in self._discarded
+
+    # --- statements --------------------------------------------------------------------
+
+    def _bodies(self, node: ast.AST, scope: Scope, block: Block) -> list:
+        children = []
+        for name, value in ast.iter_fields(node):
+            if name in _BODY_FIELDS and isinstance(value, list):
+                inner = (*block, next(self._block_ids))
+                children.extend((stmt, scope, inner) for stmt in value)
+            elif isinstance(value, list):
+                children.extend((v, scope, block) for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                children.append((value, scope, block))
+        return children
+
+    def function(self, node: ast.AST, scope: Scope, block: Block) -> list:
+        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        name = getattr(node, "name", "<lambda>")
+        inner = Scope(node, "function", name, scope, isinstance(node, ast.AsyncFunctionDef))
+        self.scopes.append(inner)
+        outer: list = []
+        if not isinstance(node, ast.Lambda):
+            scope.add(Binding(name, "def", None, _pos(node), block, scope, node=node))
+            outer.extend((d, scope, block) for d in node.decorator_list)
+            if node.returns is not None:
+                outer.append((node.returns, scope, block))
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults += list(args.defaults)
+        pairs = list(zip(positional, defaults, strict=True))
+        pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                pairs.append((extra, None))
+        for arg, default in pairs:
+            inner.add(
+                Binding(
+                    arg.arg, "param", default, _pos(arg), (), inner,
+                    annotation=arg.annotation, node=arg,
+                )
+            )  # fmt: skip
+            if arg.annotation is not None:
+                outer.append((arg.annotation, scope, block))
+            if default is not None:
+                outer.append((default, scope, block))
+        body = node.body if isinstance(node.body, list) else [node.body]
+        return outer + [(stmt, inner, ()) for stmt in body]
+
+    def class_def(self, node: ast.AST, scope: Scope, block: Block) -> list:
+        assert isinstance(node, ast.ClassDef)
+        scope.add(Binding(node.name, "def", None, _pos(node), block, scope, node=node))
+        inner = Scope(node, "class", node.name, scope)
+        self.scopes.append(inner)
+        outer = [(n, scope, block) for n in (*node.decorator_list, *node.bases, *node.keywords)]
+        return outer + [(stmt, inner, ()) for stmt in node.body]
+
+    def assign(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Assign)
+        for target in node.targets:
+            self._bind_target(target, node.value, scope, block, node)
+        return None
+
+    def ann_assign(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.AnnAssign)
+        if isinstance(node.target, ast.Name):
+            self._bind(node.target.id, "assign", node.value, scope, block, node, node.annotation)
+        elif node.value is not None:
+            self._bind_target(node.target, node.value, scope, block, node)
+        if scope.kind == "class" and isinstance(node.target, ast.Name) and node.value is None:
+            # `conn: asyncpg.Connection` in a class body types `self.conn`.
+            scope.self_bindings.setdefault(node.target.id, []).append(
+                Binding(
+                    node.target.id, "assign", None, _pos(node), block, scope,
+                    annotation=node.annotation, node=node,
+                )
+            )  # fmt: skip
+        return None
+
+    def aug_assign(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.AugAssign)
+        if isinstance(node.target, ast.Name):
+            binding = self._bind(node.target.id, "aug", node.value, scope, block, node)
+            binding.op = node.op
+        return None
+
+    def for_loop(self, node: ast.AST, scope: Scope, block: Block) -> list:
+        assert isinstance(node, ast.For | ast.AsyncFor)
+        if isinstance(node.target, ast.Name):
+            self._bind(node.target.id, "for", node.iter, scope, block, node)
+        return self._bodies(node, scope, block)
+
+    def with_stmt(self, node: ast.AST, scope: Scope, block: Block) -> list:
+        assert isinstance(node, ast.With | ast.AsyncWith)
+        for item in node.items:
+            if isinstance(item.optional_vars, ast.Name):
+                binding = self._bind(
+                    item.optional_vars.id, "with", item.context_expr, scope, block, node
+                )
+                binding.is_async = isinstance(node, ast.AsyncWith)
+        return self._bodies(node, scope, block)
+
+    def global_stmt(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Global)
+        scope.globals.update(node.names)
+        return None
+
+    def import_stmt(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Import)
+        for alias in node.names:
+            if alias.asname:
+                self.imports[alias.asname] = alias.name
+                local = alias.asname
+            else:
+                local = alias.name.partition(".")[0]
+                self.imports[local] = local
+            self._bind(local, "import", None, scope, block, node)
+        return None
+
+    def import_from(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        base = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            self.imports[local] = f"{base}.{alias.name}" if base else alias.name
+            self._bind(local, "import", None, scope, block, node)
+        return None
+
+    def return_stmt(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Return)
+        scope.returns.append(node)
+        return None
+
+    def expr_stmt(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Expr)
+        value = node.value
+        if isinstance(value, ast.Call):
+            self._discarded.add(id(value))
+            func = value.func
+            # `parts.append(...)` builds a list that a later `" ".join(parts)` reads.
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("append", "extend")
+                and isinstance(func.value, ast.Name)
+                and value.args
+            ):
+                binding = self._bind(func.value.id, "append", value.args[0], scope, block, node)
+                binding.op = ast.Add() if func.attr == "extend" else None
+        return None
+
+    # --- expressions -------------------------------------------------------------------
+
+    def call(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Call)
+        self.calls.append(CallSite(node, scope, block))
+        return None
+
+    def await_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Await)
+        if isinstance(node.value, ast.Call):
+            self._awaited.add(id(node.value))
+        return None
+
+    def yield_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.Yield | ast.YieldFrom)
+        if node.value is not None:
+            scope.yields.append(node.value)
+        return None
+
+    def named_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        assert isinstance(node, ast.NamedExpr)
+        self._bind(node.target.id, "assign", node.value, scope, block, node)
+        return None
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _bind_target(
+        self, target: ast.expr, value: ast.expr, scope: Scope, block: Block, node: ast.AST
+    ) -> None:
+        if isinstance(target, ast.Name):
+            self._bind(target.id, "assign", value, scope, block, node)
+        elif isinstance(target, ast.Tuple | ast.List):
+            same_shape = isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(
+                target.elts
+            )
+            for i, element in enumerate(target.elts):
+                if same_shape:
+                    self._bind_target(element, value.elts[i], scope, block, node)  # type: ignore[attr-defined]
+                elif isinstance(element, ast.Name):
+                    self._bind(element.id, "unpack", None, scope, block, node)
+        elif isinstance(target, ast.Attribute):
+            binding = Binding(target.attr, "assign", value, _pos(node), block, scope, node=node)
+            self.attribute_bindings.setdefault(target.attr, []).append(binding)
+            owner = scope.enclosing_class
+            if (
+                owner is not None
+                and isinstance(target.value, ast.Name)
+                and target.value.id in ("self", "cls")
+            ):
+                owner.self_bindings.setdefault(target.attr, []).append(binding)
+
+    def _bind(
+        self,
+        name: str,
+        kind: str,
+        value: ast.expr | None,
+        scope: Scope,
+        block: Block,
+        node: ast.AST,
+        annotation: ast.expr | None = None,
+    ) -> Binding:
+        target = self.module if name in scope.globals else scope
+        binding = Binding(
+            name, kind, value, _pos(node), block if target is scope else (), scope,  # type: ignore[arg-type]
+            annotation=annotation, node=node,
+        )  # fmt: skip
+        target.add(binding)
+        return binding
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _compound(walker: _Walker, node: ast.AST, scope: Scope, block: Block) -> list:
+    return walker._bodies(node, scope, block)
+
+
+def _then_children(handler):  # noqa: ANN001, ANN202 - tiny adapter
+    """Record what the handler records, then walk the node's children as usual."""
+
+    def wrapped(walker: _Walker, node: ast.AST, scope: Scope, block: Block) -> list | None:
+        handler(walker, node, scope, block)
+        return None
+
+    return wrapped
+
+
+_HANDLERS = {
+    ast.FunctionDef: _Walker.function,
+    ast.AsyncFunctionDef: _Walker.function,
+    ast.Lambda: _Walker.function,
+    ast.ClassDef: _Walker.class_def,
+    ast.Assign: _then_children(_Walker.assign),
+    ast.AnnAssign: _then_children(_Walker.ann_assign),
+    ast.AugAssign: _then_children(_Walker.aug_assign),
+    ast.For: _Walker.for_loop,
+    ast.AsyncFor: _Walker.for_loop,
+    ast.With: _Walker.with_stmt,
+    ast.AsyncWith: _Walker.with_stmt,
+    ast.If: _compound,
+    ast.While: _compound,
+    ast.Try: _compound,
+    ast.ExceptHandler: _compound,
+    ast.Global: _then_children(_Walker.global_stmt),
+    ast.Import: _then_children(_Walker.import_stmt),
+    ast.ImportFrom: _then_children(_Walker.import_from),
+    ast.Return: _then_children(_Walker.return_stmt),
+    ast.Expr: _then_children(_Walker.expr_stmt),
+    ast.Call: _then_children(_Walker.call),
+    ast.Await: _then_children(_Walker.await_expr),
+    ast.Yield: _then_children(_Walker.yield_expr),
+    ast.YieldFrom: _then_children(_Walker.yield_expr),
+    ast.NamedExpr: _then_children(_Walker.named_expr),
+}
+if hasattr(ast, "TryStar"):
+    _HANDLERS[ast.TryStar] = _compound
+if hasattr(ast, "Match"):
+    _HANDLERS[ast.Match] = _compound
+    _HANDLERS[ast.match_case] = _compound
 
 
 def build_facts(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
-    return ModuleFacts(tree=tree, source=source, filename=filename)
+    walker = _Walker(tree)
+    walker.run(tree)
+    facts = ModuleFacts(
+        tree=tree,
+        source=source,
+        filename=filename,
+        module=walker.module,
+        imports=walker.imports,
+        scopes=walker.scopes,
+        calls=walker.calls,
+        attribute_bindings=walker.attribute_bindings,
+    )
+    facts.db_calls = find_db_calls(facts)
+    return facts

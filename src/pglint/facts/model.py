@@ -4,13 +4,142 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Literal
 
+from pglint.drivers import Driver, ObjectKind, SqlMethod
 from pglint.source import SourceText
+
+Pos = tuple[int, int]
+Block = tuple[int, ...]  # ids of the enclosing statement bodies, outermost first
+
+BindingKind = Literal[
+    "assign", "aug", "param", "with", "for", "import", "def", "append", "unpack", "global",
+]  # fmt: skip
+
+
+@dataclass(eq=False)
+class Binding:
+    """One place a name gets a value."""
+
+    name: str
+    kind: BindingKind
+    value: ast.expr | None
+    pos: Pos
+    block: Block
+    scope: Scope
+    annotation: ast.expr | None = None
+    is_async: bool = False  # `async with`
+    op: ast.operator | None = None  # for augmented assignment
+    node: ast.AST | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, class or function body and the names bound in it."""
+
+    node: ast.AST
+    kind: Literal["module", "class", "function"]
+    name: str
+    parent: Scope | None
+    is_async: bool = False
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    # For a class: `self.<attr>` assignments made in its methods.
+    self_bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    returns: list[ast.Return] = field(default_factory=list)
+    yields: list[ast.expr] = field(default_factory=list)
+
+    @property
+    def enclosing_class(self) -> Scope | None:
+        """The class a method belongs to."""
+        if self.kind == "function" and self.parent is not None and self.parent.kind == "class":
+            return self.parent
+        return None
+
+    def function(self) -> Scope | None:
+        scope: Scope | None = self
+        while scope is not None and scope.kind != "function":
+            scope = scope.parent
+        return scope
+
+    def add(self, binding: Binding) -> None:
+        self.bindings.setdefault(binding.name, []).append(binding)
+
+
+@dataclass(eq=False)
+class CallSite:
+    """A call the facts pass kept because it may matter to a rule."""
+
+    node: ast.Call
+    scope: Scope
+    block: Block
+    awaited: bool = False
+    discarded: bool = False  # the call is a whole expression statement
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of SQL text, or an interpolated Python expression in it."""
+
+    text: str | None  # constant text; None for an interpolation
+    expr: ast.expr | None = None
+    safe: bool = True  # the interpolation cannot carry outside input
+    hint: str | None = None  # stand-in text for a safe interpolation (its value if known)
+    origin: ast.Constant | None = None  # the plain string literal this text comes from
+    origin_offset: int = 0  # where ``text`` starts inside ``origin.value``
 
 
 @dataclass
+class SqlText:
+    """One way the SQL argument of a call can be built."""
+
+    pieces: list[Piece]
+    exact: bool  # every character is known: safe to count placeholders
+
+    @property
+    def has_constant_text(self) -> bool:
+        return any(p.text for p in self.pieces)
+
+
+ParamsShape = Literal["absent", "none", "tuple", "list", "dict", "scalar", "unknown"]
+
+
+@dataclass
+class Params:
+    """The parameters passed with one SQL call, as far as the code shows them."""
+
+    shape: ParamsShape
+    node: ast.expr | None = None  # the expression passed (or a display it was assigned)
+    arg_node: ast.expr | None = None  # the argument as written in the call
+    elements: list[ast.expr] | None = None  # tuple/list display items, varargs
+    keys: frozenset[str] | None = None  # dict display keys (None when not all known)
+    starred: bool = False  # `*args` / `**kw` make the count unknown
+    parenthesized: bool = False  # `(x)` — parentheses around a non-tuple
+    extra_positional: list[ast.expr] = field(default_factory=list)  # DB-API `execute(q, a, b)`
+
+
+@dataclass(eq=False)
 class DbCall:
-    node: ast.Call
+    """A call that sends SQL text to a database (or builds it, like ``text()``)."""
+
+    site: CallSite
+    name: str  # method or function name as written
+    spec: SqlMethod
+    kind: ObjectKind | None  # the receiver's resolved kind
+    driver: Driver | None  # whose placeholder rules apply; None when unknown
+    confidence: Literal["certain", "likely", "unknown"]
+    sql_node: ast.expr | None
+    sql: list[SqlText]  # variants of the SQL text; empty when not a string
+    params: Params
+    text_call: ast.Call | None = None  # SQLAlchemy text() that carries the SQL
+
+    @property
+    def node(self) -> ast.Call:
+        return self.site.node
+
+    @property
+    def resolved(self) -> bool:
+        return self.driver is not None and self.confidence != "unknown"
 
 
 @dataclass
@@ -18,4 +147,9 @@ class ModuleFacts:
     tree: ast.Module
     source: SourceText
     filename: str
+    module: Scope
+    imports: dict[str, str]  # local name -> qualified name
+    scopes: list[Scope]
+    calls: list[CallSite]
+    attribute_bindings: dict[str, list[Binding]]  # `<anything>.attr = value`
     db_calls: list[DbCall] = field(default_factory=list)

@@ -1,0 +1,360 @@
+"""What pglint knows about database drivers, as data.
+
+Every fact a rule needs about a driver lives here: which placeholders it accepts, how
+parameters are passed, which calls create its connections, cursors, pools and sessions,
+which methods take SQL and where the SQL and parameters sit. Supporting a new driver
+means adding rows to these tables, not code to the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ParamsMode = Literal[
+    "sequence_or_mapping",  # DB-API: one tuple/list for %s or ?, one dict for named
+    "varargs",  # asyncpg: each value a separate positional argument
+    "mapping",  # SQLAlchemy text(), databases: one dict
+    "kwargs",  # pg8000.native run(sql, name=value)
+    "none",  # the method takes SQL only
+]
+PlaceholderStyle = Literal["format", "pyformat", "numeric", "qmark", "named"]
+
+
+@dataclass(frozen=True)
+class Driver:
+    name: str  # key in DRIVERS, also used in messages
+    label: str  # how users call it
+    is_async: bool
+    styles: frozenset[str]  # placeholder styles the driver binds
+    # Conversions psycopg-style drivers accept after '%' when parameters are passed;
+    # None for drivers that never %-format the query text.
+    percent_conversions: str | None
+    positional: str  # the placeholder to suggest for the n-th value ("{n}" is replaced)
+    named: str | None  # the placeholder to suggest for a named value ("{name}")
+    module: str  # what to import in a suggestion
+
+
+def _dbapi(name: str, label: str, conversions: str | None, *, is_async: bool = False) -> Driver:
+    return Driver(
+        name, label, is_async, frozenset({"format", "pyformat"}), conversions, "%s",
+        "%({name})s", name,
+    )  # fmt: skip
+
+
+DRIVERS: dict[str, Driver] = {
+    d.name: d
+    for d in (
+        _dbapi("psycopg2", "psycopg2", "s"),
+        _dbapi("psycopg", "psycopg 3", "sbt"),
+        _dbapi("psycopg_async", "psycopg 3 (async)", "sbt", is_async=True),
+        _dbapi("aiopg", "aiopg", "s", is_async=True),
+        # pg8000's DB-API layer uses %s but its handling of a lone % differs by version.
+        _dbapi("pg8000", "pg8000", None),
+        _dbapi("django", "Django", "s"),
+        Driver("asyncpg", "asyncpg", True, frozenset({"numeric"}), None, "${n}", None, "asyncpg"),
+        Driver(
+            "sqlite3", "sqlite3", False, frozenset({"qmark", "named"}), None, "?", ":{name}",
+            "sqlite3",
+        ),
+        Driver(
+            "aiosqlite", "aiosqlite", True, frozenset({"qmark", "named"}), None, "?", ":{name}",
+            "aiosqlite",
+        ),
+        Driver(
+            "pg8000_native", "pg8000.native", False, frozenset({"named"}), None, ":p{n}",
+            ":{name}", "pg8000.native",
+        ),
+        # SQLAlchemy's text() binds :name whatever the driver underneath.
+        Driver(
+            "sqlalchemy", "SQLAlchemy", False, frozenset({"named"}), None, ":p{n}", ":{name}",
+            "sqlalchemy",
+        ),
+        Driver(
+            "sqlalchemy_async", "SQLAlchemy (async)", True, frozenset({"named"}), None, ":p{n}",
+            ":{name}", "sqlalchemy",
+        ),
+        Driver(
+            "databases", "databases", True, frozenset({"named"}), None, ":p{n}", ":{name}",
+            "databases",
+        ),
+    )  # fmt: skip
+}
+
+Role = Literal[
+    "connection", "cursor", "pool", "engine", "session", "sessionmaker", "database", "manager",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """A kind of object a driver hands out: a psycopg2 cursor, an asyncpg pool..."""
+
+    driver: str
+    role: str
+
+    @property
+    def info(self) -> Driver:
+        return DRIVERS[self.driver]
+
+
+def K(driver: str, role: str) -> ObjectKind:  # noqa: N802 - reads as a table constructor
+    return ObjectKind(driver, role)
+
+
+# Calls (by qualified name) that create driver objects.
+FACTORIES: dict[str, ObjectKind] = {
+    "psycopg2.connect": K("psycopg2", "connection"),
+    "psycopg2.pool.SimpleConnectionPool": K("psycopg2", "pool"),
+    "psycopg2.pool.ThreadedConnectionPool": K("psycopg2", "pool"),
+    "psycopg.connect": K("psycopg", "connection"),
+    "psycopg.Connection.connect": K("psycopg", "connection"),
+    "psycopg.AsyncConnection.connect": K("psycopg_async", "connection"),
+    "psycopg_pool.ConnectionPool": K("psycopg", "pool"),
+    "psycopg_pool.AsyncConnectionPool": K("psycopg_async", "pool"),
+    "asyncpg.connect": K("asyncpg", "connection"),
+    "asyncpg.create_pool": K("asyncpg", "pool"),
+    "asyncpg.pool.create_pool": K("asyncpg", "pool"),
+    "aiopg.connect": K("aiopg", "connection"),
+    "aiopg.create_pool": K("aiopg", "pool"),
+    "pg8000.connect": K("pg8000", "connection"),
+    "pg8000.dbapi.connect": K("pg8000", "connection"),
+    "pg8000.native.Connection": K("pg8000_native", "connection"),
+    "sqlite3.connect": K("sqlite3", "connection"),
+    "aiosqlite.connect": K("aiosqlite", "connection"),
+    "sqlalchemy.create_engine": K("sqlalchemy", "engine"),
+    "sqlalchemy.engine.create_engine": K("sqlalchemy", "engine"),
+    "sqlmodel.create_engine": K("sqlalchemy", "engine"),
+    "sqlalchemy.ext.asyncio.create_async_engine": K("sqlalchemy_async", "engine"),
+    "sqlalchemy.orm.sessionmaker": K("sqlalchemy", "sessionmaker"),
+    "sqlalchemy.orm.scoped_session": K("sqlalchemy", "session"),
+    "sqlalchemy.ext.asyncio.async_sessionmaker": K("sqlalchemy_async", "sessionmaker"),
+    "sqlalchemy.orm.Session": K("sqlalchemy", "session"),
+    "sqlmodel.Session": K("sqlalchemy", "session"),
+    "sqlalchemy.ext.asyncio.AsyncSession": K("sqlalchemy_async", "session"),
+    "sqlmodel.ext.asyncio.session.AsyncSession": K("sqlalchemy_async", "session"),
+    "databases.Database": K("databases", "database"),
+}
+
+# sessionmaker(class_=AsyncSession) makes async sessions.
+ASYNC_SESSION_CLASSES = frozenset(
+    {"sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession"}
+)
+
+# Module-level objects that are driver objects themselves.
+OBJECTS: dict[str, ObjectKind] = {
+    "django.db.connection": K("django", "connection"),
+    "django.db.connections": K("django", "connections"),
+}
+
+# Types used in annotations (`conn: asyncpg.Connection`).
+ANNOTATIONS: dict[str, ObjectKind] = {
+    "psycopg2.extensions.connection": K("psycopg2", "connection"),
+    "psycopg2.extensions.cursor": K("psycopg2", "cursor"),
+    "psycopg2.extras.RealDictCursor": K("psycopg2", "cursor"),
+    "psycopg2.extras.DictCursor": K("psycopg2", "cursor"),
+    "psycopg.Connection": K("psycopg", "connection"),
+    "psycopg.Cursor": K("psycopg", "cursor"),
+    "psycopg.AsyncConnection": K("psycopg_async", "connection"),
+    "psycopg.AsyncCursor": K("psycopg_async", "cursor"),
+    "psycopg_pool.ConnectionPool": K("psycopg", "pool"),
+    "psycopg_pool.AsyncConnectionPool": K("psycopg_async", "pool"),
+    "asyncpg.Connection": K("asyncpg", "connection"),
+    "asyncpg.connection.Connection": K("asyncpg", "connection"),
+    "asyncpg.Pool": K("asyncpg", "pool"),
+    "asyncpg.pool.Pool": K("asyncpg", "pool"),
+    "asyncpg.pool.PoolConnectionProxy": K("asyncpg", "connection"),
+    "aiopg.Connection": K("aiopg", "connection"),
+    "aiopg.Cursor": K("aiopg", "cursor"),
+    "aiopg.Pool": K("aiopg", "pool"),
+    "sqlite3.Connection": K("sqlite3", "connection"),
+    "sqlite3.Cursor": K("sqlite3", "cursor"),
+    "aiosqlite.Connection": K("aiosqlite", "connection"),
+    "aiosqlite.Cursor": K("aiosqlite", "cursor"),
+    "sqlalchemy.orm.Session": K("sqlalchemy", "session"),
+    "sqlmodel.Session": K("sqlalchemy", "session"),
+    "sqlalchemy.engine.Connection": K("sqlalchemy", "connection"),
+    "sqlalchemy.Connection": K("sqlalchemy", "connection"),
+    "sqlalchemy.engine.Engine": K("sqlalchemy", "engine"),
+    "sqlalchemy.Engine": K("sqlalchemy", "engine"),
+    "sqlalchemy.ext.asyncio.AsyncSession": K("sqlalchemy_async", "session"),
+    "sqlmodel.ext.asyncio.session.AsyncSession": K("sqlalchemy_async", "session"),
+    "sqlalchemy.ext.asyncio.AsyncConnection": K("sqlalchemy_async", "connection"),
+    "sqlalchemy.ext.asyncio.AsyncEngine": K("sqlalchemy_async", "engine"),
+    "databases.Database": K("databases", "database"),
+}
+
+# (driver, role, method) -> the kind of object the method returns.
+_DBAPI_CONNECTION = {"cursor": "cursor"}
+_SA_ENGINE = {"connect": "connection", "begin": "connection"}
+_SA_SESSIONMAKER = {"__call__": "session", "begin": "session"}
+_POOL_CHECKOUT = {"acquire": "connection"}
+
+METHOD_RESULTS: dict[tuple[str, str], dict[str, str]] = {
+    ("psycopg2", "connection"): _DBAPI_CONNECTION,
+    ("psycopg2", "pool"): {"getconn": "connection"},
+    ("psycopg", "connection"): {"cursor": "cursor", "execute": "cursor"},
+    ("psycopg", "pool"): {"connection": "connection", "getconn": "connection"},
+    ("psycopg_async", "connection"): {"cursor": "cursor", "execute": "cursor"},
+    ("psycopg_async", "pool"): {"connection": "connection", "getconn": "connection"},
+    ("asyncpg", "pool"): _POOL_CHECKOUT,
+    ("aiopg", "connection"): _DBAPI_CONNECTION,
+    ("aiopg", "pool"): {"acquire": "connection", "cursor": "cursor"},
+    ("pg8000", "connection"): _DBAPI_CONNECTION,
+    ("sqlite3", "connection"): {"cursor": "cursor", "execute": "cursor"},
+    ("aiosqlite", "connection"): {"cursor": "cursor", "execute": "cursor"},
+    ("django", "connection"): _DBAPI_CONNECTION,
+    ("django", "connections"): {"__getitem__": "connection"},
+    ("sqlalchemy", "engine"): _SA_ENGINE,
+    ("sqlalchemy_async", "engine"): _SA_ENGINE,
+    ("sqlalchemy", "sessionmaker"): _SA_SESSIONMAKER,
+    ("sqlalchemy_async", "sessionmaker"): _SA_SESSIONMAKER,
+    ("sqlalchemy", "session"): {"connection": "connection"},
+    ("sqlalchemy_async", "session"): {"connection": "connection"},
+}
+
+
+@dataclass(frozen=True)
+class SqlMethod:
+    """Where a SQL-taking call keeps its SQL and its parameters."""
+
+    sql_index: int | None
+    sql_keywords: tuple[str, ...]
+    params_mode: ParamsMode
+    params_index: int | None = None  # for sequence_or_mapping / mapping
+    params_keywords: tuple[str, ...] = ()
+    many: bool = False  # executemany: parameters are a sequence of rows
+    # The placeholder style comes from the driver unless the call fixes it (text()).
+    driver_override: str | None = None
+
+
+def _m(
+    mode: ParamsMode, kw: tuple[str, ...] = ("query",), pkw: tuple[str, ...] = (), **extra: object
+) -> SqlMethod:
+    index = 1 if mode in ("sequence_or_mapping", "mapping") else None
+    return SqlMethod(0, kw, mode, index, pkw, **extra)  # type: ignore[arg-type]
+
+
+_DBAPI_EXECUTE = {
+    "execute": _m("sequence_or_mapping", ("query", "operation", "sql"), ("vars", "params", "args")),
+    "executemany": _m(
+        "sequence_or_mapping", ("query", "operation", "sql"), ("vars_list", "params_seq"),
+        many=True,
+    ),
+}  # fmt: skip
+_SQLITE_EXECUTE = {
+    "execute": _m("sequence_or_mapping", ("sql",), ("parameters",)),
+    "executemany": _m("sequence_or_mapping", ("sql",), ("parameters",), many=True),
+    "executescript": _m("none", ("sql_script",)),
+}
+_ASYNCPG = {
+    "execute": _m("varargs"),
+    "executemany": _m("sequence_or_mapping", ("command",), ("args",), many=True),
+    "fetch": _m("varargs"),
+    "fetchrow": _m("varargs"),
+    "fetchval": _m("varargs"),
+    "fetchmany": _m("varargs"),
+    "cursor": _m("varargs"),
+    "prepare": _m("none"),
+}
+_SQLALCHEMY = {
+    "execute": _m("mapping", ("statement",), ("parameters", "params")),
+    "exec": _m("mapping", ("statement",), ("params",)),
+    "scalar": _m("mapping", ("statement",), ("parameters", "params")),
+    "scalars": _m("mapping", ("statement",), ("parameters", "params")),
+    "stream": _m("mapping", ("statement",), ("parameters", "params")),
+    # The driver's own paramstyle applies, and the dialect is not known statically.
+    "exec_driver_sql": _m("sequence_or_mapping", ("statement",), ("parameters",)),
+}
+_DATABASES = {
+    name: _m("mapping", ("query",), ("values",))
+    for name in ("execute", "fetch_all", "fetch_one", "fetch_val", "iterate")
+} | {"execute_many": _m("mapping", ("query",), ("values",), many=True)}
+
+SQL_METHODS: dict[tuple[str, str], dict[str, SqlMethod]] = {
+    ("psycopg2", "cursor"): _DBAPI_EXECUTE | {"mogrify": _DBAPI_EXECUTE["execute"]},
+    ("psycopg", "cursor"): _DBAPI_EXECUTE,
+    ("psycopg", "connection"): {"execute": _DBAPI_EXECUTE["execute"]},
+    ("psycopg_async", "cursor"): _DBAPI_EXECUTE,
+    ("psycopg_async", "connection"): {"execute": _DBAPI_EXECUTE["execute"]},
+    ("aiopg", "cursor"): _DBAPI_EXECUTE,
+    ("pg8000", "cursor"): _DBAPI_EXECUTE,
+    ("django", "cursor"): _DBAPI_EXECUTE,
+    ("sqlite3", "cursor"): _SQLITE_EXECUTE,
+    ("sqlite3", "connection"): _SQLITE_EXECUTE,
+    ("aiosqlite", "cursor"): _SQLITE_EXECUTE,
+    ("aiosqlite", "connection"): _SQLITE_EXECUTE
+    | {"execute_fetchall": _m("sequence_or_mapping", ("sql",), ("parameters",))},
+    ("asyncpg", "connection"): _ASYNCPG,
+    ("asyncpg", "pool"): _ASYNCPG,
+    ("pg8000_native", "connection"): {"run": _m("kwargs", ("sql",))},
+    ("sqlalchemy", "session"): _SQLALCHEMY,
+    ("sqlalchemy", "connection"): _SQLALCHEMY,
+    ("sqlalchemy", "engine"): {"execute": _SQLALCHEMY["execute"]},  # SQLAlchemy 1.x
+    ("sqlalchemy_async", "session"): _SQLALCHEMY,
+    ("sqlalchemy_async", "connection"): _SQLALCHEMY,
+    ("databases", "database"): _DATABASES,
+    ("django", "manager"): {"raw": _m("sequence_or_mapping", ("raw_query",), ("params",))},
+}
+
+# Functions (by qualified name) that take SQL text.
+TEXT_CONSTRUCTORS = frozenset(
+    {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"}
+)
+SQL_FUNCTIONS: dict[str, SqlMethod] = {
+    name: SqlMethod(0, ("text",), "none", driver_override="sqlalchemy")
+    for name in TEXT_CONSTRUCTORS
+} | {
+    "django.db.models.expressions.RawSQL": SqlMethod(
+        0, ("sql",), "sequence_or_mapping", 1, ("params",), driver_override="django"
+    ),
+    "django.db.models.RawSQL": SqlMethod(
+        0, ("sql",), "sequence_or_mapping", 1, ("params",), driver_override="django"
+    ),
+    # pandas: the placeholder style is the connection's; it is resolved from `con`.
+    "pandas.read_sql": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
+    "pandas.read_sql_query": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
+}
+PANDAS_CONNECTION_ARG = ("con", 1)
+
+# Method names that, on a receiver of unknown type, may still take SQL. Used only for
+# the driver-independent PGL1xx rules, and only when the text looks like SQL.
+GENERIC_SQL_METHODS: dict[str, SqlMethod] = {
+    "execute": _DBAPI_EXECUTE["execute"],
+    "executemany": _DBAPI_EXECUTE["executemany"],
+    "executescript": _SQLITE_EXECUTE["executescript"],
+    "mogrify": _DBAPI_EXECUTE["execute"],
+    "fetch": _ASYNCPG["fetch"],
+    "fetchrow": _ASYNCPG["fetchrow"],
+    "fetchval": _ASYNCPG["fetchval"],
+    "fetch_all": _DATABASES["fetch_all"],
+    "fetch_one": _DATABASES["fetch_one"],
+    "fetch_val": _DATABASES["fetch_val"],
+    "exec_driver_sql": _SQLALCHEMY["exec_driver_sql"],
+    "read_sql": SQL_FUNCTIONS["pandas.read_sql"],
+    "read_sql_query": SQL_FUNCTIONS["pandas.read_sql_query"],
+    "raw": _m("sequence_or_mapping", ("raw_query",), ("params",)),
+}
+
+# Methods only one driver has: a receiver that calls them is that driver's, with less
+# certainty than a traced factory.
+UNIQUE_METHODS: dict[str, ObjectKind] = {
+    "fetchrow": K("asyncpg", "connection"),
+    "fetchval": K("asyncpg", "connection"),
+    "copy_records_to_table": K("asyncpg", "connection"),
+}
+
+# Django managers: `Model.objects.raw(...)`.
+DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
+
+# Calls whose result is safe to put into SQL text: they quote identifiers or yield numbers.
+SANITIZERS = frozenset(
+    {
+        "int", "float", "len", "bool", "round", "abs", "hash", "ord",
+        "quote_ident", "quote_name", "quote_identifier", "escape_identifier", "quote_literal",
+        "escape_literal", "Identifier", "Literal", "Placeholder", "literal", "mogrify",
+    }
+)  # fmt: skip
+
+# psycopg's composition API builds SQL safely.
+COMPOSITION_MODULES = frozenset({"psycopg.sql", "psycopg2.sql", "psycopg2.extensions"})

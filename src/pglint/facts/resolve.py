@@ -1,0 +1,310 @@
+"""Name lookup and driver resolution over the recorded scopes and bindings.
+
+"What is ``cur``?" is answered from the factory that made it, the annotation it carries,
+the dependency that provides it, or — less surely — an attribute assigned elsewhere in
+the module or a method only one driver has.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Literal
+
+from pglint.drivers import (
+    ANNOTATIONS,
+    ASYNC_SESSION_CLASSES,
+    DJANGO_MANAGER_ATTRIBUTES,
+    FACTORIES,
+    METHOD_RESULTS,
+    OBJECTS,
+    ObjectKind,
+)
+from pglint.facts.model import Binding, ModuleFacts, Pos, Scope
+
+Confidence = Literal["certain", "likely"]
+Resolved = tuple[ObjectKind, Confidence] | None
+
+_MAX_DEPTH = 8
+_DEPENDS = frozenset({"Depends", "Security"})
+
+
+def _weaker(a: Confidence, b: Confidence) -> Confidence:
+    return "likely" if "likely" in (a, b) else "certain"
+
+
+class Resolver:
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.imports = facts.imports
+        self._functions: dict[str, Scope] = {}
+        for scope in facts.scopes:
+            if scope.kind == "function" and scope.parent is facts.module:
+                self._functions.setdefault(scope.name, scope)
+        self._active: set[int] = set()
+
+    # --- names -------------------------------------------------------------------------
+
+    def qualname(self, expr: ast.expr) -> str | None:
+        """`pg.connect` -> `psycopg2.connect` when `import psycopg2 as pg`."""
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        base = self.imports.get(expr.id)
+        if base is None:
+            return None
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+    def reaching(self, name: str, scope: Scope, pos: Pos) -> list[Binding]:
+        """Bindings of ``name`` that may reach a use at ``pos`` in ``scope``."""
+        current: Scope | None = scope
+        first = True
+        while current is not None:
+            if current.kind == "class" and not first:
+                current = current.parent
+                continue
+            if name in current.globals:
+                current = self.facts.module
+            bindings = current.bindings.get(name)
+            if bindings:
+                if current is scope and current.kind != "module":
+                    return [b for b in bindings if b.pos < pos]
+                if current is scope:
+                    before = [b for b in bindings if b.pos < pos]
+                    return before or bindings
+                return bindings
+            current = current.parent
+            first = False
+        return []
+
+    def function(self, name: str) -> Scope | None:
+        return self._functions.get(name)
+
+    # --- kinds -------------------------------------------------------------------------
+
+    def kind_of(self, expr: ast.expr | None, scope: Scope, pos: Pos, depth: int = 0) -> Resolved:
+        if expr is None or depth > _MAX_DEPTH or id(expr) in self._active:
+            return None
+        self._active.add(id(expr))
+        try:
+            return self._kind_of(expr, scope, pos, depth + 1)
+        finally:
+            self._active.discard(id(expr))
+
+    def _kind_of(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> Resolved:
+        if isinstance(expr, ast.Await):
+            return self.kind_of(expr.value, scope, pos, depth)
+        if isinstance(expr, ast.Name):
+            return self._name_kind(expr.id, scope, pos, depth)
+        if isinstance(expr, ast.Attribute):
+            return self._attribute_kind(expr, scope, pos, depth)
+        if isinstance(expr, ast.Call):
+            return self._call_kind(expr, scope, pos, depth)
+        if isinstance(expr, ast.Subscript):
+            inner = self.kind_of(expr.value, scope, pos, depth)
+            return _method_result(inner, "__getitem__")
+        return None
+
+    def _name_kind(self, name: str, scope: Scope, pos: Pos, depth: int) -> Resolved:
+        found: set[ObjectKind] = set()
+        confidence: Confidence = "certain"
+        for binding in self.reaching(name, scope, pos):
+            resolved = self.binding_kind(binding, depth)
+            if resolved is not None:
+                found.add(resolved[0])
+                confidence = _weaker(confidence, resolved[1])
+        if len(found) == 1:
+            return found.pop(), confidence
+        return None
+
+    def binding_kind(self, binding: Binding, depth: int = 0) -> Resolved:
+        if binding.annotation is not None:
+            kind = self.annotation_kind(binding.annotation)
+            if kind is not None:
+                return kind, "certain"
+        if binding.kind in ("assign", "with"):
+            return self.kind_of(binding.value, binding.scope, binding.pos, depth)
+        if binding.kind == "param":
+            return self.dependency_kind(binding.value, binding.annotation, depth)
+        if binding.kind == "import":
+            qual = self.imports.get(binding.name)
+            if qual in OBJECTS:
+                return OBJECTS[qual], "certain"
+        return None
+
+    def _attribute_kind(self, expr: ast.Attribute, scope: Scope, pos: Pos, depth: int) -> Resolved:
+        qual = self.qualname(expr)
+        if qual in OBJECTS:
+            return OBJECTS[qual], "certain"
+        if expr.attr in DJANGO_MANAGER_ATTRIBUTES and not isinstance(expr.value, ast.Call):
+            return ObjectKind("django", "manager"), "likely"
+        owner = _method_owner(scope)
+        if owner is not None and isinstance(expr.value, ast.Name) and expr.value.id in (
+            "self", "cls",
+        ):  # fmt: skip
+            found = self._kinds_of(owner.self_bindings.get(expr.attr, ()), depth)
+            if found is not None:
+                return found
+        found = self._kinds_of(self.facts.attribute_bindings.get(expr.attr, ()), depth)
+        if found is not None:
+            return found[0], "likely"
+        return None
+
+    def _kinds_of(self, bindings, depth: int) -> Resolved:  # noqa: ANN001
+        found: set[ObjectKind] = set()
+        confidence: Confidence = "certain"
+        for binding in bindings:
+            resolved = self.binding_kind(binding, depth)
+            if resolved is not None:
+                found.add(resolved[0])
+                confidence = _weaker(confidence, resolved[1])
+        if len(found) == 1:
+            return found.pop(), confidence
+        return None
+
+    def _call_kind(self, call: ast.Call, scope: Scope, pos: Pos, depth: int) -> Resolved:
+        qual = self.qualname(call.func)
+        if qual in FACTORIES:
+            kind = FACTORIES[qual]
+            if kind.role == "sessionmaker" and not kind.info.is_async:
+                for keyword in call.keywords:
+                    if keyword.arg == "class_" and self.qualname(keyword.value) in (
+                        ASYNC_SESSION_CLASSES
+                    ):
+                        kind = ObjectKind("sqlalchemy_async", "sessionmaker")
+            return kind, "certain"
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            inner = self.kind_of(func.value, scope, pos, depth)
+            result = _method_result(inner, func.attr)
+            if result is not None:
+                return result
+        callee = self.kind_of(func, scope, pos, depth)
+        if callee is not None:
+            return _method_result(callee, "__call__")
+        if isinstance(func, ast.Name):
+            target = self.function(func.id)
+            if target is not None and target is not scope:
+                return self.provided_kind(target, depth)
+        return None
+
+    def provided_kind(self, function: Scope, depth: int = 0) -> Resolved:
+        """What a factory function or dependency returns or yields."""
+        found: set[ObjectKind] = set()
+        confidence: Confidence = "certain"
+        values = [r.value for r in function.returns if r.value is not None] + function.yields
+        for value in values:
+            resolved = self.kind_of(value, function, _end(value), depth)
+            if resolved is not None:
+                found.add(resolved[0])
+                confidence = _weaker(confidence, resolved[1])
+        if len(found) == 1:
+            return found.pop(), confidence
+        return None
+
+    def dependency_kind(
+        self, default: ast.expr | None, annotation: ast.expr | None, depth: int
+    ) -> Resolved:
+        target = _depends_target(default) or _depends_target(_annotated_metadata(annotation))
+        if target is None:
+            return None
+        if isinstance(target, ast.Name):
+            function = self.function(target.id)
+            if function is not None:
+                return self.provided_kind(function, depth)
+        return None
+
+    def annotation_kind(self, annotation: ast.expr | None) -> ObjectKind | None:
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except (SyntaxError, ValueError):
+                return None
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            left = self.annotation_kind(annotation.left)
+            right = self.annotation_kind(annotation.right)
+            return left or right if not (left and right and left != right) else None
+        if isinstance(annotation, ast.Subscript):
+            name = self.qualname(annotation.value) or _plain_name(annotation.value)
+            if name and name.rpartition(".")[2] in ("Optional", "Annotated"):
+                inner = annotation.slice
+                if isinstance(inner, ast.Tuple) and inner.elts:
+                    inner = inner.elts[0]
+                return self.annotation_kind(inner)
+            return None
+        qual = self.qualname(annotation)
+        if qual is None:
+            return None
+        return ANNOTATIONS.get(qual) or ANNOTATIONS.get(_canonical(qual))
+
+
+def _canonical(qual: str) -> str:
+    # `from sqlalchemy.orm import Session` and `sqlalchemy.orm.session.Session` are one type.
+    parts = qual.split(".")
+    return ".".join(parts[:2] + parts[-1:]) if len(parts) > 3 else qual
+
+
+def _plain_name(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None
+
+
+def _method_result(resolved: Resolved, method: str) -> Resolved:
+    if resolved is None:
+        return None
+    kind, confidence = resolved
+    role = METHOD_RESULTS.get((kind.driver, kind.role), {}).get(method)
+    if role is None:
+        return None
+    return ObjectKind(kind.driver, role), confidence
+
+
+def _method_owner(scope: Scope) -> Scope | None:
+    function = scope.function()
+    while function is not None:
+        owner = function.enclosing_class
+        if owner is not None:
+            return owner
+        parent = function.parent
+        function = parent.function() if parent is not None else None
+    return None
+
+
+def _depends_target(expr: ast.expr | None) -> ast.expr | None:
+    if not isinstance(expr, ast.Call):
+        return None
+    name = _plain_name(expr.func)
+    if name not in _DEPENDS:
+        return None
+    if expr.args:
+        return expr.args[0]
+    for keyword in expr.keywords:
+        if keyword.arg == "dependency":
+            return keyword.value
+    return None
+
+
+def _annotated_metadata(annotation: ast.expr | None) -> ast.expr | None:
+    """The `Depends(...)` inside `Annotated[T, Depends(...)]`."""
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    if _plain_name(annotation.value) != "Annotated":
+        return None
+    inner = annotation.slice
+    if isinstance(inner, ast.Tuple):
+        for element in inner.elts[1:]:
+            if _depends_target(element) is not None:
+                return element
+    return None
+
+
+def _end(node: ast.AST) -> Pos:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)

@@ -1,0 +1,551 @@
+"""Follow the SQL argument of a call back to the text it is built from.
+
+The result is one or more ``SqlText`` variants (an ``if`` may build the query two ways),
+each a list of pieces: constant text, and interpolated expressions marked safe when
+nothing from outside the program can reach them (literals, module constants, numbers,
+placeholder lists, quoting functions).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from itertools import product
+
+from pglint.drivers import SANITIZERS
+from pglint.facts.model import Binding, Block, Piece, Pos, Scope, SqlText
+from pglint.facts.resolve import Resolver
+
+_MAX_DEPTH = 10
+_MAX_VARIANTS = 8
+_PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
+_TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "replace"})
+_DEDENT = frozenset({"dedent", "cleandoc"})
+
+Variant = tuple[tuple[Piece, ...], bool]  # pieces, exact
+
+
+class SqlEvaluator:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._active: set[int] = set()
+
+    # --- public ------------------------------------------------------------------------
+
+    def evaluate(self, expr: ast.expr, scope: Scope, pos: Pos, block: Block) -> list[SqlText]:
+        variants = self._eval(expr, scope, pos, block, 0)
+        if variants is None:
+            return []
+        return [SqlText(list(pieces), exact) for pieces, exact in variants]
+
+    def is_safe(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0) -> bool:
+        if depth > _MAX_DEPTH or id(expr) in self._active:
+            return False
+        self._active.add(id(expr))
+        try:
+            return self._is_safe(expr, scope, pos, depth + 1)
+        finally:
+            self._active.discard(id(expr))
+
+    # --- evaluation --------------------------------------------------------------------
+
+    def _eval(
+        self, expr: ast.expr, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant] | None:
+        """Variants of the text ``expr`` evaluates to; None when it is not text at all."""
+        if depth > _MAX_DEPTH or id(expr) in self._active:
+            return [self._hole(expr, scope, pos, depth)]
+        self._active.add(id(expr))
+        try:
+            return self._eval_inner(expr, scope, pos, block, depth + 1)
+        finally:
+            self._active.discard(id(expr))
+
+    def _eval_inner(
+        self, expr: ast.expr, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant] | None:
+        if isinstance(expr, ast.Constant):
+            if isinstance(expr.value, str):
+                return [((Piece(expr.value, origin=expr),), True)]
+            return None
+        if isinstance(expr, ast.JoinedStr):
+            return self._fstring(expr, scope, pos, block, depth)
+        if isinstance(expr, ast.BinOp):
+            return self._binop(expr, scope, pos, block, depth)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, scope, pos, block, depth)
+        if isinstance(expr, ast.Name):
+            return self._name(expr, scope, pos, block, depth)
+        if isinstance(expr, ast.IfExp):
+            body = self._eval(expr.body, scope, pos, block, depth)
+            orelse = self._eval(expr.orelse, scope, pos, block, depth)
+            if body is None or orelse is None:
+                return [self._hole(expr, scope, pos, depth)]
+            return (body + orelse)[:_MAX_VARIANTS]
+        if isinstance(expr, ast.Attribute):
+            constant = self._class_constant(expr, scope)
+            if constant is not None:
+                return self._eval(constant, scope, pos, block, depth)
+        return [self._hole(expr, scope, pos, depth)]
+
+    def _hole(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> Variant:
+        safe = self.is_safe(expr, scope, pos, depth)
+        hint = _numeric_hint(expr) if safe else None
+        # A number keeps the text exact: it cannot add or hide a placeholder.
+        return (Piece(None, expr, safe=safe, hint=hint),), hint is not None
+
+    def _fstring(
+        self, expr: ast.JoinedStr, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant]:
+        result: list[Variant] = [((), True)]
+        for value in expr.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                part: list[Variant] = [((Piece(value.value),), True)]
+            elif isinstance(value, ast.FormattedValue):
+                inner = None
+                if value.conversion == -1 and value.format_spec is None:
+                    # `{where}` where `where` is itself built text: follow it.
+                    inner = self._eval(value.value, scope, pos, block, depth)
+                if inner is None:
+                    part = [self._hole(value.value, scope, pos, depth)]
+                else:
+                    part = [(tuple(_unanchor(p) for p in ps), ex) for ps, ex in inner]
+            else:
+                continue
+            result = _concat(result, part)
+        return result
+
+    def _binop(
+        self, expr: ast.BinOp, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant] | None:
+        if isinstance(expr.op, ast.Add):
+            left = self._eval(expr.left, scope, pos, block, depth)
+            right = self._eval(expr.right, scope, pos, block, depth)
+            if left is None and right is None:
+                return None
+            if left is None or _only_holes(left) and _looks_non_text(expr.left):
+                left = [self._hole(expr.left, scope, pos, depth)]
+            if right is None:
+                right = [self._hole(expr.right, scope, pos, depth)]
+            return _concat(left, right)
+        if isinstance(expr.op, ast.Mod):
+            template = self._constant_text(expr.left, scope, pos, depth)
+            if template is None:
+                return None if not isinstance(expr.left, ast.JoinedStr) else None
+            return [self._percent_format(template, expr.right, scope, pos, depth)]
+        if isinstance(expr.op, ast.Mult):
+            return [self._hole(expr, scope, pos, depth)]
+        return None
+
+    def _percent_format(
+        self, template: str, args: ast.expr, scope: Scope, pos: Pos, depth: int
+    ) -> Variant:
+        values = args.elts if isinstance(args, ast.Tuple) else None
+        mapping = _dict_items(args)
+        pieces: list[Piece] = []
+        exact = True
+        last = 0
+        index = 0
+        for match in _PERCENT_SPEC.finditer(template):
+            pieces.append(Piece(template[last : match.start()]))
+            last = match.end()
+            if match.group(2) == "%":
+                pieces.append(Piece("%"))
+                continue
+            key = match.group(1)
+            if key is not None and mapping is not None and key in mapping:
+                arg = mapping[key]
+            elif key is None and values is not None and index < len(values):
+                arg = values[index]
+            else:
+                arg = args
+            index += 1
+            hole = self._hole(arg, scope, pos, depth)
+            pieces.extend(hole[0])
+            exact = exact and hole[1]
+        pieces.append(Piece(template[last:]))
+        return tuple(p for p in pieces if p.text != ""), exact
+
+    def _call(
+        self, call: ast.Call, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant] | None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            if func.attr == "format":
+                template = self._constant_text(func.value, scope, pos, depth)
+                if template is not None:
+                    return [self._str_format(template, call, scope, pos, depth)]
+            elif func.attr == "join" and len(call.args) == 1:
+                separator = self._constant_text(func.value, scope, pos, depth)
+                if separator is not None:
+                    return self._join(separator, call.args[0], scope, pos, block, depth)
+            elif func.attr in _TEXT_METHODS or func.attr in _DEDENT:
+                target = call.args[0] if func.attr in _DEDENT and call.args else func.value
+                inner = self._eval(target, scope, pos, block, depth)
+                if inner is not None:
+                    return [(tuple(_unanchor(p) for p in pieces), exact) for pieces, exact in inner]
+        if isinstance(func, ast.Name) and func.id in _DEDENT and call.args:
+            inner = self._eval(call.args[0], scope, pos, block, depth)
+            if inner is not None:
+                return [(tuple(_unanchor(p) for p in pieces), exact) for pieces, exact in inner]
+        if isinstance(func, ast.Name) and func.id == "str" and len(call.args) == 1:
+            return self._eval(call.args[0], scope, pos, block, depth)
+        return [self._hole(call, scope, pos, depth)]
+
+    def _str_format(
+        self, template: str, call: ast.Call, scope: Scope, pos: Pos, depth: int
+    ) -> Variant:
+        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        pieces: list[Piece] = []
+        exact = True
+        auto = 0
+        try:
+            parsed = list(string.Formatter().parse(template))
+        except ValueError:
+            return self._hole(call, scope, pos, depth)
+        for literal, field, _spec, _conversion in parsed:
+            if literal:
+                pieces.append(Piece(literal))
+            if field is None:
+                continue
+            head = re.split(r"[.\[]", field, maxsplit=1)[0]
+            arg: ast.expr | None
+            if head == "":
+                arg = call.args[auto] if auto < len(call.args) else None
+                auto += 1
+            elif head.isdigit():
+                i = int(head)
+                arg = call.args[i] if i < len(call.args) else None
+            else:
+                arg = keywords.get(head)
+            hole = self._hole(arg if arg is not None else call, scope, pos, depth)
+            pieces.extend(hole[0])
+            exact = exact and hole[1]
+        return tuple(pieces), exact
+
+    def _join(
+        self, separator: str, items: ast.expr, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant]:
+        elements = self._list_elements(items, scope, pos)
+        if elements is None:
+            element = _repeated_element(items)
+            if element is not None:
+                text = self._constant_text(element, scope, pos, depth)
+                if text is not None:
+                    # `", ".join(["%s"] * len(ids))`: safe text, unknown count.
+                    return [((Piece(None, items, safe=True, hint=text),), False)]
+                inner = self._eval(element, scope, pos, block, depth)
+                if inner is not None:
+                    return [(pieces, False) for pieces, _ in inner]
+            return [self._hole(items, scope, pos, depth)]
+        result: list[Variant] = [((), True)]
+        for i, element in enumerate(elements):
+            if i:
+                result = _concat(result, [((Piece(separator),), True)])
+            evaluated = self._eval(element, scope, pos, block, depth)
+            result = _concat(result, evaluated or [self._hole(element, scope, pos, depth)])
+        return result
+
+    def _list_elements(self, items: ast.expr, scope: Scope, pos: Pos) -> list[ast.expr] | None:
+        if isinstance(items, ast.List | ast.Tuple):
+            if any(isinstance(e, ast.Starred) for e in items.elts):
+                return None
+            return list(items.elts)
+        if not isinstance(items, ast.Name):
+            return None
+        bindings = self.resolver.reaching(items.id, scope, pos)
+        elements: list[ast.expr] = []
+        starts = [b for b in bindings if b.kind == "assign"]
+        if len(starts) != 1 or not isinstance(starts[0].value, ast.List | ast.Tuple):
+            return None
+        for binding in bindings:
+            if binding.kind == "assign":
+                elements.extend(binding.value.elts)  # type: ignore[union-attr]
+            elif binding.kind == "append" and binding.value is not None:
+                if binding.op is None:
+                    elements.append(binding.value)
+                elif isinstance(binding.value, ast.List | ast.Tuple):
+                    elements.extend(binding.value.elts)
+                else:
+                    return None
+            elif binding.kind == "aug" and isinstance(binding.value, ast.List | ast.Tuple):
+                elements.extend(binding.value.elts)
+            else:
+                return None
+        return elements
+
+    def _name(
+        self, name: ast.Name, scope: Scope, pos: Pos, block: Block, depth: int
+    ) -> list[Variant] | None:
+        bindings = self.resolver.reaching(name.id, scope, pos)
+        starts = [b for b in bindings if b.kind != "aug" and b.kind != "append"]
+        if not starts:
+            return [self._hole(name, scope, pos, depth)]
+        chosen = _reaching_definitions(starts, block)
+        variants: list[Variant] = []
+        for start in chosen:
+            if start.kind != "assign" or start.value is None:
+                variants.append(self._hole(name, scope, pos, depth))
+                continue
+            value = self._eval(start.value, start.scope, start.pos, start.block, depth)
+            if value is None:
+                return None
+            augs = [b for b in bindings if b.kind == "aug" and b.pos > start.pos]
+            for aug in augs:
+                if not isinstance(aug.op, ast.Add) or aug.value is None:
+                    continue
+                added = self._eval(aug.value, aug.scope, aug.pos, aug.block, depth)
+                added = added or [self._hole(aug.value, scope, pos, depth)]
+                conditional = not _is_prefix(aug.block, block)
+                value = _concat(value, added)
+                if conditional:
+                    value = [(pieces, False) for pieces, _ in value]
+            variants.extend(value)
+        if len(chosen) > 1:
+            variants = [(pieces, False) for pieces, _ in variants]
+        return variants[:_MAX_VARIANTS]
+
+    def _constant_text(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> str | None:
+        """The text of ``expr`` when it is one fully known string."""
+        if isinstance(expr, ast.Constant):
+            return expr.value if isinstance(expr.value, str) else None
+        if not isinstance(expr, ast.Name | ast.Attribute | ast.BinOp | ast.JoinedStr):
+            return None
+        if isinstance(expr, ast.Name) and not self._is_constant_name(expr, scope, pos):
+            return None
+        variants = self._eval(expr, scope, pos, (), depth)
+        if not variants or len(variants) != 1:
+            return None
+        pieces, exact = variants[0]
+        if not exact or any(p.text is None for p in pieces):
+            return None
+        return "".join(p.text for p in pieces if p.text is not None)
+
+    def _is_constant_name(self, name: ast.Name, scope: Scope, pos: Pos) -> bool:
+        bindings = self.resolver.reaching(name.id, scope, pos)
+        return bool(bindings) and all(
+            b.kind == "assign" and isinstance(b.value, ast.Constant | ast.JoinedStr | ast.BinOp)
+            for b in bindings
+        )
+
+    def _class_constant(self, expr: ast.Attribute, scope: Scope) -> ast.expr | None:
+        if not (isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls")):
+            return None
+        function = scope.function()
+        owner = function.enclosing_class if function else None
+        if owner is None:
+            return None
+        bindings = owner.bindings.get(expr.attr, [])
+        if len(bindings) == 1 and isinstance(bindings[0].value, ast.Constant):
+            if not owner.self_bindings.get(expr.attr):
+                return bindings[0].value
+        return None
+
+    # --- safety ------------------------------------------------------------------------
+
+    def _is_safe(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> bool:
+        if isinstance(expr, ast.Constant):
+            return True
+        if isinstance(expr, ast.JoinedStr):
+            return all(
+                self.is_safe(v.value, scope, pos, depth)
+                for v in expr.values
+                if isinstance(v, ast.FormattedValue)
+            )
+        if isinstance(expr, ast.Name):
+            return self._safe_name(expr, scope, pos, depth)
+        if isinstance(expr, ast.Attribute):
+            if self._class_constant(expr, scope) is not None:
+                return True
+            qual = self.resolver.qualname(expr)
+            return qual is not None and expr.attr.isupper()
+        if isinstance(expr, ast.Call):
+            return self._safe_call(expr, scope, pos, depth)
+        if isinstance(expr, ast.BinOp):
+            if isinstance(expr.op, ast.Mult) and (
+                _is_str_constant(expr.left) or _is_str_constant(expr.right)
+                or _is_constant_list(expr.left) or _is_constant_list(expr.right)
+            ):  # fmt: skip
+                return True
+            return self.is_safe(expr.left, scope, pos, depth) and self.is_safe(
+                expr.right, scope, pos, depth
+            )
+        if isinstance(expr, ast.UnaryOp):
+            return self.is_safe(expr.operand, scope, pos, depth)
+        if isinstance(expr, ast.IfExp):
+            return self.is_safe(expr.body, scope, pos, depth) and self.is_safe(
+                expr.orelse, scope, pos, depth
+            )
+        if isinstance(expr, ast.BoolOp):
+            return all(self.is_safe(v, scope, pos, depth) for v in expr.values)
+        if isinstance(expr, ast.Subscript):
+            return self._constant_collection(expr.value, scope, pos)
+        if isinstance(expr, ast.Tuple | ast.List):
+            return all(self.is_safe(e, scope, pos, depth) for e in expr.elts)
+        return False
+
+    def _safe_name(self, name: ast.Name, scope: Scope, pos: Pos, depth: int) -> bool:
+        bindings = self.resolver.reaching(name.id, scope, pos)
+        if not bindings:
+            return False
+        for binding in bindings:
+            if binding.kind == "import":
+                if not name.id.isupper():
+                    return False
+            elif binding.kind == "for":
+                if not self._constant_collection(binding.value, binding.scope, binding.pos):
+                    return False
+            elif binding.kind in ("assign", "aug"):
+                if binding.value is None or not self.is_safe(
+                    binding.value, binding.scope, binding.pos, depth
+                ):
+                    return False
+            elif binding.kind == "param":
+                return False
+            else:
+                return False
+        return True
+
+    def _safe_call(self, call: ast.Call, scope: Scope, pos: Pos, depth: int) -> bool:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name in SANITIZERS:
+            return True
+        qual = self.resolver.qualname(func)
+        if qual is not None and qual.startswith(("psycopg.sql.", "psycopg2.sql.")):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr in ("SQL", "Composed", "format"):
+            base = self.resolver.qualname(func.value) or ""
+            if base.endswith("sql") or isinstance(func.value, ast.Call):
+                return self._safe_composition(func.value)
+        if name == "str" and len(call.args) == 1:
+            return self.is_safe(call.args[0], scope, pos, depth)
+        if isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1:
+            items = call.args[0]
+            element = _repeated_element(items)
+            if element is not None:
+                return self.is_safe(element, scope, pos, depth)
+            elements = self._list_elements(items, scope, pos)
+            return elements is not None and all(
+                self.is_safe(e, scope, pos, depth) for e in elements
+            )
+        if isinstance(func, ast.Attribute) and func.attr == "get" and call.args:
+            if not self._constant_collection(func.value, scope, pos):
+                return False
+            return len(call.args) < 2 or self.is_safe(call.args[1], scope, pos, depth)
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            return self.is_safe(func.value, scope, pos, depth) and all(
+                self.is_safe(a, scope, pos, depth) for a in call.args
+            )
+        return False
+
+    def _safe_composition(self, expr: ast.expr) -> bool:
+        qual = self.resolver.qualname(expr.func) if isinstance(expr, ast.Call) else None
+        if qual is None and isinstance(expr, ast.Call):
+            return self._safe_composition(expr.func.value) if isinstance(
+                expr.func, ast.Attribute
+            ) else False
+        if qual is None:
+            qual = self.resolver.qualname(expr) or ""
+        return qual.startswith(("psycopg.sql", "psycopg2.sql"))
+
+    def _constant_collection(self, expr: ast.expr | None, scope: Scope, pos: Pos) -> bool:
+        """A literal list/tuple/set/dict of constants, directly or through a name."""
+        if expr is None:
+            return False
+        if isinstance(expr, ast.Name):
+            bindings = self.resolver.reaching(expr.id, scope, pos)
+            return bool(bindings) and all(
+                b.kind == "assign" and self._constant_collection(b.value, b.scope, b.pos)
+                for b in bindings
+            )
+        if isinstance(expr, ast.Dict):
+            return all(isinstance(v, ast.Constant) for v in expr.values)
+        if isinstance(expr, ast.List | ast.Tuple | ast.Set):
+            return all(isinstance(e, ast.Constant) for e in expr.elts)
+        if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) in (
+            "frozenset", "set", "tuple", "list", "dict",
+        ):  # fmt: skip
+            return all(self._constant_collection(a, scope, pos) for a in expr.args)
+        return False
+
+
+def _reaching_definitions(starts: list[Binding], block: Block) -> list[Binding]:
+    """The definitions that may reach the use: the last one that certainly runs before
+    it, plus any later conditional ones."""
+    dominating = None
+    for i, binding in enumerate(starts):
+        if _is_prefix(binding.block, block):
+            dominating = i
+    if dominating is None:
+        return starts[-_MAX_VARIANTS:]
+    return starts[dominating:][:_MAX_VARIANTS]
+
+
+def _is_prefix(inner: Block, outer: Block) -> bool:
+    return outer[: len(inner)] == inner
+
+
+def _concat(left: list[Variant], right: list[Variant]) -> list[Variant]:
+    out: list[Variant] = []
+    for (lp, le), (rp, re_) in product(left, right):
+        out.append((lp + rp, le and re_))
+        if len(out) >= _MAX_VARIANTS:
+            break
+    return out
+
+
+def _only_holes(variants: list[Variant]) -> bool:
+    return all(all(p.text is None for p in pieces) for pieces, _ in variants)
+
+
+def _looks_non_text(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and not isinstance(expr.value, str)
+
+
+def _unanchor(piece: Piece) -> Piece:
+    if piece.origin is None:
+        return piece
+    return Piece(piece.text, piece.expr, piece.safe, piece.hint)
+
+
+def _dict_items(expr: ast.expr) -> dict[str, ast.expr] | None:
+    if not isinstance(expr, ast.Dict):
+        return None
+    items: dict[str, ast.expr] = {}
+    for key, value in zip(expr.keys, expr.values, strict=True):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            items[key.value] = value
+    return items
+
+
+def _repeated_element(items: ast.expr) -> ast.expr | None:
+    """The element of `["%s"] * n`, `"?" * n`, `("%s" for _ in xs)`, `["%s" for ...]`."""
+    if isinstance(items, ast.BinOp) and isinstance(items.op, ast.Mult):
+        for side in (items.left, items.right):
+            if isinstance(side, ast.List | ast.Tuple) and len(side.elts) == 1:
+                return side.elts[0]
+            if _is_str_constant(side):
+                return side
+    if isinstance(items, ast.GeneratorExp | ast.ListComp | ast.SetComp):
+        return items.elt
+    return None
+
+
+def _is_str_constant(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, str)
+
+
+def _is_constant_list(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.List | ast.Tuple) and all(
+        isinstance(e, ast.Constant) for e in expr.elts
+    )
+
+
+def _numeric_hint(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, int | float):
+        return str(expr.value)
+    if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) in ("int", "float", "len"):
+        return "0"
+    return None
