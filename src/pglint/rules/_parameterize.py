@@ -1,0 +1,221 @@
+"""Rewrite a call whose SQL interpolates values into the parameterized call, written in
+the driver's own placeholder and parameter style. Used by the suggestions of PGL101 and
+PGL102 (and later by their fixes).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from pglint.drivers import DRIVERS, Driver
+from pglint.facts.model import DbCall
+from pglint.rules._sqltext import Rendered, python_string
+from pglint.source import SourceText
+from pglint.sql import HOLE, tokenize
+
+_FALLBACK = DRIVERS["psycopg"]
+_LINE = 88
+
+
+@dataclass
+class Rewritten:
+    sql: str  # the new SQL text (for Python f-string if ``fstring``)
+    fstring: bool  # identifiers are still interpolated
+    positional: list[str] = field(default_factory=list)  # parameter expressions, in order
+    named: dict[str, str] = field(default_factory=dict)
+    identifiers: list[str] = field(default_factory=list)  # expressions in identifier spots
+
+
+def rewrite(
+    call: DbCall, rendered: Rendered, source: SourceText, *, compose: bool = False
+) -> Rewritten | None:
+    """Replace value interpolations with placeholders. Identifier interpolations stay as
+    `{expr}` (or `{}` for psycopg's `sql.SQL(...).format(...)` when ``compose``)."""
+    driver = call.driver or _FALLBACK
+    use_names = "named" in driver.styles and driver.named is not None and not driver.positional.startswith("%")
+    existing = _existing_params(call, source)
+    contexts = {c.index: c for c in rendered.hole_contexts}
+    out = Rewritten("", False)
+    parts: list[str] = []
+    hole_index = 0
+
+    def placeholder(expr_src: str) -> str:
+        if use_names:
+            name = _param_name(expr_src, out.named)
+            out.named[name] = expr_src
+            return (driver.named or ":{name}").format(name=name)
+        out.positional.append(expr_src)
+        return driver.positional.replace("{n}", str(len(out.positional)))
+
+    def hole_source() -> str:
+        nonlocal hole_index
+        piece = rendered.holes[hole_index]
+        hole_index += 1
+        return source.segment(piece.expr) if piece.expr is not None else "value"
+
+    for token in tokenize(rendered.text):
+        text = token.text
+        if token.kind == "hole":
+            context = contexts.get(hole_index)
+            expr = hole_source()
+            if context is not None and context.position == "value":
+                parts.append(placeholder(expr))
+            else:
+                out.identifiers.append(expr)
+                parts.append("{}" if compose else "{" + expr + "}")
+                out.fstring = not compose
+        elif HOLE in text and token.kind == "string" and text.startswith("'"):
+            parts.append(placeholder(_literal_param(text, hole_source)))
+        elif HOLE in text:
+            pieces = text.split(HOLE)
+            rebuilt = pieces[0]
+            for rest in pieces[1:]:
+                expr = hole_source()
+                out.identifiers.append(expr)
+                rebuilt += ("{}" if compose else "{" + expr + "}") + rest
+            out.fstring = out.fstring or not compose
+            parts.append(rebuilt)
+        elif token.kind == "param":
+            if existing is None:
+                return None
+            mapped = existing.take(text)
+            if mapped is None:
+                return None
+            parts.append(mapped if mapped.startswith(":") and use_names else placeholder(mapped))
+        else:
+            escaped = text
+            if (out.fstring or compose) and ("{" in text or "}" in text):
+                escaped = text.replace("{", "{{").replace("}", "}}")
+            parts.append(escaped)
+    out.sql = "".join(parts)
+    if existing is not None and use_names:
+        for name, expr in existing.named.items():
+            out.named.setdefault(name, expr)
+    return out
+
+
+@dataclass
+class _Existing:
+    positional: list[str]
+    named: dict[str, str]
+    cursor: int = 0
+
+    def take(self, placeholder: str) -> str | None:
+        name = re.fullmatch(r"%\((\w+)\)[sbt]|:(\w+)", placeholder)
+        if name:
+            key = name.group(1) or name.group(2)
+            return self.named.get(key)
+        if self.cursor < len(self.positional):
+            self.cursor += 1
+            return self.positional[self.cursor - 1]
+        return None
+
+
+def _existing_params(call: DbCall, source: SourceText) -> _Existing | None:
+    params = call.params
+    if params.shape in ("absent", "none"):
+        return _Existing([], {})
+    if params.starred:
+        return None
+    if params.shape in ("tuple", "list", "varargs") and params.elements is not None:
+        return _Existing([source.segment(e) for e in params.elements], {})
+    if params.shape == "dict" and isinstance(params.node, ast.Dict):
+        named = {
+            k.value: source.segment(v)
+            for k, v in zip(params.node.keys, params.node.values, strict=True)
+            if isinstance(k, ast.Constant)
+        }
+        return _Existing([], named)
+    return None
+
+
+def _literal_param(token_text: str, next_hole) -> str:  # noqa: ANN001
+    """`'{email}'` -> `email`; `'%{term}%'` -> `f"%{term}%"`."""
+    body = token_text[1:-1] if token_text.endswith("'") else token_text[1:]
+    body = body.replace("''", "'")
+    if body == HOLE:
+        return next_hole()
+    pieces = body.split(HOLE)
+    out = pieces[0].replace("{", "{{").replace("}", "}}")
+    for rest in pieces[1:]:
+        out += "{" + next_hole() + "}" + rest.replace("{", "{{").replace("}", "}}")
+    return "f" + python_string(out)
+
+
+def _param_name(expr: str, taken: dict[str, str]) -> str:
+    match = re.search(r"(\w+)\W*$", expr)
+    base = match.group(1) if match and not match.group(1)[0].isdigit() else "value"
+    if base in ("self", "cls"):
+        base = "value"
+    name = base
+    n = 2
+    while name in taken and taken[name] != expr:
+        name = f"{base}_{n}"
+        n += 1
+    return name
+
+
+# --- writing the call -------------------------------------------------------------------
+
+
+def render_call(call: DbCall, new: Rewritten, source: SourceText, *, sql_expr: str | None = None) -> str:
+    """The call with its SQL replaced and its parameters passed the driver's way."""
+    node = call.node
+    driver = call.driver or _FALLBACK
+    literal = sql_expr or (("f" if new.fstring else "") + python_string(new.sql))
+    args = [source.segment(a) for a in node.args]
+    keywords = [(k.arg, source.segment(k.value)) for k in node.keywords]
+    sql_index = call.spec.sql_index
+    text_func = source.segment(call.text_call.func) if call.text_call is not None else None
+    sql_src = f"{text_func}({literal})" if text_func else literal
+    sql_by_keyword = not (sql_index is not None and sql_index < len(node.args))
+    if call.name == "text" and call.text_call is None:
+        # A standalone text(): bind the values on the clause itself.
+        binds = ", ".join(f"{k}={v}" for k, v in new.named.items())
+        head = f"{source.segment(node.func)}({literal})"
+        return head + (f".bindparams({binds})" if binds else "")
+    if sql_by_keyword:
+        keywords = [(k, sql_src if k in call.spec.sql_keywords else v) for k, v in keywords]
+    else:
+        args[sql_index] = sql_src  # type: ignore[index]
+    mode = call.spec.params_mode
+    first_param = (sql_index or 0) + 1
+    if mode == "varargs":
+        args = args[:first_param] + new.positional
+    elif mode == "kwargs":
+        keywords = [(k, v) for k, v in keywords if k not in new.named]
+        keywords += list(new.named.items())
+    elif new.positional or new.named:
+        value = _params_display(driver, new)
+        names = call.spec.params_keywords
+        if call.spec.params_index is not None and not sql_by_keyword:
+            args = args[: call.spec.params_index] + [value]
+            keywords = [(k, v) for k, v in keywords if k not in names]
+        else:
+            keywords = [(k, v) for k, v in keywords if k not in names]
+            keywords.append((names[0] if names else "params", value))
+    rendered = [*args, *(f"{k}={v}" if k else f"**{v}" for k, v in keywords)]
+    prefix = "await " if call.site.awaited else ""
+    func = source.segment(node.func)
+    one_line = f"{prefix}{func}({', '.join(rendered)})"
+    if len(one_line) <= _LINE and "\n" not in one_line:
+        return one_line
+    inner = "".join(f"    {_indent(part)},\n" for part in rendered)
+    return f"{prefix}{func}(\n{inner})"
+
+
+def _params_display(driver: Driver, new: Rewritten) -> str:
+    if new.named and not new.positional:
+        return "{" + ", ".join(f"{python_string(k)}: {v}" for k, v in new.named.items()) + "}"
+    values = new.positional
+    if driver.name == "django":
+        return "[" + ", ".join(values) + "]"
+    if len(values) == 1:
+        return f"({values[0]},)"
+    return "(" + ", ".join(values) + ")"
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ") if not text.startswith(('"""', 'f"""')) else text

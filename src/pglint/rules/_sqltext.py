@@ -1,0 +1,200 @@
+"""What several rules need from a call's SQL text: the text with its interpolations marked,
+the placeholders in it, and where each character came from in the Python source (for
+fixes that edit the string literal).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from functools import cached_property
+
+from pglint.diagnostics import Edit
+from pglint.facts.model import DbCall, Piece, SqlText
+from pglint.source import SourceText
+from pglint.sql import HOLE, HoleContext, Placeholder, classify_holes, find_placeholders
+
+# Stand-in for a safe interpolation whose text is unknown: a plain word changes neither
+# placeholder counts nor the position of other interpolations.
+_NEUTRAL = "_pglint_"
+
+
+@dataclass
+class Rendered:
+    """One SQL text variant as the SQL lexer sees it."""
+
+    sql: SqlText
+    text: str
+    holes: list[Piece]  # unsafe interpolations, in the order of HOLE characters
+    spans: list[tuple[int, int, Piece]]  # (start, end, piece) for every piece
+
+    @cached_property
+    def hole_contexts(self) -> list[HoleContext]:
+        return classify_holes(self.text) if self.holes else []
+
+    @cached_property
+    def placeholders(self) -> list[Placeholder]:
+        return find_placeholders(self.text)
+
+    @property
+    def code_placeholders(self) -> list[Placeholder]:
+        return [p for p in self.placeholders if not p.in_literal]
+
+    def unsafe_at(self, positions: tuple[str, ...]) -> list[tuple[HoleContext, Piece]]:
+        return [
+            (context, self.holes[context.index])
+            for context in self.hole_contexts
+            if context.position in positions
+        ]
+
+
+def render(sql: SqlText) -> Rendered:
+    parts: list[str] = []
+    holes: list[Piece] = []
+    spans: list[tuple[int, int, Piece]] = []
+    offset = 0
+    for piece in sql.pieces:
+        if piece.text is not None:
+            chunk = piece.text.replace(HOLE, "")
+        elif not piece.safe:
+            chunk = HOLE
+            holes.append(piece)
+        else:
+            chunk = piece.hint if piece.hint is not None else _NEUTRAL
+        spans.append((offset, offset + len(chunk), piece))
+        parts.append(chunk)
+        offset += len(chunk)
+    return Rendered(sql, "".join(parts), holes, spans)
+
+
+def renderings(call: DbCall) -> list[Rendered]:
+    return [render(variant) for variant in call.sql]
+
+
+def exact_rendering(call: DbCall) -> Rendered | None:
+    """The SQL text when it is fully known (one variant, no unknown pieces)."""
+    if len(call.sql) != 1 or not call.sql[0].exact:
+        return None
+    return render(call.sql[0])
+
+
+# --- mapping SQL text back to the Python source -----------------------------------------
+
+
+def source_offsets(rendered: Rendered, source: SourceText) -> list[int | None]:
+    """For each character of ``rendered.text``, its offset in the Python source, or None
+    where the character does not come verbatim from a plain string literal."""
+    result: list[int | None] = [None] * len(rendered.text)
+    cache: dict[int, list[int] | None] = {}
+    for start, end, piece in rendered.spans:
+        if piece.origin is None or piece.text is None:
+            continue
+        key = id(piece.origin)
+        if key not in cache:
+            cache[key] = literal_char_offsets(piece.origin, source)
+        mapping = cache[key]
+        if mapping is None:
+            continue
+        for i in range(end - start):
+            j = piece.origin_offset + i
+            if j < len(mapping):
+                result[start + i] = mapping[j]
+    return result
+
+
+def literal_char_offsets(node: ast.Constant, source: SourceText) -> list[int] | None:
+    """Source offsets of each character of a plain ``str`` literal (implicit
+    concatenation and triple quotes allowed); None when escapes or prefixes make the
+    mapping other than one-to-one."""
+    base = source.offset(source.start(node))
+    segment = source.text[base : source.offset(source.end(node))]
+    offsets: list[int] = []
+    line_starts = [0]
+    for line in segment.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    for token in tokens:
+        if token.type != tokenize.STRING:
+            continue
+        text = token.string
+        quote_at = min(i for i in (text.find("'"), text.find('"')) if i >= 0)
+        prefix = text[:quote_at].lower()
+        if "b" in prefix or "f" in prefix:
+            return None
+        quote = text[quote_at : quote_at + 3] if text[quote_at : quote_at + 3] in ('"""', "'''") else text[quote_at]
+        body_start = quote_at + len(quote)
+        body = text[body_start : len(text) - len(quote)]
+        if "\\" in body and "r" not in prefix:
+            return None
+        token_offset = line_starts[token.start[0] - 1] + token.start[1]
+        offsets.extend(base + token_offset + body_start + i for i in range(len(body)))
+    if len(offsets) != len(node.value):
+        return None
+    # Line endings inside triple-quoted strings are normalised in the value.
+    for i, char in enumerate(node.value):
+        if source.text[offsets[i]] != char:
+            return None
+    return offsets
+
+
+# --- writing Python -----------------------------------------------------------------------
+
+
+def python_string(text: str) -> str:
+    """A Python literal for ``text`` that reads well in a suggestion."""
+    if "\n" in text:
+        body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        return f'"""{body}"""'
+    if '"' in text and "'" not in text:
+        return "'" + text.replace("\\", "\\\\") + "'"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def source_of(node: ast.AST, source: SourceText) -> str:
+    return source.segment(node)
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def params_supplied(call: DbCall) -> bool:
+    params = call.params
+    if params.shape == "varargs":
+        return bool(params.elements)
+    if params.shape == "dict" and params.keys is not None and not params.starred:
+        return bool(params.keys) or params.node is not None
+    return params.shape not in ("absent", "none")
+
+
+def params_count(call: DbCall) -> int | None:
+    """How many positional values the call passes, when the code shows it."""
+    params = call.params
+    if params.starred or params.elements is None:
+        return None
+    return len(params.elements)
+
+
+def replace_span(
+    rendered: Rendered, offsets: list[int | None], start: int, end: int, content: str,
+    source: SourceText,
+) -> Edit | None:  # fmt: skip
+    """An edit replacing SQL characters [start, end) when they map onto one literal run."""
+    if start >= end or end > len(offsets):
+        return None
+    mapped = offsets[start:end]
+    if any(m is None for m in mapped):
+        return None
+    first = mapped[0]
+    if any(m != first + i for i, m in enumerate(mapped)):  # type: ignore[operator]
+        return None
+    return Edit(source.location_at(first), source.location_at(first + (end - start)), content)  # type: ignore[operator]

@@ -1,0 +1,153 @@
+"""PGL101: a value is formatted into SQL text instead of being passed as a parameter."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from pglint.facts.model import DbCall, ModuleFacts
+from pglint.rules._parameterize import render_call, rewrite
+from pglint.rules._sqltext import Rendered, renderings, shorten
+from pglint.rules.base import Finding, Rule
+from pglint.sql import looks_like_sql
+
+VALUE_POSITIONS = ("value", "literal")
+
+
+def check(facts: ModuleFacts) -> Iterator[Finding]:
+    source = facts.source
+    for call in facts.db_calls:
+        found = first_interpolation(call, VALUE_POSITIONS)
+        if found is None:
+            continue
+        rendered, exprs = found
+        names = ", ".join(f"`{shorten(source.segment(e), 30)}`" for e in exprs[:3])
+        how = building_style(call.sql_node)
+        message = (
+            f"SQL injection: {names} {'is' if len(exprs) == 1 else 'are'} put into the query "
+            f"text with {how}; a value containing a quote rewrites the query and can read or "
+            "delete any row. Pass values as query parameters."
+        )
+        yield Finding(
+            source.start(call.node),
+            source.end(call.node),
+            message,
+            suggestion=suggestion(call, rendered, facts),
+        )
+
+
+def first_interpolation(
+    call: DbCall, positions: tuple[str, ...]
+) -> tuple[Rendered, list[ast.expr]] | None:
+    """The first SQL variant with unsafe interpolations at ``positions``."""
+    for rendered in renderings(call):
+        if not rendered.holes:
+            continue
+        if not call.resolved and not looks_like_sql(rendered.text):
+            continue
+        hits = rendered.unsafe_at(positions)
+        exprs = [piece.expr for _, piece in hits if piece.expr is not None]
+        if exprs:
+            return rendered, exprs
+    return None
+
+
+def building_style(node: ast.expr | None) -> str:
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.BinOp):
+        return "`%` formatting" if isinstance(node.op, ast.Mod) else "string concatenation"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in ("format", "join"):
+            return f"`str.{node.func.attr}()`"
+    return "string formatting"
+
+
+def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | None:
+    new = rewrite(call, rendered, facts.source)
+    if new is None:
+        return None
+    text = render_call(call, new, facts.source)
+    if call.driver is None:
+        text = "# with the placeholder style of your driver; psycopg shown:\n" + text
+    return text
+
+
+RULE = Rule(
+    code="PGL101",
+    name="sql-interpolated-value",
+    summary="a value is formatted into SQL text instead of passed as a parameter",
+    what_it_does=(
+        "Checks for values put into SQL text with f-strings, `str.format()`, `%` "
+        "formatting, concatenation or `str.join()` — directly or through local variables — "
+        "when the text reaches a database call."
+    ),
+    why_bad=(
+        "A value formatted into the query text becomes part of the SQL. One containing a "
+        "quote (`' OR '1'='1`) changes what the query does: it can return every row, "
+        "bypass a login, or drop a table. It also breaks on honest input such as "
+        "`O'Brien`, and defeats the server's plan cache. Every driver can send the value "
+        "separately from the text as a bound parameter, which the server never parses as "
+        "SQL.\n\n"
+        "Values that nothing outside the program can change are not reported: literals, "
+        "module-level string and number constants, `int(...)`, and placeholder lists such "
+        "as `', '.join(['%s'] * len(ids))`. When the driver is unknown, the text must look "
+        "like SQL to be reported."
+    ),
+    example=(
+        "import psycopg2\n\n"
+        "def find_user(email):\n"
+        "    conn = psycopg2.connect()\n"
+        "    cur = conn.cursor()\n"
+        "    cur.execute(f\"SELECT * FROM users WHERE email = '{email}'\")\n"
+        "    return cur.fetchone()\n"
+    ),
+    use_instead=(
+        "import psycopg2\n\n"
+        "def find_user(email):\n"
+        "    conn = psycopg2.connect()\n"
+        "    cur = conn.cursor()\n"
+        '    cur.execute("SELECT * FROM users WHERE email = %s", (email,))\n'
+        "    return cur.fetchone()\n"
+    ),
+    check=check,
+    fix_availability="none",
+    fix_safety=(
+        "No automatic fix yet: the suggestion shows the parameterized call in the driver's "
+        "own style (`%s` with a tuple for psycopg, `$1` with separate arguments for "
+        "asyncpg, `:name` with a dict for SQLAlchemy `text()`, `?` for sqlite3)."
+    ),
+    see_also=(
+        "PGL102 for identifiers (table and column names), which cannot be parameters. "
+        "Ruff's S608 and bandit's B608 flag SQL-looking strings built with formatting "
+        "anywhere; pglint reports only text that reaches a database call, follows it "
+        "through local variables, tells values from identifiers and constants, and writes "
+        "the corrected call for your driver."
+    ),
+    references=(
+        "https://www.psycopg.org/psycopg3/docs/basic/params.html",
+        "https://magicstack.github.io/asyncpg/current/usage.html",
+        "https://docs.sqlalchemy.org/en/20/core/sqlelement.html#sqlalchemy.sql.expression.text",
+    ),
+    more_bad=(
+        "import asyncpg\n\n"
+        "async def orders(status):\n"
+        "    conn = await asyncpg.connect()\n"
+        "    query = \"SELECT * FROM orders WHERE status = '\" + status + \"'\"\n"
+        "    return await conn.fetch(query)\n",
+        "from sqlalchemy import text\n\n"
+        "def search(session, term):\n"
+        "    sql = \"SELECT * FROM items WHERE name LIKE '%{}%'\".format(term)\n"
+        "    return session.execute(text(sql)).all()\n",
+    ),
+    more_good=(
+        "import psycopg2\n\n"
+        "def by_ids(ids):\n"
+        "    cur = psycopg2.connect().cursor()\n"
+        '    marks = ", ".join(["%s"] * len(ids))\n'
+        '    cur.execute(f"SELECT * FROM users WHERE id IN ({marks})", ids)\n',
+        "import logging\n\n"
+        "def log(user_id):\n"
+        '    logging.info(f"SELECT * FROM users WHERE id = {user_id}")\n',
+    ),
+)

@@ -1,0 +1,113 @@
+"""PGL102: a table or column name (or sort direction) is formatted into SQL text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglint.facts.model import DbCall, ModuleFacts
+from pglint.rules._parameterize import render_call, rewrite
+from pglint.rules._sqltext import Rendered, python_string, shorten
+from pglint.rules.base import Finding, Rule
+from pglint.rules.pgl101_sql_interpolated_value import first_interpolation
+
+IDENTIFIER_POSITIONS = ("identifier",)
+_COMPOSES = {"psycopg": "psycopg", "psycopg_async": "psycopg", "psycopg2": "psycopg2"}
+
+
+def check(facts: ModuleFacts) -> Iterator[Finding]:
+    source = facts.source
+    for call in facts.db_calls:
+        found = first_interpolation(call, IDENTIFIER_POSITIONS)
+        if found is None:
+            continue
+        rendered, exprs = found
+        names = ", ".join(f"`{shorten(source.segment(e), 30)}`" for e in exprs[:3])
+        message = (
+            f"SQL injection through an identifier: {names} "
+            f"{'is' if len(exprs) == 1 else 'are'} formatted into the query as a table, "
+            "column or keyword; a crafted name rewrites the query. Identifiers cannot be "
+            "bound parameters: quote them with the driver's identifier API or check them "
+            "against a fixed allowlist."
+        )
+        yield Finding(
+            source.start(call.node),
+            source.end(call.node),
+            message,
+            suggestion=suggestion(call, rendered, facts),
+        )
+
+
+def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | None:
+    source = facts.source
+    module = _COMPOSES.get(call.driver.name) if call.driver else None
+    if module is not None:
+        new = rewrite(call, rendered, source, compose=True)
+        if new is None:
+            return None
+        identifiers = ", ".join(f"sql.Identifier({e})" for e in new.identifiers)
+        composed = f"sql.SQL({python_string(new.sql)}).format({identifiers})"
+        return f"from {module} import sql\n\n" + render_call(call, new, source, sql_expr=composed)
+    new = rewrite(call, rendered, source)
+    if new is None:
+        return None
+    checks = "".join(
+        f"if {e} not in ALLOWED_NAMES:  # the names this query may use\n"
+        f"    raise ValueError(f\"unexpected name: {{{e}!r}}\")\n"
+        for e in dict.fromkeys(new.identifiers)
+    )
+    return checks + render_call(call, new, source)
+
+
+RULE = Rule(
+    code="PGL102",
+    name="sql-interpolated-identifier",
+    summary="a table or column name is formatted into SQL text without quoting",
+    what_it_does=(
+        "Checks for identifiers — table and column names, `ORDER BY` columns and "
+        "directions, column lists — formatted into SQL text that reaches a database call."
+    ),
+    why_bad=(
+        "Identifiers cannot be sent as bound parameters, so code that lets the caller "
+        "choose a table or a sort column often formats the name into the query. A name "
+        "taken from a request (`?sort=name;DROP TABLE users`) then becomes SQL. Quote "
+        "the identifier with the driver's API (psycopg's `sql.Identifier`) or map the "
+        "input onto a fixed set of names you wrote.\n\n"
+        "Module-level string constants, class constants and values taken from a literal "
+        "dict (`SORTS[key]`) are not reported: nothing from outside can change them."
+    ),
+    example=(
+        "import psycopg\n\n"
+        "def list_rows(conn: psycopg.Connection, table, sort):\n"
+        '    return conn.execute(f"SELECT * FROM {table} ORDER BY {sort}").fetchall()\n'
+    ),
+    use_instead=(
+        "import psycopg\n"
+        "from psycopg import sql\n\n"
+        "def list_rows(conn: psycopg.Connection, table, sort):\n"
+        '    query = sql.SQL("SELECT * FROM {} ORDER BY {}").format(\n'
+        "        sql.Identifier(table), sql.Identifier(sort)\n"
+        "    )\n"
+        "    return conn.execute(query).fetchall()\n"
+    ),
+    check=check,
+    fix_availability="none",
+    fix_safety=(
+        "No automatic fix: whether a name should be quoted or checked against an "
+        "allowlist is a decision about your schema. The suggestion shows "
+        "`sql.SQL(...).format(sql.Identifier(...))` for psycopg and psycopg2, and an "
+        "allowlist check for other drivers."
+    ),
+    see_also="PGL101 for values, which should be bound parameters.",
+    references=("https://www.psycopg.org/psycopg3/docs/api/sql.html",),
+    more_bad=(
+        "import asyncpg\n\n"
+        "async def export(pool: asyncpg.Pool, table: str):\n"
+        '    return await pool.fetch(f"SELECT * FROM {table}")\n',
+    ),
+    more_good=(
+        "import asyncpg\n\n"
+        'TABLE = "audit_log"\n\n'
+        "async def export(pool: asyncpg.Pool):\n"
+        '    return await pool.fetch(f"SELECT * FROM {TABLE}")\n',
+    ),
+)

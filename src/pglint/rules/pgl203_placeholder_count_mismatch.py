@@ -1,0 +1,169 @@
+"""PGL203: the number (or names) of placeholders does not match the values passed."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from pglint.facts.model import DbCall, ModuleFacts
+from pglint.rules._sqltext import Rendered, exact_rendering
+from pglint.rules.base import Finding, Rule
+from pglint.sql import Placeholder
+
+_POSITIONAL = ("format", "qmark")
+_NAMED = ("pyformat", "named")
+
+
+def check(facts: ModuleFacts) -> Iterator[Finding]:
+    source = facts.source
+    for call in facts.db_calls:
+        message = _mismatch(call)
+        if message is not None:
+            yield Finding(source.start(call.node), source.end(call.node), message)
+
+
+def counted_placeholders(call: DbCall, rendered: Rendered) -> list[Placeholder]:
+    """The placeholders the driver will try to bind. psycopg-style drivers %-format the
+    whole text, quotes included; the others bind only placeholders in code."""
+    if call.driver is not None and call.driver.percent_conversions is not None:
+        return [
+            p for p in rendered.placeholders
+            if not p.in_literal or p.style in ("format", "pyformat")
+        ]  # fmt: skip
+    return rendered.code_placeholders
+
+
+def _mismatch(call: DbCall) -> str | None:
+    if not call.resolved or call.spec.many or call.params.starred:
+        return None
+    if call.name == "text" and call.text_call is None:
+        return None  # a standalone text() gets its values where it is executed
+    rendered = exact_rendering(call)
+    if rendered is None:
+        return None
+    driver = call.driver
+    assert driver is not None
+    placeholders = counted_placeholders(call, rendered)
+    if any(p.style not in driver.styles for p in placeholders):
+        return None  # PGL201 reports the style first
+    label = driver.label
+    positional = [p for p in placeholders if p.style in _POSITIONAL]
+    numeric = sorted({int(p.name or 0) for p in placeholders if p.style == "numeric"})
+    names = list(dict.fromkeys(p.name for p in placeholders if p.style in _NAMED and p.name))
+    given = _given_count(call)
+    if numeric:
+        gaps = [n for n in range(1, numeric[-1] + 1) if n not in numeric]
+        if gaps:
+            return (
+                f"`${gaps[0]}` is never used while `${numeric[-1]}` is; PostgreSQL cannot "
+                "infer the type of the missing parameter and the query fails. Number the "
+                "placeholders `$1..$n` without gaps."
+            )
+        if given is not None and given != numeric[-1]:
+            return _count_message(numeric[-1], given, label)
+    if positional and given is not None and given != len(positional):
+        return _count_message(len(positional), given, label)
+    if names:
+        keys = _given_names(call)
+        if keys is not None:
+            missing = [n for n in names if n not in keys]
+            if missing:
+                shown = ", ".join(f"`{n}`" for n in missing)
+                return (
+                    f"No value is passed for {shown}; {label} raises when the query runs "
+                    "(a missing key). Add it to the parameters."
+                )
+    if not positional and not numeric and not names and given:
+        return _count_message(0, given, label)
+    return None
+
+
+def _count_message(expected: int, given: int, label: str) -> str:
+    return (
+        f"The query has {expected} placeholder{'s' if expected != 1 else ''} but "
+        f"{given} value{'s are' if given != 1 else ' is'} passed; {label} raises on every "
+        "call. Pass one value per placeholder."
+    )
+
+
+def _given_count(call: DbCall) -> int | None:
+    params = call.params
+    if params.shape in ("absent", "none"):
+        return 0 if not params.extra_positional else None
+    if params.shape == "varargs" and params.elements is not None:
+        if len(params.elements) == 1 and isinstance(params.elements[0], ast.Tuple | ast.List):
+            return None  # PGL202: a sequence given to asyncpg
+        return len(params.elements)
+    if params.shape in ("tuple", "list") and params.elements is not None:
+        if params.parenthesized:
+            return None
+        return len(params.elements)
+    return None
+
+
+def _given_names(call: DbCall) -> frozenset[str] | None:
+    params = call.params
+    if params.shape in ("absent", "none"):
+        return frozenset()
+    if params.shape == "dict":
+        return params.keys
+    return None
+
+
+RULE = Rule(
+    code="PGL203",
+    name="placeholder-count-mismatch",
+    summary="the number or names of placeholders do not match the values passed",
+    what_it_does=(
+        "Checks that a query with fully known text gets one value per positional "
+        "placeholder, asyncpg `$n` numbers without gaps, and a value for every named "
+        "placeholder."
+    ),
+    why_bad=(
+        "A query with three placeholders and two values fails on every call — psycopg "
+        "with `IndexError` or `ProgrammingError`, asyncpg with `the server expects 3 "
+        "arguments`, SQLAlchemy with `A value is required for bind parameter`. It is "
+        "typically introduced by editing the SQL and not the values (or the other way "
+        "round) and only shows when that code path runs.\n\n"
+        "The rule runs only when the driver is known, the SQL text is fully known and the "
+        "values are written out (a tuple, list or dict display, or asyncpg's separate "
+        "arguments). Extra keys in a dict are allowed: the drivers ignore them."
+    ),
+    example=(
+        "import psycopg\n\n"
+        "def add(conn: psycopg.Connection, name: str, email: str):\n"
+        "    conn.execute(\n"
+        '        "INSERT INTO users (name, email, role) VALUES (%s, %s, %s)", (name, email)\n'
+        "    )\n"
+    ),
+    use_instead=(
+        "import psycopg\n\n"
+        "def add(conn: psycopg.Connection, name: str, email: str):\n"
+        "    conn.execute(\n"
+        '        "INSERT INTO users (name, email, role) VALUES (%s, %s, %s)",\n'
+        '        (name, email, "member"),\n'
+        "    )\n"
+    ),
+    check=check,
+    fix_availability="none",
+    fix_safety="No automatic fix: which value is missing or extra is not knowable.",
+    see_also="PGL201 for placeholder style, PGL202 for the shape of the values.",
+    more_bad=(
+        "from sqlalchemy import text\n"
+        "from sqlalchemy.orm import Session\n\n"
+        "def recent(session: Session, limit: int):\n"
+        "    return session.execute(\n"
+        '        text("SELECT * FROM events WHERE kind = :kind LIMIT :limit"),\n'
+        '        {"limit": limit},\n'
+        "    ).all()\n",
+    ),
+    more_good=(
+        "from sqlalchemy import text\n"
+        "from sqlalchemy.orm import Session\n\n"
+        "def recent(session: Session, kind: str, limit: int):\n"
+        "    return session.execute(\n"
+        '        text("SELECT * FROM events WHERE kind = :kind LIMIT :limit"),\n'
+        '        {"kind": kind, "limit": limit, "unused": 1},\n'
+        "    ).all()\n",
+    ),
+)

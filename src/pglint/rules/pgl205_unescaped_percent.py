@@ -1,0 +1,95 @@
+"""PGL205: a literal `%` in a psycopg query that has parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglint.diagnostics import Edit, Fix
+from pglint.facts.model import ModuleFacts
+from pglint.rules._sqltext import params_supplied, render, replace_span, source_offsets
+from pglint.rules.base import Finding, Rule
+from pglint.sql import stray_percents
+
+
+def check(facts: ModuleFacts) -> Iterator[Finding]:
+    source = facts.source
+    for call in facts.db_calls:
+        driver = call.driver
+        if not call.resolved or driver is None or driver.percent_conversions is None:
+            continue
+        if not call.sql or not params_supplied(call):
+            continue
+        rendered = render(call.sql[0])
+        strays = stray_percents(rendered.text, driver.percent_conversions)
+        if not strays:
+            continue
+        context = rendered.text[max(strays[0] - 12, 0) : strays[0] + 6].strip()
+        message = (
+            f"Unescaped `%` in `{context}`: with parameters, {driver.label} reads every `%` "
+            "as the start of a placeholder and the query fails (IndexError / ValueError / "
+            "ProgrammingError). Write a literal percent sign as `%%`."
+        )
+        yield Finding(
+            source.start(call.node), source.end(call.node), message,
+            fix=_double(strays, rendered, facts),
+        )  # fmt: skip
+
+
+def _double(strays: list[int], rendered, facts: ModuleFacts) -> Fix | None:  # noqa: ANN001
+    offsets = source_offsets(rendered, facts.source)
+    edits = []
+    for offset in strays:
+        edit = replace_span(rendered, offsets, offset, offset + 1, "%%", facts.source)
+        if edit is None:
+            return None
+        edits.append(edit)
+    return Fix("safe", "Escape the literal `%` as `%%`", tuple(edits))
+
+
+RULE = Rule(
+    code="PGL205",
+    name="unescaped-percent",
+    summary="a literal `%` is not written as `%%` in a psycopg query with parameters",
+    what_it_does=(
+        "Checks for `%` signs that are not placeholders in queries sent with parameters "
+        "to drivers that %-format the query text: psycopg2, psycopg 3, aiopg and "
+        "Django's cursor."
+    ),
+    why_bad=(
+        "When parameters are passed, these drivers treat every `%` in the query — inside "
+        "string literals too — as the start of a placeholder. `LIKE 'abc%'` or "
+        "`'100%'` then raises (`IndexError: tuple index out of range`, `unsupported "
+        "format character`, `only '%s', '%b', '%t' are allowed as placeholders`) the "
+        "first time the query runs with a value. The same query without parameters works, "
+        "which is how it slips through.\n\n"
+        "Not reported for queries executed without parameters, nor for drivers that do "
+        "not %-format (asyncpg, sqlite3, SQLAlchemy `text()`)."
+    ),
+    example=(
+        "import psycopg2\n\n"
+        "def search(prefix: str):\n"
+        "    cur = psycopg2.connect().cursor()\n"
+        "    cur.execute(\"SELECT * FROM files WHERE path LIKE '/tmp/%' AND owner = %s\", (prefix,))\n"
+    ),
+    use_instead=(
+        "import psycopg2\n\n"
+        "def search(prefix: str):\n"
+        "    cur = psycopg2.connect().cursor()\n"
+        "    cur.execute(\"SELECT * FROM files WHERE path LIKE '/tmp/%%' AND owner = %s\", (prefix,))\n"
+    ),
+    check=check,
+    fix_availability="sometimes",
+    fix_safety=(
+        "Safe: each stray `%` is doubled, which is exactly what the driver expects. "
+        "Offered only when the query is a plain string literal (no f-string, no escape "
+        "sequences), so the edit lands on the right character."
+    ),
+    see_also="PGL204 for placeholders inside quotes.",
+    references=("https://www.psycopg.org/psycopg3/docs/basic/params.html",),
+    more_good=(
+        "import psycopg2\n\n"
+        "def tmp_files():\n"
+        "    cur = psycopg2.connect().cursor()\n"
+        "    cur.execute(\"SELECT * FROM files WHERE path LIKE '/tmp/%'\")\n",
+    ),
+)
