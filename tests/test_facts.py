@@ -190,3 +190,21 @@ def test_text_call_is_unwrapped_into_the_execute_call() -> None:
 def test_standalone_text_is_its_own_sql_call() -> None:
     call = only("from sqlalchemy import text\nq = text(f'SELECT {x}')\n")
     assert call.name == "text" and call.driver is not None
+
+
+def test_django_extra_where_list_is_sql() -> None:
+    call = only(
+        """
+        from myapp.models import Book
+        def f(title):
+            return Book.objects.filter(active=True).extra(where=[f"title = '{title}'"])
+        """
+    )
+    assert call.kind is not None and call.kind.driver == "django"
+    assert sql_text(call) == "title = '{title}'"
+
+
+def test_django_raw_on_manager() -> None:
+    call = only("def f(Book, x):\n    return Book.objects.raw('SELECT * FROM b WHERE id = %s', [x])\n")
+    assert call.driver is not None and call.driver.name == "django"
+    assert call.params.shape == "list"

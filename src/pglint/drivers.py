@@ -205,6 +205,11 @@ METHOD_RESULTS: dict[tuple[str, str], dict[str, str]] = {
     ("aiosqlite", "connection"): {"cursor": "cursor", "execute": "cursor"},
     ("django", "connection"): _DBAPI_CONNECTION,
     ("django", "connections"): {"__getitem__": "connection"},
+    ("django", "manager"): dict.fromkeys(
+        ("all", "filter", "exclude", "order_by", "annotate", "select_related",
+         "prefetch_related", "using", "distinct", "values", "values_list", "get_queryset"),
+        "manager",
+    ),
     ("sqlalchemy", "engine"): _SA_ENGINE,
     ("sqlalchemy_async", "engine"): _SA_ENGINE,
     ("sqlalchemy", "sessionmaker"): _SA_SESSIONMAKER,
@@ -224,6 +229,8 @@ class SqlMethod:
     params_index: int | None = None  # for sequence_or_mapping / mapping
     params_keywords: tuple[str, ...] = ()
     many: bool = False  # executemany: parameters are a sequence of rows
+    # Django's `extra(where=[...])`: the SQL is a list of conditions joined with AND.
+    sql_list_separator: str | None = None
     # The placeholder style comes from the driver unless the call fixes it (text()).
     driver_override: str | None = None
 
@@ -294,7 +301,13 @@ SQL_METHODS: dict[tuple[str, str], dict[str, SqlMethod]] = {
     ("sqlalchemy_async", "session"): _SQLALCHEMY,
     ("sqlalchemy_async", "connection"): _SQLALCHEMY,
     ("databases", "database"): _DATABASES,
-    ("django", "manager"): {"raw": _m("sequence_or_mapping", ("raw_query",), ("params",))},
+    ("django", "manager"): {
+        "raw": _m("sequence_or_mapping", ("raw_query",), ("params",)),
+        "extra": SqlMethod(
+            None, ("where",), "sequence_or_mapping", None, ("params",),
+            sql_list_separator=" AND ",
+        ),
+    },
 }
 
 # Functions (by qualified name) that take SQL text.
@@ -333,7 +346,6 @@ GENERIC_SQL_METHODS: dict[str, SqlMethod] = {
     "exec_driver_sql": _SQLALCHEMY["exec_driver_sql"],
     "read_sql": SQL_FUNCTIONS["pandas.read_sql"],
     "read_sql_query": SQL_FUNCTIONS["pandas.read_sql_query"],
-    "raw": _m("sequence_or_mapping", ("raw_query",), ("params",)),
 }
 
 # Methods only one driver has: a receiver that calls them is that driver's, with less

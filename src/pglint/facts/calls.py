@@ -134,11 +134,14 @@ class _Finder:
             driver = DRIVERS["sqlalchemy_async" if driver and driver.is_async else "sqlalchemy"]
         elif kind is not None and kind.driver in _SQLALCHEMY and name != "exec_driver_sql":
             driver = None  # a plain string to Session.execute: SQLAlchemy 2 rejects it anyway
-        sql = (
-            self.evaluator.evaluate(sql_node, site.scope, pos, site.block)
-            if sql_node is not None
-            else []
-        )
+        if sql_node is None:
+            sql = []
+        elif spec.sql_list_separator is not None:
+            sql = self.evaluator.evaluate_join(
+                spec.sql_list_separator, sql_node, site.scope, pos, site.block
+            )
+        else:
+            sql = self.evaluator.evaluate(sql_node, site.scope, pos, site.block)
         params = self._params(call, spec, site)
         return DbCall(
             site=site,

@@ -30,6 +30,7 @@ class SqlEvaluator:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self._active: set[int] = set()
+        self._checking: set[int] = set()
 
     # --- public ------------------------------------------------------------------------
 
@@ -39,14 +40,21 @@ class SqlEvaluator:
             return []
         return [SqlText(list(pieces), exact) for pieces, exact in variants]
 
+    def evaluate_join(
+        self, separator: str, items: ast.expr, scope: Scope, pos: Pos, block: Block
+    ) -> list[SqlText]:
+        """The text of `separator.join(items)`, for APIs that take SQL as a list."""
+        variants = self._join(separator, items, scope, pos, block, 0)
+        return [SqlText(list(pieces), exact) for pieces, exact in variants]
+
     def is_safe(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0) -> bool:
-        if depth > _MAX_DEPTH or id(expr) in self._active:
+        if depth > _MAX_DEPTH or id(expr) in self._checking:
             return False
-        self._active.add(id(expr))
+        self._checking.add(id(expr))
         try:
             return self._is_safe(expr, scope, pos, depth + 1)
         finally:
-            self._active.discard(id(expr))
+            self._checking.discard(id(expr))
 
     # --- evaluation --------------------------------------------------------------------
 
