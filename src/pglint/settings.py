@@ -3,7 +3,40 @@
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 from dataclasses import dataclass
+
+# A selector is a rule code or a prefix of one; flake8 validates its codes the same way.
+SELECTOR_PATTERN = re.compile(r"^(ALL|PGL[0-9]{0,3})$")
+
+DEFAULT_EXCLUDES = (
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d",
+    ".pglint_cache", ".pytest_cache", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__",
+    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One layer of rule selection: the defaults, the config file, or the command line.
+
+    As in ruff, a layer that sets ``select`` replaces everything before it; a layer
+    without it only adds (``extend_select``) or removes (``ignore``) rules.
+    """
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+
+    def decide(self, code: str) -> bool | None:
+        """Within one layer the longest matching selector wins; on a tie, ignore wins.
+        None: this layer says nothing about ``code``."""
+        selected = _longest_prefix(code, (self.select or ()) + self.extend_select)
+        ignored = _longest_prefix(code, self.ignore)
+        if selected < 0 and ignored < 0:
+            return None
+        return selected > ignored
 
 
 @dataclass(frozen=True)
@@ -12,26 +45,64 @@ class Settings:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     extend_exclude: tuple[str, ...] = ()
+    # Later selection layers (config file, then command line), applied in order.
+    layers: tuple[Selection, ...] = ()
+    # Relative globs (excludes, per-file-ignores) are anchored here: the directory of the
+    # configuration file, or the working directory. None: match paths as given.
+    root: str | None = None
 
     def is_enabled(self, code: str, filename: str | None = None) -> bool:
-        """Ruff's rule: the longest matching prefix wins; on a tie, ignore wins."""
-        selected = _longest_prefix(code, self.select + self.extend_select)
-        ignored = _longest_prefix(code, self.ignore + self._file_ignores(filename))
-        if selected < 0:
-            return False
-        return not (ignored >= selected)
+        enabled = bool(Selection(self.select, self.ignore, self.extend_select).decide(code))
+        for layer in self.layers:
+            decision = layer.decide(code)
+            if layer.select is not None:
+                enabled = decision is True
+            elif decision is not None:
+                enabled = decision
+        if enabled and filename:
+            return _longest_prefix(code, self._file_ignores(filename)) < 0
+        return enabled
 
-    def _file_ignores(self, filename: str | None) -> tuple[str, ...]:
-        if not filename:
-            return ()
-        path = filename.replace("\\", "/")
+    def _file_ignores(self, filename: str) -> tuple[str, ...]:
+        path = self.relative(filename)
         codes: list[str] = []
         for pattern, pattern_codes in self.per_file_ignores:
             if path_matches(path, pattern):
                 codes.extend(pattern_codes)
         return tuple(codes)
+
+    def relative(self, filename: str) -> str:
+        """``filename`` relative to ``root`` with forward slashes, when it lies inside it."""
+        path = filename
+        if self.root is not None and filename not in ("-", ""):
+            absolute = os.path.abspath(filename)
+            try:
+                inside = os.path.commonpath([absolute, self.root]) == self.root
+            except ValueError:  # another drive on Windows
+                inside = False
+            if inside:
+                path = os.path.relpath(absolute, self.root)
+        return os.path.normpath(path).replace(os.sep, "/").replace("\\", "/")
+
+    @property
+    def all_excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    def is_excluded(self, path: str, *, ancestors: bool = False) -> bool:
+        """Whether ``path`` matches an exclude; with ``ancestors``, also any directory
+        above it (up to ``root``), for files named explicitly."""
+        rel = self.relative(path)
+        if not ancestors:
+            return any(path_matches(rel, p) for p in self.all_excludes)
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        for end in range(len(parts), 0, -1):
+            if parts[end - 1] == "..":
+                break
+            if any(path_matches("/".join(parts[:end]), p) for p in self.all_excludes):
+                return True
+        return False
 
 
 def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
@@ -46,12 +117,19 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
 
 
 def path_matches(path: str, pattern: str) -> bool:
-    """Match like ruff's globs: against the whole relative path or any of its tails."""
+    """Match a relative path against a glob: the whole path, a directory above it, or any
+    tail of it (so ``tests/*`` also matches ``pkg/tests/x.py``)."""
     pattern = pattern.replace("\\", "/").rstrip("/")
-    if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern + "/*"):
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
         return True
     parts = path.split("/")
-    return any(fnmatch.fnmatch("/".join(parts[i:]), pattern) for i in range(1, len(parts)))
+    return any(fnmatch.fnmatchcase("/".join(parts[i:]), pattern) for i in range(1, len(parts)))
+
+
+def invalid_selectors(codes: tuple[str, ...] | list[str]) -> list[str]:
+    return [c for c in codes if not SELECTOR_PATTERN.match(c)]
 
 
 DEFAULT_SETTINGS = Settings()

@@ -119,6 +119,8 @@ def _varargs(call: DbCall, rendered: Rendered | None, source: SourceText) -> tup
         return None
     only = elements[0]
     numbers = {p.name for p in rendered.code_placeholders if p.style == "numeric"}
+    if not numbers:  # `%s` given to asyncpg (PGL201) still counts as one slot each
+        numbers = {str(i) for i, _ in enumerate(rendered.code_placeholders)}
     if isinstance(only, ast.Tuple | ast.List):
         display = only
         if len(display.elts) < 2 and _array_context(rendered):
@@ -140,7 +142,7 @@ def _varargs(call: DbCall, rendered: Rendered | None, source: SourceText) -> tup
             (Edit(source.start(display), source.end(display), inner),),
         )  # fmt: skip
         return message, fix
-    if params.shape == "varargs" and isinstance(only, ast.Name) and len(numbers) >= 2:
+    if isinstance(only, ast.Name) and len(numbers) >= 2 and _COLLECTION_NAMES.search(only.id):
         message = (
             f"asyncpg takes each value as a separate argument, but `{only.id}` is passed as "
             f"one; the query has {len(numbers)} placeholders. Pass `*{only.id}`."

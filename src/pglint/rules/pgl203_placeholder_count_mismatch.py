@@ -23,9 +23,11 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 
 
 def counted_placeholders(call: DbCall, rendered: Rendered) -> list[Placeholder]:
-    """The placeholders the driver will try to bind. psycopg-style drivers %-format the
-    whole text, quotes included; the others bind only placeholders in code."""
-    if call.driver is not None and call.driver.percent_conversions is not None:
+    """The placeholders the driver will try to bind. With parameters, psycopg-style
+    drivers %-format the whole text, quotes included; the others bind only placeholders
+    in code."""
+    percent_formats = call.driver is not None and call.driver.percent_conversions is not None
+    if percent_formats and call.params.shape not in ("absent", "none"):
         return [
             p for p in rendered.placeholders
             if not p.in_literal or p.style in ("format", "pyformat")

@@ -1,0 +1,17 @@
+"""PostgreSQL text as pglint sees it: tokens, placeholders and interpolation positions."""
+
+from pglint.sql.lexer import HOLE, Token, looks_like_sql, tokenize
+from pglint.sql.placeholders import Placeholder, find_placeholders, stray_percents
+from pglint.sql.positions import HoleContext, classify_holes
+
+__all__ = [
+    "HOLE",
+    "HoleContext",
+    "Placeholder",
+    "Token",
+    "classify_holes",
+    "find_placeholders",
+    "looks_like_sql",
+    "stray_percents",
+    "tokenize",
+]
