@@ -24,6 +24,12 @@ def words(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """One token; ``text == sql[start:end]``.
+
+    Kinds: ws, comment, string, dollar, qident, word, number, param, percent_escape,
+    cast, op, punct, hole, other.
+    """
+
     kind: str
     start: int
     end: int
@@ -84,13 +90,13 @@ _SPECIAL = frozenset({"block", "dollar", "named", "qmark", "lbracket", "rbracket
 _COMMENT_DELIM = re.compile(r"/\*|\*/")
 
 # Words after which a `?` starts an operand, so it can only be a qmark placeholder.
-OPERAND_KEYWORDS = words("""
+_OPERAND_KEYWORDS = words("""
     ALL AND ANY ARRAY AS BETWEEN BY CASE DEFAULT DISTINCT ELSE ESCAPE EXISTS FETCH FIRST
     FROM HAVING ILIKE IN INTERVAL IS LIKE LIMIT NEXT NOT OFFSET ON OR RETURN RETURNING
     SELECT SET SIMILAR SOME THEN TO USING VALUES WHEN WHERE
     """)
 
-SIGNIFICANT_SKIP = frozenset({"ws", "comment"})
+_SKIP = frozenset({"ws", "comment"})
 
 
 def _block_comment_end(sql: str, pos: int) -> int:
@@ -117,7 +123,7 @@ def _operand_expected(sql: str, kind: str | None, start: int, end: int) -> bool:
     if kind == "lbracket":
         return True
     if kind == "word":
-        return sql[start:end].upper() in OPERAND_KEYWORDS
+        return sql[start:end].upper() in _OPERAND_KEYWORDS
     return False
 
 
@@ -158,6 +164,8 @@ def scan(sql: str) -> Iterator[tuple[str, int, int]]:
                 else:
                     kind = "op"
             elif kind == "lbracket":
+                # ARRAY[...] (and brackets nested in one) build arrays; any other `[`
+                # subscripts, and there `arr[lo:hi]` must not read `:hi` as a param.
                 constructor = (
                     last_kind == "word" and sql[last_start:last_end].upper() == "ARRAY"
                 ) or (
@@ -280,7 +288,7 @@ def looks_like_sql(text: str) -> bool:
     sig: list[tuple[str, str]] = []
     for kind, start, end in scan(text):
         leading_paren = kind == "punct" and not sig and text[start] == "("
-        if kind not in SIGNIFICANT_SKIP and not leading_paren:
+        if kind not in _SKIP and not leading_paren:
             sig.append((kind, text[start:end]))
             if len(sig) > _LIMIT:
                 break

@@ -130,7 +130,9 @@ class _Walker:
 
     def _ddl_on(self) -> bool:
         """Whether `ON` names an object (CREATE INDEX ... ON t, GRANT ... ON t)."""
-        return self.statement in _DDL and not self.saw_select
+        if self.statement == "CREATE":
+            return not self.saw_select  # CREATE VIEW ... AS SELECT ... JOIN ... ON cond
+        return self.statement in _DDL
 
     def _open(self, i: int, level: _Level) -> None:
         kind, _, _, up = self._at(i - 1)
@@ -141,6 +143,8 @@ class _Walker:
             level.into = False
         elif kind == "word" and up in _OPENERS:
             opener = _OPENERS[up]
+        elif up == "," and level.clause == "VALUES" and level.opener in (None, "subquery"):
+            opener = "values"  # the next row of VALUES (...), (...)
         elif kind == "word" and up == "ON" and up2 == "DISTINCT":
             opener = "distinct_on"
         elif kind == "word" and up in _VALUE_NEXT:
@@ -205,6 +209,8 @@ class _Walker:
             return "identifier"
         if word in _VALUE_NEXT or (word == "NOT" and before == "IS"):
             return "value"
+        if word == "TO" and self.statement == "GRANT":
+            return "identifier"  # the grantee role
         if (word == "TO" and before == "SIMILAR") or (
             word in ("FIRST", "NEXT") and before == "FETCH"
         ):
