@@ -38,19 +38,84 @@ def sql_text(call: DbCall) -> str:
 @pytest.mark.parametrize(
     ("code", "driver", "role", "confidence"),
     [
-        ("import psycopg2\nc = psycopg2.connect().cursor()\nc.execute('SELECT 1')", "psycopg2", "cursor", "certain"),
-        ("import psycopg2 as pg\nconn = pg.connect()\ncur = conn.cursor()\ncur.execute('SELECT 1')", "psycopg2", "cursor", "certain"),
-        ("from psycopg2 import connect\nwith connect() as conn:\n    with conn.cursor() as cur:\n        cur.execute('SELECT 1')", "psycopg2", "cursor", "certain"),
-        ("import asyncpg\nasync def f():\n    pool = await asyncpg.create_pool()\n    async with pool.acquire() as conn:\n        await conn.fetch('SELECT 1')", "asyncpg", "connection", "certain"),
-        ("import asyncpg\nasync def f(conn: asyncpg.Connection):\n    await conn.fetch('SELECT 1')", "asyncpg", "connection", "certain"),
-        ("async def f(conn):\n    await conn.fetchrow('SELECT 1')", "asyncpg", "connection", "likely"),
-        ("import psycopg\nasync def f():\n    conn = await psycopg.AsyncConnection.connect()\n    await conn.execute('SELECT 1')", "psycopg_async", "connection", "certain"),
-        ("from psycopg_pool import ConnectionPool\npool = ConnectionPool('')\ndef f():\n    with pool.connection() as conn:\n        conn.execute('SELECT 1')", "psycopg", "connection", "certain"),
-        ("import sqlite3\ndef f():\n    conn = sqlite3.connect('x.db')\n    conn.execute('SELECT 1')", "sqlite3", "connection", "certain"),
-        ("from sqlalchemy import create_engine, text\nengine = create_engine('')\ndef f():\n    with engine.connect() as conn:\n        conn.execute(text('SELECT 1'))", "sqlalchemy", "connection", "certain"),
-        ("from sqlalchemy.orm import Session\ndef f(db: Session):\n    db.execute(text('SELECT 1'))\nfrom sqlalchemy import text", "sqlalchemy", "session", "certain"),
-        ("from django.db import connection\ndef f():\n    with connection.cursor() as cursor:\n        cursor.execute('SELECT 1')", "django", "cursor", "certain"),
-        ("import psycopg2\nclass Repo:\n    def __init__(self):\n        self.conn = psycopg2.connect()\n    def get(self):\n        cur = self.conn.cursor()\n        cur.execute('SELECT 1')", "psycopg2", "cursor", "certain"),
+        (
+            "import psycopg2\nc = psycopg2.connect().cursor()\nc.execute('SELECT 1')",
+            "psycopg2",
+            "cursor",
+            "certain",
+        ),
+        (
+            "import psycopg2 as pg\nconn = pg.connect()\ncur = conn.cursor()\ncur.execute('SELECT 1')",
+            "psycopg2",
+            "cursor",
+            "certain",
+        ),
+        (
+            "from psycopg2 import connect\nwith connect() as conn:\n    with conn.cursor() as cur:\n        cur.execute('SELECT 1')",
+            "psycopg2",
+            "cursor",
+            "certain",
+        ),
+        (
+            "import asyncpg\nasync def f():\n    pool = await asyncpg.create_pool()\n    async with pool.acquire() as conn:\n        await conn.fetch('SELECT 1')",
+            "asyncpg",
+            "connection",
+            "certain",
+        ),
+        (
+            "import asyncpg\nasync def f(conn: asyncpg.Connection):\n    await conn.fetch('SELECT 1')",
+            "asyncpg",
+            "connection",
+            "certain",
+        ),
+        (
+            "async def f(conn):\n    await conn.fetchrow('SELECT 1')",
+            "asyncpg",
+            "connection",
+            "likely",
+        ),
+        (
+            "import psycopg\nasync def f():\n    conn = await psycopg.AsyncConnection.connect()\n    await conn.execute('SELECT 1')",
+            "psycopg_async",
+            "connection",
+            "certain",
+        ),
+        (
+            "from psycopg_pool import ConnectionPool\npool = ConnectionPool('')\ndef f():\n    with pool.connection() as conn:\n        conn.execute('SELECT 1')",
+            "psycopg",
+            "connection",
+            "certain",
+        ),
+        (
+            "import sqlite3\ndef f():\n    conn = sqlite3.connect('x.db')\n    conn.execute('SELECT 1')",
+            "sqlite3",
+            "connection",
+            "certain",
+        ),
+        (
+            "from sqlalchemy import create_engine, text\nengine = create_engine('')\ndef f():\n    with engine.connect() as conn:\n        conn.execute(text('SELECT 1'))",
+            "sqlalchemy",
+            "connection",
+            "certain",
+        ),
+        (
+            "from sqlalchemy.orm import Session\ndef f(db: Session):\n    db.execute(text('SELECT 1'))\nfrom sqlalchemy import text",
+            "sqlalchemy",
+            "session",
+            "certain",
+        ),
+        (
+            "from django.db import connection\ndef f():\n    with connection.cursor() as cursor:\n        cursor.execute('SELECT 1')",
+            "django",
+            "cursor",
+            "certain",
+        ),
+        (
+            "import psycopg2\nclass Repo:\n    def __init__(self):\n        self.conn = psycopg2.connect()\n    def get(self):\n        cur = self.conn.cursor()\n        cur.execute('SELECT 1')",
+            "psycopg2",
+            "cursor",
+            "certain",
+        ),
     ],
 )
 def test_driver_resolution(code: str, driver: str, role: str, confidence: str) -> None:
@@ -102,21 +167,39 @@ def test_unknown_receiver_is_unresolved() -> None:
 
 
 def test_methods_of_other_objects_are_not_db_calls() -> None:
-    assert db_calls("import subprocess\nsubprocess.run('ls')\nlog = []\nlog.append('SELECT 1')\n") == []
+    assert (
+        db_calls("import subprocess\nsubprocess.run('ls')\nlog = []\nlog.append('SELECT 1')\n")
+        == []
+    )
 
 
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
         ("q = f'SELECT * FROM t WHERE a = {a}'\ncur.execute(q)", "SELECT * FROM t WHERE a = {a}"),
-        ("q = 'SELECT * FROM t'\nq += ' WHERE a = ' + a\ncur.execute(q)", "SELECT * FROM t WHERE a = {a}"),
+        (
+            "q = 'SELECT * FROM t'\nq += ' WHERE a = ' + a\ncur.execute(q)",
+            "SELECT * FROM t WHERE a = {a}",
+        ),
         ("cur.execute('SELECT * FROM t WHERE a = {}'.format(a))", "SELECT * FROM t WHERE a = {a}"),
-        ("cur.execute('SELECT * FROM t WHERE a = %s AND b = %d' % (a, 5))", "SELECT * FROM t WHERE a = {a} AND b = [5]"),
+        (
+            "cur.execute('SELECT * FROM t WHERE a = %s AND b = %d' % (a, 5))",
+            "SELECT * FROM t WHERE a = {a} AND b = [5]",
+        ),
         ("TABLE = 'users'\ncur.execute(f'SELECT * FROM {TABLE}')", "SELECT * FROM users"),
-        ("marks = ', '.join(['%s'] * len(ids))\ncur.execute(f'SELECT 1 WHERE id IN ({marks})', ids)", "SELECT 1 WHERE id IN ([['%s'] * len(ids)])"),
+        (
+            "marks = ', '.join(['%s'] * len(ids))\ncur.execute(f'SELECT 1 WHERE id IN ({marks})', ids)",
+            "SELECT 1 WHERE id IN ([['%s'] * len(ids)])",
+        ),
         ("cur.execute(f'SELECT * FROM t LIMIT {int(n)}')", "SELECT * FROM t LIMIT [int(n)]"),
-        ("w = f\"name = '{n}'\"\ncur.execute(f'SELECT * FROM t WHERE {w}')", "SELECT * FROM t WHERE name = '{n}'"),
-        ("parts = ['SELECT * FROM t WHERE 1=1']\nparts.append(f'AND a = {a}')\ncur.execute(' '.join(parts))", "SELECT * FROM t WHERE 1=1 AND a = {a}"),
+        (
+            "w = f\"name = '{n}'\"\ncur.execute(f'SELECT * FROM t WHERE {w}')",
+            "SELECT * FROM t WHERE name = '{n}'",
+        ),
+        (
+            "parts = ['SELECT * FROM t WHERE 1=1']\nparts.append(f'AND a = {a}')\ncur.execute(' '.join(parts))",
+            "SELECT * FROM t WHERE 1=1 AND a = {a}",
+        ),
     ],
 )
 def test_sql_text_is_followed_through_local_building(code: str, expected: str) -> None:
@@ -205,6 +288,8 @@ def test_django_extra_where_list_is_sql() -> None:
 
 
 def test_django_raw_on_manager() -> None:
-    call = only("def f(Book, x):\n    return Book.objects.raw('SELECT * FROM b WHERE id = %s', [x])\n")
+    call = only(
+        "def f(Book, x):\n    return Book.objects.raw('SELECT * FROM b WHERE id = %s', [x])\n"
+    )
     assert call.driver is not None and call.driver.name == "django"
     assert call.params.shape == "list"

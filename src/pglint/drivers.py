@@ -35,50 +35,61 @@ class Driver:
     module: str  # what to import in a suggestion
 
 
-def _dbapi(name: str, label: str, conversions: str | None, *, is_async: bool = False) -> Driver:
-    return Driver(
-        name, label, is_async, frozenset({"format", "pyformat"}), conversions, "%s",
-        "%({name})s", name,
-    )  # fmt: skip
+_PERCENT = frozenset({"format", "pyformat"})
+_SQLITE = frozenset({"qmark", "named"})
+_NAMED = frozenset({"named"})
+
+
+def _driver(
+    name: str,
+    label: str,
+    styles: frozenset[str],
+    positional: str,
+    named: str | None,
+    *,
+    is_async: bool = False,
+    percent: str | None = None,
+    module: str | None = None,
+) -> Driver:
+    return Driver(name, label, is_async, styles, percent, positional, named, module or name)
 
 
 DRIVERS: dict[str, Driver] = {
     d.name: d
     for d in (
-        _dbapi("psycopg2", "psycopg2", "s"),
-        _dbapi("psycopg", "psycopg 3", "sbt"),
-        _dbapi("psycopg_async", "psycopg 3 (async)", "sbt", is_async=True),
-        _dbapi("aiopg", "aiopg", "s", is_async=True),
-        # pg8000's DB-API layer uses %s but its handling of a lone % differs by version.
-        _dbapi("pg8000", "pg8000", None),
-        _dbapi("django", "Django", "s"),
-        Driver("asyncpg", "asyncpg", True, frozenset({"numeric"}), None, "${n}", None, "asyncpg"),
-        Driver(
-            "sqlite3", "sqlite3", False, frozenset({"qmark", "named"}), None, "?", ":{name}",
-            "sqlite3",
+        _driver("psycopg2", "psycopg2", _PERCENT, "%s", "%({name})s", percent="s"),
+        _driver("psycopg", "psycopg 3", _PERCENT, "%s", "%({name})s", percent="sbt"),
+        _driver(
+            "psycopg_async",
+            "psycopg 3 (async)",
+            _PERCENT,
+            "%s",
+            "%({name})s",
+            is_async=True,
+            percent="sbt",
+            module="psycopg",
         ),
-        Driver(
-            "aiosqlite", "aiosqlite", True, frozenset({"qmark", "named"}), None, "?", ":{name}",
-            "aiosqlite",
-        ),
-        Driver(
-            "pg8000_native", "pg8000.native", False, frozenset({"named"}), None, ":p{n}",
-            ":{name}", "pg8000.native",
-        ),
+        _driver("aiopg", "aiopg", _PERCENT, "%s", "%({name})s", is_async=True, percent="s"),
+        # pg8000's DB-API layer uses %s, but its handling of a lone % differs by version.
+        _driver("pg8000", "pg8000", _PERCENT, "%s", "%({name})s"),
+        _driver("django", "Django", _PERCENT, "%s", "%({name})s", percent="s"),
+        _driver("asyncpg", "asyncpg", frozenset({"numeric"}), "${n}", None, is_async=True),
+        _driver("sqlite3", "sqlite3", _SQLITE, "?", ":{name}"),
+        _driver("aiosqlite", "aiosqlite", _SQLITE, "?", ":{name}", is_async=True),
+        _driver("pg8000_native", "pg8000.native", _NAMED, ":p{n}", ":{name}"),
         # SQLAlchemy's text() binds :name whatever the driver underneath.
-        Driver(
-            "sqlalchemy", "SQLAlchemy", False, frozenset({"named"}), None, ":p{n}", ":{name}",
-            "sqlalchemy",
+        _driver("sqlalchemy", "SQLAlchemy", _NAMED, ":p{n}", ":{name}"),
+        _driver(
+            "sqlalchemy_async",
+            "SQLAlchemy (async)",
+            _NAMED,
+            ":p{n}",
+            ":{name}",
+            is_async=True,
+            module="sqlalchemy",
         ),
-        Driver(
-            "sqlalchemy_async", "SQLAlchemy (async)", True, frozenset({"named"}), None, ":p{n}",
-            ":{name}", "sqlalchemy",
-        ),
-        Driver(
-            "databases", "databases", True, frozenset({"named"}), None, ":p{n}", ":{name}",
-            "databases",
-        ),
-    )  # fmt: skip
+        _driver("databases", "databases", _NAMED, ":p{n}", ":{name}", is_async=True),
+    )
 }
 
 Role = Literal[
@@ -98,7 +109,7 @@ class ObjectKind:
         return DRIVERS[self.driver]
 
 
-def K(driver: str, role: str) -> ObjectKind:  # noqa: N802 - reads as a table constructor
+def K(driver: str, role: str) -> ObjectKind:
     return ObjectKind(driver, role)
 
 
@@ -206,8 +217,20 @@ METHOD_RESULTS: dict[tuple[str, str], dict[str, str]] = {
     ("django", "connection"): _DBAPI_CONNECTION,
     ("django", "connections"): {"__getitem__": "connection"},
     ("django", "manager"): dict.fromkeys(
-        ("all", "filter", "exclude", "order_by", "annotate", "select_related",
-         "prefetch_related", "using", "distinct", "values", "values_list", "get_queryset"),
+        (
+            "all",
+            "filter",
+            "exclude",
+            "order_by",
+            "annotate",
+            "select_related",
+            "prefetch_related",
+            "using",
+            "distinct",
+            "values",
+            "values_list",
+            "get_queryset",
+        ),
         "manager",
     ),
     ("sqlalchemy", "engine"): _SA_ENGINE,
@@ -304,7 +327,11 @@ SQL_METHODS: dict[tuple[str, str], dict[str, SqlMethod]] = {
     ("django", "manager"): {
         "raw": _m("sequence_or_mapping", ("raw_query",), ("params",)),
         "extra": SqlMethod(
-            None, ("where",), "sequence_or_mapping", None, ("params",),
+            None,
+            ("where",),
+            "sequence_or_mapping",
+            None,
+            ("params",),
             sql_list_separator=" AND ",
         ),
     },

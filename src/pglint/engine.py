@@ -21,6 +21,7 @@ from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source
 
+
 @dataclass
 class LintResult:
     filename: str
@@ -50,7 +51,9 @@ def lint_source(
     if apply_noqa and diagnostics and "noqa" in source_file.text.lower():
         noqa = NoqaMap(text.lines, text.text)
         diagnostics = [
-            d for d in diagnostics if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)
+            d
+            for d in diagnostics
+            if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)
         ]
     diagnostics.sort(key=lambda d: d.sort_key)
     return LintResult(filename, diagnostics, source_file)

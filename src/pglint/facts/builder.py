@@ -271,7 +271,7 @@ def _compound(walker: _Walker, node: ast.AST, scope: Scope, block: Block) -> lis
     return walker._bodies(node, scope, block)
 
 
-def _then_children(handler):  # noqa: ANN001, ANN202 - tiny adapter
+def _then_children(handler):
     """Record what the handler records, then walk the node's children as usual."""
 
     def wrapped(walker: _Walker, node: ast.AST, scope: Scope, block: Block) -> list | None:

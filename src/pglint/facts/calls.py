@@ -23,6 +23,10 @@ from pglint.facts.values import SqlEvaluator
 _METHOD_NAMES = frozenset(
     {name for table in SQL_METHODS.values() for name in table} | set(GENERIC_SQL_METHODS)
 )
+# `sa.text(...)`, `pd.read_sql(...)`: functions reached through a module attribute.
+_FUNCTION_TAILS = frozenset(
+    name.rpartition(".")[2] for name in (*SQL_FUNCTIONS, *TEXT_CONSTRUCTORS)
+)
 _SCALAR_TYPES = frozenset(
     {"int", "str", "float", "bool", "UUID", "datetime", "date", "time", "Decimal", "EmailStr"}
 )
@@ -37,9 +41,8 @@ def find_db_calls(facts: ModuleFacts) -> list[DbCall]:
     calls: list[DbCall] = []
     for site in facts.calls:
         func = site.node.func
-        if isinstance(func, ast.Attribute) and func.attr not in _METHOD_NAMES:
-            if func.attr not in SQL_FUNCTIONS_TAILS:
-                continue
+        if isinstance(func, ast.Attribute) and func.attr not in _METHOD_NAMES | _FUNCTION_TAILS:
+            continue
         qual = resolver.qualname(func)
         if qual in TEXT_CONSTRUCTORS:
             text_sites.append(site)
@@ -54,11 +57,6 @@ def find_db_calls(facts: ModuleFacts) -> list[DbCall]:
             calls.append(finder.text_call(site))
     calls.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
     return calls
-
-
-SQL_FUNCTIONS_TAILS = frozenset(name.rpartition(".")[2] for name in SQL_FUNCTIONS) | frozenset(
-    name.rpartition(".")[2] for name in TEXT_CONSTRUCTORS
-)
 
 
 class _Finder:
@@ -197,9 +195,7 @@ class _Finder:
         params = self._shape(node, site)
         params.arg_node = node
         params.extra_positional = extra
-        params.parenthesized = not isinstance(node, ast.Tuple) and _parenthesized(
-            self.facts, node
-        )
+        params.parenthesized = not isinstance(node, ast.Tuple) and _parenthesized(self.facts, node)
         return params
 
     def _shape(self, node: ast.expr, site: CallSite) -> Params:
@@ -259,7 +255,7 @@ class _Finder:
             return all(self._scalar_binding(b, site) for b in bindings)
         return False
 
-    def _scalar_binding(self, binding, site: CallSite) -> bool:  # noqa: ANN001
+    def _scalar_binding(self, binding, site: CallSite) -> bool:
         if binding.annotation is not None:
             return _annotation_name(binding.annotation) in _SCALAR_TYPES
         if binding.kind == "assign" and binding.value is not None:

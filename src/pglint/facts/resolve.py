@@ -153,7 +153,7 @@ class Resolver:
             return found[0], "likely"
         return None
 
-    def _kinds_of(self, bindings, depth: int) -> Resolved:  # noqa: ANN001
+    def _kinds_of(self, bindings, depth: int) -> Resolved:
         found: set[ObjectKind] = set()
         confidence: Confidence = "certain"
         for binding in bindings:

@@ -132,7 +132,7 @@ class SqlEvaluator:
             right = self._eval(expr.right, scope, pos, block, depth)
             if left is None and right is None:
                 return None
-            if left is None or _only_holes(left) and _looks_non_text(expr.left):
+            if left is None or (_only_holes(left) and _looks_non_text(expr.left)):
                 left = [self._hole(expr.left, scope, pos, depth)]
             if right is None:
                 right = [self._hole(expr.right, scope, pos, depth)]
@@ -140,7 +140,7 @@ class SqlEvaluator:
         if isinstance(expr.op, ast.Mod):
             template = self._constant_text(expr.left, scope, pos, depth)
             if template is None:
-                return None if not isinstance(expr.left, ast.JoinedStr) else None
+                return None
             return [self._percent_format(template, expr.right, scope, pos, depth)]
         if isinstance(expr.op, ast.Mult):
             return [self._hole(expr, scope, pos, depth)]
@@ -345,9 +345,12 @@ class SqlEvaluator:
         if owner is None:
             return None
         bindings = owner.bindings.get(expr.attr, [])
-        if len(bindings) == 1 and isinstance(bindings[0].value, ast.Constant):
-            if not owner.self_bindings.get(expr.attr):
-                return bindings[0].value
+        if (
+            len(bindings) == 1
+            and isinstance(bindings[0].value, ast.Constant)
+            and not owner.self_bindings.get(expr.attr)
+        ):
+            return bindings[0].value
         return None
 
     # --- safety ------------------------------------------------------------------------
@@ -451,9 +454,11 @@ class SqlEvaluator:
     def _safe_composition(self, expr: ast.expr) -> bool:
         qual = self.resolver.qualname(expr.func) if isinstance(expr, ast.Call) else None
         if qual is None and isinstance(expr, ast.Call):
-            return self._safe_composition(expr.func.value) if isinstance(
-                expr.func, ast.Attribute
-            ) else False
+            return (
+                self._safe_composition(expr.func.value)
+                if isinstance(expr.func, ast.Attribute)
+                else False
+            )
         if qual is None:
             qual = self.resolver.qualname(expr) or ""
         return qual.startswith(("psycopg.sql", "psycopg2.sql"))

@@ -34,7 +34,11 @@ def rewrite(
     """Replace value interpolations with placeholders. Identifier interpolations stay as
     `{expr}` (or `{}` for psycopg's `sql.SQL(...).format(...)` when ``compose``)."""
     driver = call.driver or _FALLBACK
-    use_names = "named" in driver.styles and driver.named is not None and not driver.positional.startswith("%")
+    use_names = (
+        "named" in driver.styles
+        and driver.named is not None
+        and not driver.positional.startswith("%")
+    )
     existing = _existing_params(call, source)
     contexts = {c.index: c for c in rendered.hole_contexts}
     out = Rewritten("", False)
@@ -131,7 +135,7 @@ def _existing_params(call: DbCall, source: SourceText) -> _Existing | None:
     return None
 
 
-def _literal_param(token_text: str, next_hole) -> str:  # noqa: ANN001
+def _literal_param(token_text: str, next_hole) -> str:
     """`'{email}'` -> `email`; `'%{term}%'` -> `f"%{term}%"`."""
     body = token_text[1:-1] if token_text.endswith("'") else token_text[1:]
     body = body.replace("''", "'")
@@ -160,7 +164,9 @@ def _param_name(expr: str, taken: dict[str, str]) -> str:
 # --- writing the call -------------------------------------------------------------------
 
 
-def render_call(call: DbCall, new: Rewritten, source: SourceText, *, sql_expr: str | None = None) -> str:
+def render_call(
+    call: DbCall, new: Rewritten, source: SourceText, *, sql_expr: str | None = None
+) -> str:
     """The call with its SQL replaced and its parameters passed the driver's way."""
     node = call.node
     driver = call.driver or _FALLBACK
@@ -191,7 +197,7 @@ def render_call(call: DbCall, new: Rewritten, source: SourceText, *, sql_expr: s
         value = _params_display(driver, new)
         names = call.spec.params_keywords
         if call.spec.params_index is not None and not sql_by_keyword:
-            args = args[: call.spec.params_index] + [value]
+            args = [*args[: call.spec.params_index], value]
             keywords = [(k, v) for k, v in keywords if k not in names]
         else:
             keywords = [(k, v) for k, v in keywords if k not in names]
@@ -218,4 +224,5 @@ def _params_display(driver: Driver, new: Rewritten) -> str:
 
 
 def _indent(text: str) -> str:
-    return text.replace("\n", "\n    ") if not text.startswith(('"""', 'f"""')) else text
+    # Indenting inside a triple-quoted string would change the SQL it holds.
+    return text if '"""' in text else text.replace("\n", "\n    ")

@@ -126,7 +126,11 @@ def literal_char_offsets(node: ast.Constant, source: SourceText) -> list[int] | 
         prefix = text[:quote_at].lower()
         if "b" in prefix or "f" in prefix:
             return None
-        quote = text[quote_at : quote_at + 3] if text[quote_at : quote_at + 3] in ('"""', "'''") else text[quote_at]
+        quote = (
+            text[quote_at : quote_at + 3]
+            if text[quote_at : quote_at + 3] in ('"""', "'''")
+            else text[quote_at]
+        )
         body_start = quote_at + len(quote)
         body = text[body_start : len(text) - len(quote)]
         if "\\" in body and "r" not in prefix:

@@ -57,9 +57,12 @@ def building_style(node: ast.expr | None) -> str:
         return "an f-string"
     if isinstance(node, ast.BinOp):
         return "`%` formatting" if isinstance(node.op, ast.Mod) else "string concatenation"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr in ("format", "join"):
-            return f"`str.{node.func.attr}()`"
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("format", "join")
+    ):
+        return f"`str.{node.func.attr}()`"
     return "string formatting"
 
 
@@ -133,7 +136,7 @@ RULE = Rule(
         "import asyncpg\n\n"
         "async def orders(status):\n"
         "    conn = await asyncpg.connect()\n"
-        "    query = \"SELECT * FROM orders WHERE status = '\" + status + \"'\"\n"
+        '    query = "SELECT * FROM orders WHERE status = \'" + status + "\'"\n'
         "    return await conn.fetch(query)\n",
         "from sqlalchemy import text\n\n"
         "def search(session, term):\n"

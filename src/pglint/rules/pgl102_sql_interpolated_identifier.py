@@ -52,7 +52,7 @@ def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | No
         return None
     checks = "".join(
         f"if {e} not in ALLOWED_NAMES:  # the names this query may use\n"
-        f"    raise ValueError(f\"unexpected name: {{{e}!r}}\")\n"
+        f'    raise ValueError(f"unexpected name: {{{e}!r}}")\n'
         for e in dict.fromkeys(new.identifiers)
     )
     return checks + render_call(call, new, source)

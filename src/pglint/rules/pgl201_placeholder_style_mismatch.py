@@ -39,7 +39,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         wrong = [p for p in placeholders if p.style not in driver.styles]
         styles = {p.style for p in placeholders}
         if wrong:
-            shown = ", ".join(dict.fromkeys(f"`{rendered.text[p.start:p.end]}`" for p in wrong))
+            shown = ", ".join(dict.fromkeys(f"`{rendered.text[p.start : p.end]}`" for p in wrong))
             message = (
                 f"{driver.label} does not bind {shown} placeholders; it uses "
                 f"{expected(driver)}. The placeholder reaches the server as text and the "
@@ -53,7 +53,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         elif any(styles >= mix for mix in _MIXES):
             message = (
                 f"The query mixes positional and named placeholders; {driver.label} "
-                "rejects it (\"argument formats can't be mixed\"). Use one style."
+                'rejects it ("argument formats can\'t be mixed"). Use one style.'
             )
             yield Finding(source.start(call.node), source.end(call.node), message)
 
@@ -179,7 +179,7 @@ RULE = Rule(
         "import psycopg\n\n"
         "def tagged(conn: psycopg.Connection, key: str):\n"
         "    return conn.execute(\n"
-        "        \"SELECT id FROM docs WHERE data ? %s AND created::date = now()::date\", (key,)\n"
+        '        "SELECT id FROM docs WHERE data ? %s AND created::date = now()::date", (key,)\n'
         "    ).fetchall()\n",
     ),
 )

@@ -67,10 +67,11 @@ def _sequence(call: DbCall, rendered: Rendered | None, source: SourceText) -> tu
     positional = bool(styles & {"format", "qmark"})
     named = bool(styles & {"pyformat", "named"})
     if params.shape == "scalar" or (params.parenthesized and params.shape == "unknown"):
-        if isinstance(node, ast.Attribute | ast.Subscript):
-            # `(user.id)` is a value; a bare `self.params` may well be a tuple.
-            if not params.parenthesized or _COLLECTION_NAMES.search(_last_name(node)):
-                return None
+        # `(user.id)` is a value; a bare `self.params` may well be a tuple.
+        if isinstance(node, ast.Attribute | ast.Subscript) and (
+            not params.parenthesized or _COLLECTION_NAMES.search(_last_name(node))
+        ):
+            return None
         if params.shape == "unknown":
             if not isinstance(node, ast.Name) or _COLLECTION_NAMES.search(node.id):
                 return None
@@ -163,7 +164,7 @@ def _mapping(call: DbCall, rendered: Rendered | None) -> tuple | None:
     return (
         f"`:name` placeholders are bound from a dict, but a {params.shape} is passed; "
         f"{call.driver.label} raises when executing. Pass "  # type: ignore[union-attr]
-        "`{\"name\": value}`.",
+        '`{"name": value}`.',
         None,
     )
 
@@ -177,10 +178,7 @@ def _last_name(node: ast.expr) -> str:
 
 
 def _array_context(rendered: Rendered) -> bool:
-    for p in rendered.code_placeholders:
-        if _ARRAY_CONTEXT.search(rendered.text[: p.start]):
-            return True
-    return False
+    return any(_ARRAY_CONTEXT.search(rendered.text[: p.start]) for p in rendered.code_placeholders)
 
 
 RULE = Rule(

@@ -101,7 +101,10 @@ RULE = Rule(
         "from sqlalchemy.orm import Session\n\n"
         "def recent(session: Session, days: int):\n"
         "    return session.execute(\n"
-        "        text(\"SELECT * FROM orders WHERE created_at > now() - make_interval(days => :days)\"),\n"
+        "        text(\n"
+        '            "SELECT * FROM orders "\n'
+        '            "WHERE created_at > now() - make_interval(days => :days)"\n'
+        "        ),\n"
         '        {"days": days},\n'
         "    ).all()\n"
     ),

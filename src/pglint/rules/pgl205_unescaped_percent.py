@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from pglint.diagnostics import Edit, Fix
+from pglint.diagnostics import Fix
 from pglint.facts.model import ModuleFacts
-from pglint.rules._sqltext import params_supplied, render, replace_span, source_offsets
+from pglint.rules._sqltext import (
+    Rendered,
+    params_supplied,
+    render,
+    replace_span,
+    source_offsets,
+)
 from pglint.rules.base import Finding, Rule
 from pglint.sql import stray_percents
+
+_PRINTF = re.compile(r"[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGc](?!\w)")
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
@@ -35,7 +44,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         )  # fmt: skip
 
 
-def _double(strays: list[int], rendered, facts: ModuleFacts) -> Fix | None:  # noqa: ANN001
+def _double(strays: list[int], rendered: Rendered, facts: ModuleFacts) -> Fix | None:
     offsets = source_offsets(rendered, facts.source)
     edits = []
     for offset in strays:
@@ -43,7 +52,13 @@ def _double(strays: list[int], rendered, facts: ModuleFacts) -> Fix | None:  # n
         if edit is None:
             return None
         edits.append(edit)
-    return Fix("safe", "Escape the literal `%` as `%%`", tuple(edits))
+    # `%d` or `%i` was probably meant as a placeholder: escaping it is not obviously right.
+    meant_placeholder = any(_PRINTF.match(rendered.text, offset + 1) for offset in strays)
+    return Fix(
+        "unsafe" if meant_placeholder else "safe",
+        "Escape the literal `%` as `%%`",
+        tuple(edits),
+    )
 
 
 RULE = Rule(
@@ -69,20 +84,26 @@ RULE = Rule(
         "import psycopg2\n\n"
         "def search(prefix: str):\n"
         "    cur = psycopg2.connect().cursor()\n"
-        "    cur.execute(\"SELECT * FROM files WHERE path LIKE '/tmp/%' AND owner = %s\", (prefix,))\n"
+        "    cur.execute(\n"
+        "        \"SELECT * FROM files WHERE path LIKE '/tmp/%' AND owner = %s\", (prefix,)\n"
+        "    )\n"
     ),
     use_instead=(
         "import psycopg2\n\n"
         "def search(prefix: str):\n"
         "    cur = psycopg2.connect().cursor()\n"
-        "    cur.execute(\"SELECT * FROM files WHERE path LIKE '/tmp/%%' AND owner = %s\", (prefix,))\n"
+        "    cur.execute(\n"
+        "        \"SELECT * FROM files WHERE path LIKE '/tmp/%%' AND owner = %s\", (prefix,)\n"
+        "    )\n"
     ),
     check=check,
     fix_availability="sometimes",
     fix_safety=(
         "Safe: each stray `%` is doubled, which is exactly what the driver expects. "
         "Offered only when the query is a plain string literal (no f-string, no escape "
-        "sequences), so the edit lands on the right character."
+        "sequences), so the edit lands on the right character. Unsafe when a stray `%` "
+        "looks like a printf conversion (`%d`, `%i`, `%f`): the author probably meant a "
+        "placeholder, and `%s` may be the right fix."
     ),
     see_also="PGL204 for placeholders inside quotes.",
     references=("https://www.psycopg.org/psycopg3/docs/basic/params.html",),
