@@ -5,39 +5,42 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 
-from pglint.settings import DEFAULT_SETTINGS, Settings, path_matches
+from pglint.settings import DEFAULT_EXCLUDES, DEFAULT_SETTINGS, Settings
 
-DEFAULT_EXCLUDES = (
-    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pants.d",
-    ".pglint_cache", ".pytest_cache", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__",
-    "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
-)  # fmt: skip
+__all__ = ["DEFAULT_EXCLUDES", "PYTHON_SUFFIXES", "discover"]
+
+PYTHON_SUFFIXES = (".py", ".pyi")
 
 
-def discover(paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS) -> Iterator[str]:
-    """Python files under ``paths``, skipping excluded directories.
+def discover(
+    paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS, *, force_exclude: bool = False
+) -> Iterator[str]:
+    """Python files under ``paths``, skipping excluded files and directories.
 
-    A file named explicitly is always linted, as with ruff without --force-exclude.
+    A path named explicitly is linted even when an exclude matches it, as in ruff;
+    ``force_exclude`` applies the excludes to those too (pre-commit names every file).
     """
-    excludes = DEFAULT_EXCLUDES + settings.exclude + settings.extend_exclude
     seen: set[str] = set()
-    for path in paths:
-        if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(
-                    d for d in dirs if not _excluded(os.path.join(root, d), d, excludes)
-                )
-                for name in sorted(files):
-                    full = os.path.join(root, name)
-                    if name.endswith((".py", ".pyi")) and not _excluded(full, name, excludes):
-                        if full not in seen:
-                            seen.add(full)
-                            yield full
-        elif path not in seen:
-            seen.add(path)
-            yield path
+    for given in paths:
+        path = os.path.normpath(given)
+        if force_exclude and settings.is_excluded(path, ancestors=True):
+            continue
+        if not os.path.isdir(path):
+            if path not in seen:
+                seen.add(path)
+                yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not settings.is_excluded(_join(root, d)))
+            for name in sorted(files):
+                full = _join(root, name)
+                if not name.endswith(PYTHON_SUFFIXES) or full in seen:
+                    continue
+                if not settings.is_excluded(full):
+                    seen.add(full)
+                    yield full
 
 
-def _excluded(path: str, name: str, patterns: tuple[str, ...]) -> bool:
-    rel = os.path.normpath(path).replace(os.sep, "/")
-    return any(name == p or path_matches(rel, p) for p in patterns)
+def _join(root: str, name: str) -> str:
+    # `pglint check .` reports `a.py`, not `./a.py`, as ruff and flake8 users expect.
+    return name if root == os.curdir else os.path.normpath(os.path.join(root, name))

@@ -1,9 +1,102 @@
+"""The flake8 plugin: the same engine as `pglint check`, over the tree flake8 already has.
+
+flake8 applies `# noqa` itself, but only over multi-line strings and backslash
+continuations; pglint accepts the comment anywhere on the logical line, so ``run``
+applies that wider rule too (and nothing when flake8 runs with ``--disable-noqa``), and
+both front ends give the same answer.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pglint import __version__
+from pglint.config import ConfigError, settings_for_directory
+from pglint.diagnostics import Diagnostic, Location
+from pglint.engine import lint_source
+from pglint.noqa import NoqaMap
+from pglint.settings import DEFAULT_SETTINGS, Settings
+from pglint.source import SourceText
+
+Report = tuple[int, int, str, type]
+
+_STDIN_NAMES = ("-", "stdin", "<stdin>")
+
+
 class Plugin:
     name = "pglint"
-    version = "0"
+    version = __version__
+    disable_noqa = False
 
-    def __init__(self, tree, lines, filename):
-        pass
+    def __init__(self, tree: ast.Module, lines: list[str], filename: str) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.filename = filename
 
-    def run(self):
-        return iter(())
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
+
+    def run(self) -> Iterator[Report]:
+        for diagnostic in guarded(self._diagnostics, self.filename):
+            yield (
+                diagnostic.location.row,
+                diagnostic.location.column - 1,
+                f"{diagnostic.code} {_one_line(diagnostic.message)}",
+                type(self),
+            )
+
+    def _diagnostics(self) -> list[Diagnostic]:
+        problems: list[Diagnostic] = []
+        try:
+            settings = settings_for(self.filename)
+        except ConfigError as exc:
+            problems.append(_internal(self.filename, f"configuration error: {exc}"))
+            settings = DEFAULT_SETTINGS
+        if self.filename not in _STDIN_NAMES and settings.is_excluded(
+            self.filename, ancestors=True
+        ):
+            return problems
+        text = "".join(self.lines)
+        result = lint_source(text, self.filename, settings, tree=self.tree, apply_noqa=False)
+        found = result.diagnostics
+        if not self.disable_noqa and found and "noqa" in text.lower():
+            noqa = NoqaMap(SourceText(text).lines, text)
+            found = [d for d in found if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)]
+        return problems + found
+
+
+def settings_for(filename: str) -> Settings:
+    if filename in _STDIN_NAMES:
+        return settings_for_directory(os.getcwd())
+    return settings_for_directory(str(Path(filename).resolve().parent))
+
+
+def guarded(produce: Any, filename: str) -> list[Diagnostic]:
+    """Run ``produce``; any exception becomes one PGL000, because an exception that
+    escapes a plugin aborts the whole flake8 run."""
+    try:
+        return list(produce())
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return [
+            _internal(
+                filename,
+                f"internal error while analysing this file: {detail} "
+                f"(at {Path(frame.filename).name}:{frame.lineno}); please report it",
+            )
+        ]
+
+
+def _internal(filename: str, message: str) -> Diagnostic:
+    return Diagnostic("PGL000", message, filename, Location(1, 1), Location(1, 1), name="internal-error")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -1,8 +1,16 @@
-"""`# noqa` handling, with flake8's semantics so the CLI and the plugin agree.
+"""`# noqa` handling, shared by the engine (CLI) and the flake8 plugin.
 
-flake8 applies a `# noqa` comment to every physical line of the logical line it sits on
-(a multi-line call or string is one logical line), and `# noqa: PGL1` suppresses every
-code that starts with `PGL1`. A bare `# noqa` suppresses everything on the line.
+The comment syntax is flake8's, to the character: `# noqa` (any case), optionally
+followed by `:` and codes; `# noqa: PGL1` suppresses every code starting with `PGL1`
+(compared case-sensitively, as flake8 does); `# noqa:` followed by something that is
+not a code list is a bare `# noqa`; a line that is only `# flake8: noqa` silences the
+whole file.
+
+Where the comment may go is wider than flake8's own rule: anywhere on the *logical*
+line (a multi-line call or string is one logical line), so the comment can sit at the
+end of a formatted multi-line call. flake8 itself only joins the rows of a multi-line
+string or a backslash continuation, so the flake8 plugin applies the rest of the logical
+line through ``NoqaMap`` too, unless flake8 runs with ``--disable-noqa``.
 """
 
 from __future__ import annotations
@@ -12,12 +20,11 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-# The same pattern flake8 uses (case-insensitive, optional space after the colon).
 NOQA_INLINE = re.compile(
-    r"# noqa"
-    r"(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+)?(?:[A-Z][0-9]+(?:[,\s]+)?)*))?",
+    r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
+NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 _CODE_SPLIT = re.compile(r"[,\s]+")
 
 
@@ -50,9 +57,18 @@ def logical_line_ranges(text: str) -> dict[int, tuple[int, int]]:
                 for row in range(first, last + 1):
                     ranges[row] = (first, last)
                 first = None
-    except (tokenize.TokenError, SyntaxError, IndentationError):
+    except (tokenize.TokenError, SyntaxError):
         pass
     return ranges
+
+
+def noqa_row(ranges: dict[int, tuple[int, int]], row: int) -> int:
+    """Where a `# noqa` comment for a finding on ``row`` goes: the end of its logical line."""
+    return ranges.get(row, (row, row))[1]
+
+
+def file_is_exempt(lines: list[str]) -> bool:
+    return any(NOQA_FILE.match(line) for line in lines)
 
 
 class NoqaMap:
@@ -62,23 +78,29 @@ class NoqaMap:
         self._lines = lines
         self._text = text
         self._ranges: dict[int, tuple[int, int]] | None = None
+        self._exempt: bool | None = None
 
     def logical_range(self, row: int) -> tuple[int, int]:
         if self._ranges is None:
             self._ranges = logical_line_ranges(self._text)
         return self._ranges.get(row, (row, row))
 
-    def directive(self, row: int) -> NoqaDirective | None:
+    def directives(self, row: int) -> list[NoqaDirective]:
+        """Every `# noqa` comment on the logical line of ``row``."""
         first, last = self.logical_range(row)
         joined = "".join(self._lines[first - 1 : last])
-        match = NOQA_INLINE.search(joined)
-        if match is None:
-            return None
-        codes = match.group("codes")
-        if not codes:
-            return NoqaDirective(None)
-        return NoqaDirective(frozenset(c.upper() for c in _CODE_SPLIT.split(codes) if c))
+        found = []
+        for match in NOQA_INLINE.finditer(joined):
+            codes = match.group("codes")
+            if codes:
+                found.append(NoqaDirective(frozenset(c for c in _CODE_SPLIT.split(codes) if c)))
+            else:
+                found.append(NoqaDirective(None))
+        return found
 
     def suppressed(self, code: str, row: int) -> bool:
-        directive = self.directive(row)
-        return directive is not None and directive.suppresses(code)
+        if self._exempt is None:
+            self._exempt = file_is_exempt(self._lines)
+        if self._exempt:
+            return True
+        return any(d.suppresses(code) for d in self.directives(row))

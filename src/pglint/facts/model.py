@@ -82,6 +82,7 @@ class Piece:
     """A run of SQL text, or an interpolated Python expression in it."""
 
     text: str | None  # constant text; None for an interpolation
+    # The interpolated expression; with ``text`` set, a constant whose value is known.
     expr: ast.expr | None = None
     safe: bool = True  # the interpolation cannot carry outside input
     hint: str | None = None  # stand-in text for a safe interpolation (its value if known)

@@ -117,6 +117,10 @@ class SqlEvaluator:
                     inner = self._eval(value.value, scope, pos, block, depth)
                 if inner is None:
                     part = [self._hole(value.value, scope, pos, depth)]
+                elif _is_constant(inner) and isinstance(value.value, ast.Name | ast.Attribute):
+                    # `{TABLE}`: keep the name with the text, so suggestions can keep it too.
+                    text = "".join(p.text or "" for p in inner[0][0])
+                    part = [((Piece(text, value.value),), True)]
                 else:
                     part = [(tuple(_unanchor(p) for p in ps), ex) for ps, ex in inner]
             else:
@@ -507,6 +511,10 @@ def _concat(left: list[Variant], right: list[Variant]) -> list[Variant]:
         if len(out) >= _MAX_VARIANTS:
             break
     return out
+
+
+def _is_constant(variants: list[Variant]) -> bool:
+    return len(variants) == 1 and variants[0][1] and all(p.text is not None for p in variants[0][0])
 
 
 def _only_holes(variants: list[Variant]) -> bool:

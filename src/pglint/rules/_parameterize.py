@@ -42,7 +42,8 @@ def rewrite(
     existing = _existing_params(call, source)
     contexts = {c.index: c for c in rendered.hole_contexts}
     out = Rewritten("", False)
-    parts: list[str] = []
+    # (text, is_sql): SQL text needs its braces doubled if the result is an f-string.
+    parts: list[tuple[str, bool]] = []
     hole_index = 0
 
     def placeholder(expr_src: str) -> str:
@@ -59,45 +60,70 @@ def rewrite(
         hole_index += 1
         return source.segment(piece.expr) if piece.expr is not None else "value"
 
-    for token in tokenize(rendered.text):
+    def interpolate(expr: str) -> str:
+        out.identifiers.append(expr)
+        out.fstring = out.fstring or not compose
+        return "{}" if compose else "{" + expr + "}"
+
+    tokens = tokenize(rendered.text)
+    constants = {} if compose else _named_constants(rendered, tokens, source)
+    skip_until = -1
+    for token in tokens:
         text = token.text
-        if token.kind == "hole":
+        if token.start < skip_until:
+            continue
+        if token.start in constants:
+            skip_until, expr = constants[token.start]
+            out.fstring = True
+            parts.append(("{" + expr + "}", False))
+        elif token.kind == "hole":
             context = contexts.get(hole_index)
             expr = hole_source()
             if context is not None and context.position == "value":
-                parts.append(placeholder(expr))
+                parts.append((placeholder(expr), False))
             else:
-                out.identifiers.append(expr)
-                parts.append("{}" if compose else "{" + expr + "}")
-                out.fstring = not compose
+                parts.append((interpolate(expr), False))
         elif HOLE in text and token.kind == "string" and text.startswith("'"):
-            parts.append(placeholder(_literal_param(text, hole_source)))
+            parts.append((placeholder(_literal_param(text, hole_source)), False))
         elif HOLE in text:
             pieces = text.split(HOLE)
-            rebuilt = pieces[0]
+            parts.append((pieces[0], True))
             for rest in pieces[1:]:
-                expr = hole_source()
-                out.identifiers.append(expr)
-                rebuilt += ("{}" if compose else "{" + expr + "}") + rest
-            out.fstring = out.fstring or not compose
-            parts.append(rebuilt)
+                parts.append((interpolate(hole_source()), False))
+                parts.append((rest, True))
         elif token.kind == "param":
             if existing is None:
                 return None
             mapped = existing.take(text)
             if mapped is None:
                 return None
-            parts.append(mapped if mapped.startswith(":") and use_names else placeholder(mapped))
+            parts.append((placeholder(mapped), False))
         else:
-            escaped = text
-            if (out.fstring or compose) and ("{" in text or "}" in text):
-                escaped = text.replace("{", "{{").replace("}", "}}")
-            parts.append(escaped)
-    out.sql = "".join(parts)
+            parts.append((text, True))
+    escape = out.fstring or compose
+    parts = [
+        (t.replace("{", "{{").replace("}", "}}") if is_sql and escape else t, is_sql)
+        for t, is_sql in parts
+    ]
+    out.sql = "".join(t for t, _ in parts)
     if existing is not None and use_names:
         for name, expr in existing.named.items():
             out.named.setdefault(name, expr)
     return out
+
+
+def _named_constants(
+    rendered: Rendered, tokens: list, source: SourceText
+) -> dict[int, tuple[int, str]]:
+    """Spans of text that came from a named constant (`{TABLE}`), when they line up with
+    token boundaries: start -> (end, the constant's source)."""
+    starts = {t.start for t in tokens}
+    ends = {t.end for t in tokens}
+    found = {}
+    for start, end, piece in rendered.spans:
+        if piece.text and piece.expr is not None and start in starts and end in ends:
+            found[start] = (end, source.segment(piece.expr))
+    return found
 
 
 @dataclass

@@ -202,3 +202,24 @@ def replace_span(
     if any(m != first + i for i, m in enumerate(mapped)):  # type: ignore[operator]
         return None
     return Edit(source.location_at(first), source.location_at(first + (end - start)), content)  # type: ignore[operator]
+
+
+def call_with_edits(call: DbCall, edits: tuple[Edit, ...], source: SourceText) -> str | None:
+    """The call's source text with ``edits`` applied: the suggestion a fix makes."""
+    start = source.offset(source.start(call.node))
+    end = source.offset(source.end(call.node))
+    text = source.text
+    out: list[str] = []
+    cursor = start
+    for edit in sorted(edits, key=lambda e: (e.location, e.end_location)):
+        a, b = source.offset(edit.location), source.offset(edit.end_location)
+        if a < cursor or b > end:
+            return None
+        out += [text[cursor:a], edit.content]
+        cursor = b
+    out.append(text[cursor:end])
+    line = source.line(call.node.lineno)
+    indent = line[: len(line) - len(line.lstrip())]
+    lines = "".join(out).split("\n")
+    lines[1:] = [ln[len(indent) :] if ln.startswith(indent) else ln for ln in lines[1:]]
+    return ("await " if call.site.awaited else "") + "\n".join(lines)

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from pglint.diagnostics import Edit, Fix
 from pglint.drivers import Driver
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, render, replace_span, source_offsets
+from pglint.rules._sqltext import (
+    Rendered,
+    call_with_edits,
+    python_string,
+    render,
+    replace_span,
+    source_offsets,
+)
 from pglint.rules.base import Finding, Rule
 from pglint.sql import Placeholder
 
@@ -46,9 +53,10 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
                 "query fails on every call."
             )
             fix = _renumber(call, rendered, wrong, placeholders, facts)
+            suggestion = call_with_edits(call, fix.edits, source) if fix else None
             yield Finding(
                 source.start(call.node), source.end(call.node), message,
-                suggestion=_suggestion(call, rendered, wrong), fix=fix,
+                suggestion=suggestion or _suggestion(call, rendered, wrong), fix=fix,
             )  # fmt: skip
         elif any(styles >= mix for mix in _MIXES):
             message = (
@@ -74,7 +82,7 @@ def _suggestion(call: DbCall, rendered: Rendered, wrong: list[Placeholder]) -> s
         out.append(text[last : p.start] + _target(driver, n))
         last = p.end
     out.append(text[last:])
-    return f"{''.join(out)!r}"
+    return python_string("".join(out))
 
 
 def _renumber(

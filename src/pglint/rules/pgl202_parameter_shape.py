@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, exact_rendering, render
+from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering, render
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
 
@@ -26,9 +26,9 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         found = _problem(call, facts.source)
         if found is not None:
             message, fix = found
-            yield Finding(
-                facts.source.start(call.node), facts.source.end(call.node), message, fix=fix
-            )
+            source = facts.source
+            suggestion = call_with_edits(call, fix.edits, source) if fix else None
+            yield Finding(source.start(call.node), source.end(call.node), message, suggestion, fix)
 
 
 def _problem(call: DbCall, source: SourceText) -> tuple[str, Fix | None] | None:

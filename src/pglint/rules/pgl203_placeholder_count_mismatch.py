@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from pglint.diagnostics import Edit
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, exact_rendering
+from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering
 from pglint.rules.base import Finding, Rule
+from pglint.source import SourceText
 from pglint.sql import Placeholder
 
 _POSITIONAL = ("format", "qmark")
@@ -17,9 +19,35 @@ _NAMED = ("pyformat", "named")
 def check(facts: ModuleFacts) -> Iterator[Finding]:
     source = facts.source
     for call in facts.db_calls:
-        message = _mismatch(call)
-        if message is not None:
-            yield Finding(source.start(call.node), source.end(call.node), message)
+        found = _mismatch(call)
+        if found is not None:
+            message, missing = found
+            yield Finding(
+                source.start(call.node), source.end(call.node), message,
+                suggestion=_suggestion(call, missing, source),
+            )  # fmt: skip
+
+
+def _suggestion(call: DbCall, missing: list[str] | int, source: SourceText) -> str | None:
+    """The call with a `...` for each missing value, to be filled in by hand."""
+    params = call.params
+    if isinstance(missing, int) and missing <= 0:
+        return "Remove the values that have no placeholder, or add placeholders for them."
+    node = params.node if params.node is not None and params.node is params.arg_node else None
+    if isinstance(missing, int):
+        extra = ", ".join(["..."] * missing)
+        if params.shape == "varargs" and params.elements:
+            anchor = source.end(params.elements[-1])
+            return call_with_edits(call, (Edit(anchor, anchor, f", {extra}"),), source)
+        if isinstance(node, ast.Tuple | ast.List) and node.elts:
+            anchor = source.end(node.elts[-1])
+            return call_with_edits(call, (Edit(anchor, anchor, f", {extra}"),), source)
+        return None
+    entries = ", ".join(f'"{name}": ...' for name in missing)
+    if isinstance(node, ast.Dict) and node.values:
+        anchor = source.end(node.values[-1])
+        return call_with_edits(call, (Edit(anchor, anchor, f", {entries}"),), source)
+    return None
 
 
 def counted_placeholders(call: DbCall, rendered: Rendered) -> list[Placeholder]:
@@ -35,7 +63,8 @@ def counted_placeholders(call: DbCall, rendered: Rendered) -> list[Placeholder]:
     return rendered.code_placeholders
 
 
-def _mismatch(call: DbCall) -> str | None:
+def _mismatch(call: DbCall) -> tuple[str, list[str] | int] | None:
+    """The problem and what is missing: names, or how many positional values."""
     if not call.resolved or call.spec.many or call.params.starred:
         return None
     if call.name == "text" and call.text_call is None:
@@ -56,27 +85,29 @@ def _mismatch(call: DbCall) -> str | None:
     if numeric:
         gaps = [n for n in range(1, numeric[-1] + 1) if n not in numeric]
         if gaps:
-            return (
+            message = (
                 f"`${gaps[0]}` is never used while `${numeric[-1]}` is; PostgreSQL cannot "
                 "infer the type of the missing parameter and the query fails. Number the "
                 "placeholders `$1..$n` without gaps."
             )
+            return message, 0
         if given is not None and given != numeric[-1]:
-            return _count_message(numeric[-1], given, label)
+            return _count_message(numeric[-1], given, label), numeric[-1] - given
     if positional and given is not None and given != len(positional):
-        return _count_message(len(positional), given, label)
+        return _count_message(len(positional), given, label), len(positional) - given
     if names:
         keys = _given_names(call)
         if keys is not None:
             missing = [n for n in names if n not in keys]
             if missing:
                 shown = ", ".join(f"`{n}`" for n in missing)
-                return (
+                message = (
                     f"No value is passed for {shown}; {label} raises when the query runs "
                     "(a missing key). Add it to the parameters."
                 )
+                return message, missing
     if not positional and not numeric and not names and given:
-        return _count_message(0, given, label)
+        return _count_message(0, given, label), -given
     return None
 
 

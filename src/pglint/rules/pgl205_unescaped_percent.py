@@ -9,6 +9,7 @@ from pglint.diagnostics import Fix
 from pglint.facts.model import ModuleFacts
 from pglint.rules._sqltext import (
     Rendered,
+    call_with_edits,
     params_supplied,
     render,
     replace_span,
@@ -38,9 +39,10 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             "as the start of a placeholder and the query fails (IndexError / ValueError / "
             "ProgrammingError). Write a literal percent sign as `%%`."
         )
+        fix = _double(strays, rendered, facts)
         yield Finding(
             source.start(call.node), source.end(call.node), message,
-            fix=_double(strays, rendered, facts),
+            suggestion=call_with_edits(call, fix.edits, source) if fix else None, fix=fix,
         )  # fmt: skip
 
 

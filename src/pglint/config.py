@@ -1,0 +1,173 @@
+"""Reading `[tool.pglint]`: finding the file, validating it, merging it with the flags.
+
+The CLI and the flake8 plugin both read it (flake8 never reads `pyproject.toml`), so
+the same project gives the same answer under either front end.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pglint.settings import DEFAULT_EXCLUDES, SELECTOR_PATTERN, Selection, Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+PYPROJECT = "pyproject.toml"
+SECTION = "[tool.pglint]"
+CODE_KEYS = ("select", "ignore", "extend-select")
+PATTERN_KEYS = ("exclude", "extend-exclude")
+KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class FileConfig:
+    path: Path
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `pyproject.toml` at or above ``start`` that has a `[tool.pglint]`
+    table; like ruff, a `pyproject.toml` without one is passed over."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / PYPROJECT
+        if candidate.is_file() and "pglint" in _read_text(candidate):
+            if _section(candidate, _parse(candidate)) is not None:
+                return candidate
+    return None
+
+
+def load_config(path: Path) -> FileConfig:
+    """Load a `pyproject.toml` (its `[tool.pglint]` table) or any other TOML file named
+    with ``--config`` (its top-level keys, like a `ruff.toml`)."""
+    data = _parse(path)
+    section = _section(path, data)
+    if section is None:
+        if path.name == PYPROJECT:
+            raise ConfigError(f"{path}: no {SECTION} table")
+        section = data
+    where = SECTION if path.name == PYPROJECT else "the file"
+    return _validate(path, section, where)
+
+
+def build_settings(
+    config: FileConfig | None, cli: Selection | None = None, root: Path | None = None
+) -> Settings:
+    """Defaults, then the file, then the command line: later layers win, as in ruff."""
+    layers = []
+    if config is not None:
+        layers.append(Selection(config.select, config.ignore, config.extend_select))
+    if cli is not None and (cli.select is not None or cli.ignore or cli.extend_select):
+        layers.append(cli)
+    if root is None:
+        root = config.path.parent if config is not None else Path.cwd()
+    return Settings(
+        layers=tuple(layers),
+        per_file_ignores=config.per_file_ignores if config else (),
+        exclude=DEFAULT_EXCLUDES if config is None or config.exclude is None else config.exclude,
+        extend_exclude=config.extend_exclude if config else (),
+        root=str(root.resolve()),
+    )
+
+
+@lru_cache(maxsize=64)
+def settings_for_directory(directory: str) -> Settings:
+    """The settings for files in ``directory`` (cached: flake8 asks once per file)."""
+    path = find_config(Path(directory))
+    return build_settings(load_config(path) if path else None, root=None)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _section(path: Path, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    tool = data.get("tool")
+    if not isinstance(tool, Mapping) or "pglint" not in tool:
+        return None
+    section = tool["pglint"]
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{path}: {SECTION} must be a table")
+    return section
+
+
+def _validate(path: Path, section: Mapping[str, Any], where: str) -> FileConfig:
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{path}: {where}: {message}")
+
+    for key in section:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key.replace("_", "-"), KNOWN_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise fail(f"unknown key {key!r}{hint}; known keys: {', '.join(KNOWN_KEYS)}")
+
+    def strings(key: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"{key!r} must be a list of strings, got {_toml_type(value)}")
+        return tuple(value)
+
+    def codes(key: str, value: Any) -> tuple[str, ...]:
+        found = strings(key, value)
+        bad = [c for c in found if not SELECTOR_PATTERN.match(c)]
+        if bad:
+            raise fail(f"{key!r} has an invalid rule code {bad[0]!r}; {CODE_HELP}")
+        return found
+
+    pfi = section.get("per-file-ignores", {})
+    if not isinstance(pfi, Mapping):
+        raise fail(f"'per-file-ignores' must be a table of glob = [codes], got {_toml_type(pfi)}")
+    per_file = tuple(
+        (glob, codes(f"per-file-ignores.{glob!r}", value)) for glob, value in pfi.items()
+    )
+    return FileConfig(
+        path=path,
+        select=codes("select", section["select"]) if "select" in section else None,
+        ignore=codes("ignore", section.get("ignore", [])),
+        extend_select=codes("extend-select", section.get("extend-select", [])),
+        per_file_ignores=per_file,
+        exclude=strings("exclude", section["exclude"]) if "exclude" in section else None,
+        extend_exclude=strings("extend-exclude", section.get("extend-exclude", [])),
+    )
+
+
+CODE_HELP = "a rule code is PGL followed by up to three digits (PGL, PGL1, PGL101), or ALL"
+
+
+def _toml_type(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a float"}
+    for kind, name in names.items():
+        if type(value) is kind:
+            return f"{name} ({value!r})"
+    if isinstance(value, list):
+        return "a list with non-string items"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__

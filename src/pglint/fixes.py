@@ -1,0 +1,241 @@
+"""Applying fixes: text edits in rounds, until the file is stable, never breaking it.
+
+One round applies the chosen diagnostics' edits together. When two diagnostics' fixes
+overlap or touch, the earlier one wins and the later one waits for the next round, where
+it is recomputed against the new text (the fixture harness uses the same rule).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+import warnings
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pglint.diagnostics import Diagnostic, Edit, Location
+from pglint.engine import LintResult, lint_source
+from pglint.settings import DEFAULT_SETTINGS, Settings
+
+MAX_ROUNDS = 10
+SAFE: frozenset[str] = frozenset({"safe"})
+SAFE_AND_UNSAFE: frozenset[str] = frozenset({"safe", "unsafe"})
+
+# The line breaks ``ast`` counts; str.splitlines also splits on \f, \v and others.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each row begins (row 1 at index 0), plus the end of the text."""
+    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    if starts[-1] != len(text):
+        starts.append(len(text))
+    return starts
+
+
+def offset(starts: Sequence[int], location: Location) -> int:
+    row = min(max(location.row, 1), len(starts))
+    return min(starts[row - 1] + location.column - 1, starts[-1])
+
+
+def is_applicable(diagnostic: Diagnostic, applicabilities: Collection[str]) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and bool(fix.edits) and fix.applicability in applicabilities
+
+
+def apply_fixes(
+    text: str, diagnostics: Iterable[Diagnostic], applicabilities: Collection[str] = SAFE
+) -> tuple[str, list[Diagnostic]]:
+    """One round: apply every applicable fix that does not overlap an earlier one.
+
+    Returns the new text and the diagnostics whose fixes were applied.
+    """
+    starts = line_starts(text)
+    newline = _dominant_newline(text)
+    spans = []
+    for diagnostic in diagnostics:
+        if not is_applicable(diagnostic, applicabilities):
+            continue
+        edits = _resolve(diagnostic.fix.edits, starts, newline)  # type: ignore[union-attr]
+        if edits is not None:
+            spans.append((edits[0][0], max(end for _, end, _ in edits), edits, diagnostic))
+    spans.sort(key=lambda span: (span[0], span[1]))
+    chosen: list[tuple[int, int, str]] = []
+    applied: list[Diagnostic] = []
+    last_end = -1
+    for start, end, edits, diagnostic in spans:
+        if start <= last_end:
+            continue
+        chosen.extend(edits)
+        applied.append(diagnostic)
+        last_end = end
+    pieces = []
+    position = 0
+    for start, end, content in chosen:
+        pieces.append(text[position:start])
+        pieces.append(content)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces), applied
+
+
+def _resolve(
+    edits: Iterable[Edit], starts: Sequence[int], newline: str
+) -> list[tuple[int, int, str]] | None:
+    """Edits as sorted (start, end, content) offsets; None if they overlap each other."""
+    resolved = sorted(
+        (offset(starts, e.location), offset(starts, e.end_location), e.content) for e in edits
+    )
+    for (_, end, _), (start, _, _) in zip(resolved, resolved[1:]):
+        if start < end:
+            return None
+    if any(start > end for start, end, _ in resolved):
+        return None
+    if newline != "\n":
+        # Keep the file's line endings when an edit inserts whole lines.
+        resolved = [(s, e, _LINE_BREAK.sub(newline, c)) for s, e, c in resolved]
+    return resolved
+
+
+def _dominant_newline(text: str) -> str:
+    first = _LINE_BREAK.search(text)
+    return first.group() if first else "\n"
+
+
+@dataclass
+class FixOutcome:
+    """The result of fixing one file: its final text and what happened on the way."""
+
+    text: str
+    result: LintResult  # the diagnostics that remain in ``text``
+    fixed: list[Diagnostic] = field(default_factory=list)
+    rejected: list[Diagnostic] = field(default_factory=list)  # would break the code
+    converged: bool = True
+
+
+def fix_text(
+    text: str,
+    filename: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    applicabilities: Collection[str] = SAFE,
+    *,
+    max_rounds: int = MAX_ROUNDS,
+) -> FixOutcome:
+    """Lint and fix, round after round, until no applicable fix remains.
+
+    A round whose result does not parse is retried fix by fix; a fix that breaks the
+    code on its own is dropped for the rest of the run and reported as rejected.
+    """
+    fixed: list[Diagnostic] = []
+    rejected: list[Diagnostic] = []
+    refused: set[tuple] = set()
+    for round_number in range(max_rounds + 1):
+        result = lint_source(text, filename, settings)
+        candidates = [
+            d
+            for d in result.diagnostics
+            if is_applicable(d, applicabilities) and _identity(d) not in refused
+        ]
+        if not candidates or round_number == max_rounds:
+            return FixOutcome(text, result, fixed, rejected, converged=not candidates)
+        new_text, applied, broken = apply_round(text, candidates, applicabilities)
+        rejected.extend(broken)
+        refused.update(_identity(d) for d in broken)
+        if not applied and not broken:  # only malformed fixes are left
+            return FixOutcome(text, result, fixed, rejected)
+        fixed.extend(applied)
+        text = new_text
+    raise AssertionError("unreachable")
+
+
+def apply_round(
+    text: str, diagnostics: Iterable[Diagnostic], applicabilities: Collection[str] = SAFE
+) -> tuple[str, list[Diagnostic], list[Diagnostic]]:
+    """``apply_fixes``, but never to a text that does not parse.
+
+    Returns (new text, applied, rejected): when the round's result does not parse, each
+    fix is tried alone; those that break the code on their own are rejected, and the
+    others are kept as long as they still parse together.
+    """
+    new_text, applied = apply_fixes(text, diagnostics, applicabilities)
+    if not applied or _parses(new_text):
+        return new_text, applied, []
+    return _apply_carefully(text, applied, applicabilities)
+
+
+def _apply_carefully(
+    text: str, candidates: list[Diagnostic], applicabilities: Collection[str]
+) -> tuple[str, list[Diagnostic], list[Diagnostic]]:
+    good, broken = [], []
+    for diagnostic in candidates:
+        alone, _ = apply_fixes(text, [diagnostic], applicabilities)
+        (good if _parses(alone) else broken).append(diagnostic)
+    kept: list[Diagnostic] = []
+    current = text
+    for diagnostic in good:
+        trial, applied = apply_fixes(text, [*kept, diagnostic], applicabilities)
+        if applied and _parses(trial):
+            kept.append(diagnostic)
+            current = trial
+    return current, kept, broken
+
+
+def _identity(diagnostic: Diagnostic) -> tuple:
+    """Recognises a refused fix in later rounds, where its position may have moved."""
+    fix = diagnostic.fix
+    contents = tuple(e.content for e in fix.edits) if fix else ()
+    return (diagnostic.code, diagnostic.message, fix.message if fix else "", contents)
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning: invalid escape sequence
+            ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace the file's contents in one step: a crash never leaves half a file.
+
+    The temporary file sits in the same directory (``os.replace`` cannot cross file
+    systems) and gets the original's permission bits; a symlink keeps pointing at the
+    file it pointed at, which is the one rewritten.
+    """
+    real = os.path.realpath(path)
+    mode = stat.S_IMODE(os.stat(real).st_mode)
+    directory, name = os.path.split(real)
+    fd, temporary = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def unified_diff(before: str, after: str, path: str) -> str:
+    """A unified diff that survives files without a final newline and CRLF endings."""
+    diff = difflib.unified_diff(_split(before), _split(after), path, path)
+    out = []
+    for line in diff:
+        if line.endswith(("\n", "\r")):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _split(text: str) -> list[str]:
+    starts = line_starts(text)
+    return [text[a:b] for a, b in zip(starts, starts[1:])]
