@@ -151,29 +151,56 @@ class _Run:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Rule codes or prefixes to enable (comma-separated); replaces the config's.")
-@click.option("--ignore", multiple=True, metavar="CODES",
-              help="Rule codes or prefixes to disable (comma-separated).")
-@click.option("--extend-select", multiple=True, metavar="CODES",
-              help="Rule codes or prefixes to enable in addition to those selected.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable (comma-separated); replaces the config's.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to disable (comma-separated).",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable in addition to those selected.",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes and write the files.")
-@click.option("--unsafe-fixes", is_flag=True,
-              help="Also apply (with --fix) or count fixes that may change behaviour.")
-@click.option("--diff", is_flag=True,
-              help="Print the changes --fix would make as a unified diff; write nothing.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply (with --fix) or count fixes that may change behaviour.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the changes --fix would make as a unified diff; write nothing.",
+)
 @click.option("--show-fixes", is_flag=True, help="After --fix, list what was fixed.")
 @click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True)
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
-@click.option("--stdin-filename", metavar="PATH",
-              help="The name of the file read from standard input (for config and output).")
-@click.option("--force-exclude", is_flag=True,
-              help="Apply the excludes to paths named on the command line too (pre-commit).")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="A pyproject.toml (its [tool.pglint]) or a TOML file with the same keys.")
-@click.option("--isolated", "--no-config", is_flag=True,
-              help="Ignore every configuration file.")
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="The name of the file read from standard input (for config and output).",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply the excludes to paths named on the command line too (pre-commit).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A pyproject.toml (its [tool.pglint]) or a TOML file with the same keys.",
+)
+@click.option("--isolated", "--no-config", is_flag=True, help="Ignore every configuration file.")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],

@@ -49,9 +49,12 @@ def find_config(start: Path) -> Path | None:
     start = start.resolve()
     for directory in (start, *start.parents):
         candidate = directory / PYPROJECT
-        if candidate.is_file() and "pglint" in _read_text(candidate):
-            if _section(candidate, _parse(candidate)) is not None:
-                return candidate
+        if (
+            candidate.is_file()
+            and "pglint" in _read_text(candidate)  # skip parsing unrelated files
+            and _section(candidate, _parse(candidate)) is not None
+        ):
+            return candidate
     return None
 
 

@@ -27,7 +27,7 @@ def render_rule(rule: Rule, level: int = 2) -> str:
     """One rule's section; ``level`` is the heading level of its title."""
     head = "#" * level
     sub = "#" * (level + 1)
-    parts = [f"{head} {rule.code}: {rule.name}", _sentence(rule.summary)]
+    parts = [f"{head} {rule.code}: {rule.name}"]
     if _AVAILABILITY[rule.fix_availability]:
         parts.append(f"*{_AVAILABILITY[rule.fix_availability]}*")
     parts += [f"{sub} What it does", rule.what_it_does.strip()]
@@ -58,17 +58,11 @@ def render_rules_md(rules: tuple[Rule, ...] | None = None) -> str:
         "|---|---|---|---|",
     ]
     for rule in rules:
-        fix = rule.fix_availability if rule.fix_availability != "none" else ""
+        fix = rule.fix_availability if rule.fix_availability != "none" else "—"
         summary = rule.summary.replace("|", "\\|")
         lines.append(f"| [{rule.code}](#{rule.anchor}) | {rule.name} | {summary} | {fix} |")
     sections = [render_rule(rule) for rule in rules]
     return "\n".join(lines) + "\n\n" + "\n".join(sections)
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _code(source: str) -> str:
@@ -76,7 +70,9 @@ def _code(source: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pglint.docs", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m pglint.docs", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("path", nargs="?", default="rules.md", help="default: rules.md")
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     args = parser.parse_args(argv)

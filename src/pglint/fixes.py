@@ -17,6 +17,7 @@ import tempfile
 import warnings
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from pglint.diagnostics import Diagnostic, Edit, Location
 from pglint.engine import LintResult, lint_source
@@ -91,7 +92,7 @@ def _resolve(
     resolved = sorted(
         (offset(starts, e.location), offset(starts, e.end_location), e.content) for e in edits
     )
-    for (_, end, _), (start, _, _) in zip(resolved, resolved[1:]):
+    for (_, end, _), (start, _, _) in pairwise(resolved):
         if start < end:
             return None
     if any(start > end for start, end, _ in resolved):
@@ -238,4 +239,4 @@ def unified_diff(before: str, after: str, path: str) -> str:
 
 def _split(text: str) -> list[str]:
     starts = line_starts(text)
-    return [text[a:b] for a, b in zip(starts, starts[1:])]
+    return [text[a:b] for a, b in pairwise(starts)]

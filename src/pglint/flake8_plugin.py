@@ -67,7 +67,11 @@ class Plugin:
         found = result.diagnostics
         if not self.disable_noqa and found and "noqa" in text.lower():
             noqa = NoqaMap(SourceText(text).lines, text)
-            found = [d for d in found if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)]
+            found = [
+                d
+                for d in found
+                if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)
+            ]
         return problems + found
 
 
@@ -95,7 +99,9 @@ def guarded(produce: Any, filename: str) -> list[Diagnostic]:
 
 
 def _internal(filename: str, message: str) -> Diagnostic:
-    return Diagnostic("PGL000", message, filename, Location(1, 1), Location(1, 1), name="internal-error")
+    return Diagnostic(
+        "PGL000", message, filename, Location(1, 1), Location(1, 1), name="internal-error"
+    )
 
 
 def _one_line(message: str) -> str:

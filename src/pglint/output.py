@@ -11,6 +11,7 @@ import os
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
+from itertools import pairwise
 from typing import Any
 
 import click
@@ -23,11 +24,12 @@ from pglint.rules import get_rule
 
 FORMATS = ("full", "concise", "json")
 _MAX_SNIPPET_ROWS = 6
+_TIMES = "\u00d7"  # the multiplication sign ruff uses in its --show-fixes list
 
 
 def _lines(text: str) -> list[str]:
     starts = line_starts(text)
-    return [text[a:b].rstrip("\r\n") for a, b in zip(starts, starts[1:])]
+    return [text[a:b].rstrip("\r\n") for a, b in pairwise(starts)]
 
 
 def _marker(diagnostic: Diagnostic, applicabilities: Collection[str]) -> str:
@@ -35,7 +37,9 @@ def _marker(diagnostic: Diagnostic, applicabilities: Collection[str]) -> str:
 
 
 def _header(diagnostic: Diagnostic, path: str, applicabilities: Collection[str]) -> str:
-    where = click.style(f"{path}:{diagnostic.location.row}:{diagnostic.location.column}:", bold=True)
+    where = click.style(
+        f"{path}:{diagnostic.location.row}:{diagnostic.location.column}:", bold=True
+    )
     code = click.style(diagnostic.code, fg="red", bold=True)
     return f"{where} {code} {_marker(diagnostic, applicabilities)}{diagnostic.message}"
 
@@ -242,7 +246,9 @@ def summary(
         fixes = "fix" if hidden == 1 else "fixes"
         hint = f"{hidden} hidden {fixes} can be enabled with the `--unsafe-fixes` option"
     if fixable:
-        lines.append(f"[*] {fixable} fixable with the `--fix` option" + (f" ({hint})." if hint else "."))
+        lines.append(
+            f"[*] {fixable} fixable with the `--fix` option" + (f" ({hint})." if hint else ".")
+        )
     elif hint:
         lines.append(f"No fixes available ({hint}).")
     return lines
@@ -260,5 +266,7 @@ def fixed_listing(fixed_by_file: dict[str, list[Diagnostic]]) -> list[str]:
         lines.append(f"- {display_path(filename)}:")
         counts = Counter((d.code, d.name) for d in diagnostics)
         for (code, name), n in sorted(counts.items()):
-            lines.append(f"    {n} × {code} ({name})" if name else f"    {n} × {code}")
+            lines.append(
+                f"    {n} {_TIMES} {code} ({name})" if name else f"    {n} {_TIMES} {code}"
+            )
     return lines

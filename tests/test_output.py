@@ -1,0 +1,181 @@
+"""The output formats: full, concise, json, statistics and the summary lines."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from conftest import (
+    CLEAN,
+    FIXABLE,
+    INJECTION,
+    INJECTION_COLUMN,
+    INJECTION_ROW,
+    SYNTAX_ERROR,
+    invoke,
+    write,
+)
+from pglint.diagnostics import Diagnostic, Edit, Fix, Location
+from pglint.engine import LintResult
+from pglint.output import format_full, summary
+from pglint.source import SourceFile
+
+JSON_KEYS = {
+    "code", "message", "filename", "location", "end_location", "fix", "url", "noqa_row",
+    "suggestion",
+}  # fmt: skip
+
+
+def check(*args: str, source: str = INJECTION, name: str = "db.py") -> tuple[int, str]:
+    run = invoke("check", "--stdin-filename", name, *args, "-", input=source)
+    return run.exit_code, run.stdout
+
+
+def test_full_format_shape():
+    _, out = check()
+    lines = out.splitlines()
+    assert lines[0].startswith(f"db.py:{INJECTION_ROW}:{INJECTION_COLUMN}: PGL101 SQL injection")
+    source_line = INJECTION.splitlines()[INJECTION_ROW - 1]
+    assert lines[1] == "  |"
+    assert lines[2] == f"{INJECTION_ROW} | {source_line}"
+    caret = lines[3]
+    assert caret.startswith("  | ")
+    assert caret[4:] == " " * (INJECTION_COLUMN - 1) + "^" * len(source_line.strip())
+    assert "  = suggestion:" in lines
+    suggestion = lines[lines.index("  = suggestion:") + 1 :]
+    assert any("cur.execute(" in line and "%s" in line for line in suggestion)
+    assert lines[-1] == "Found 1 error."
+
+
+def test_full_format_fix_marker_and_help():
+    code, out = check(source=FIXABLE)
+    assert code == 1
+    assert "PGL202 [*] " in out
+    assert "  = help: " in out
+    assert out.rstrip().endswith("[*] 2 fixable with the `--fix` option.")
+
+
+def test_concise_format():
+    _, out = check("--output-format", "concise")
+    first, blank, last = out.splitlines()
+    assert first.startswith(f"db.py:{INJECTION_ROW}:{INJECTION_COLUMN}: PGL101 SQL injection")
+    assert (blank, last) == ("", "Found 1 error.")
+
+
+def test_concise_clean():
+    code, out = check("--output-format", "concise", source=CLEAN)
+    assert (code, out) == (0, "All checks passed!\n")
+
+
+def test_json_shape():
+    code, out = check("--output-format", "json")
+    assert code == 1
+    [item] = json.loads(out)
+    assert set(item) == JSON_KEYS
+    assert item["code"] == "PGL101"
+    assert item["location"] == {"row": INJECTION_ROW, "column": INJECTION_COLUMN}
+    assert item["end_location"]["row"] == INJECTION_ROW
+    assert item["end_location"]["column"] > INJECTION_COLUMN
+    assert item["fix"] is None
+    assert item["url"].endswith("rules.md#pgl101-sql-interpolated-value")
+    assert item["noqa_row"] == INJECTION_ROW
+    assert "%s" in item["suggestion"]
+
+
+def test_json_fix_shape():
+    _, out = check("--output-format", "json", source=FIXABLE)
+    items = {d["code"]: d for d in json.loads(out)}
+    fix = items["PGL202"]["fix"]
+    assert fix["applicability"] == "safe"
+    assert fix["message"]
+    for edit in fix["edits"]:
+        assert set(edit) == {"content", "location", "end_location"}
+        assert set(edit["location"]) == {"row", "column"}
+
+
+def test_json_clean_is_an_empty_list():
+    code, out = check("--output-format", "json", source=CLEAN)
+    assert code == 0
+    assert json.loads(out) == []
+
+
+def test_json_has_nothing_but_json(project):
+    write(project, "a.py", INJECTION)
+    write(project, "b.py", SYNTAX_ERROR)
+    run = invoke("check", "--output-format", "json", ".")
+    assert [d["code"] for d in json.loads(run.stdout)] == ["PGL101", "PGL001"]
+    assert json.loads(run.stdout)[0]["filename"] == str(project / "a.py")
+
+
+def test_json_syntax_error_has_noqa_row_and_url():
+    _, out = check("--output-format", "json", source=SYNTAX_ERROR)
+    [item] = json.loads(out)
+    assert item["code"] == "PGL001"
+    assert item["url"].endswith("#pgl001-syntax-error")
+
+
+def test_statistics():
+    code, out = check("--statistics", source=FIXABLE + INJECTION.replace("import psycopg2\n", ""))
+    assert code == 1
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert ["1", "PGL101", "[ ] sql-interpolated-value"] in rows
+    assert ["1", "PGL202", "[*] parameter-shape-mismatch"] in rows
+
+
+def test_statistics_json():
+    _, out = check("--statistics", "--output-format", "json", source=FIXABLE)
+    rows = json.loads(out)
+    assert {r["code"] for r in rows} == {"PGL202", "PGL205"}
+    assert all(set(r) == {"code", "name", "count", "fixable"} for r in rows)
+
+
+def test_summary_wording():
+    fixable = diagnostic(fix=Fix("safe", "do it", (edit(),)))
+    unsafe = diagnostic(fix=Fix("unsafe", "maybe", (edit(),)))
+    plain = diagnostic()
+    assert summary([]) == ["All checks passed!"]
+    assert summary([plain]) == ["Found 1 error."]
+    assert summary([plain, fixable]) == [
+        "Found 2 errors.",
+        "[*] 1 fixable with the `--fix` option.",
+    ]
+    assert summary([unsafe]) == [
+        "Found 1 error.",
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).",
+    ]
+    assert summary([plain], fixed=3) == ["Found 4 errors (3 fixed, 1 remaining)."]
+    assert summary([], fixed=1) == ["Found 1 error (1 fixed, 0 remaining)."]
+
+
+def test_caret_under_tabs_and_wide_characters():
+    text = "\tx = '表' + f(\n"
+    d = diagnostic(Location(1, 10), Location(1, 13))
+    result = LintResult("t.py", [d], SourceFile(text))
+    lines = [click.unstyle(line) for line in format_full([result])]
+    assert lines[2] == "1 | \tx = '表' + f("
+    assert lines[3] == "  | \t" + " " * 9 + "^^^"
+
+
+def test_multi_row_range_is_shown_whole():
+    text = "a = f(\n    1,\n    2,\n)\n"
+    d = diagnostic(Location(1, 5), Location(4, 2))
+    lines = [click.unstyle(x) for x in format_full([LintResult("t.py", [d], SourceFile(text))])]
+    assert lines[2:9] == [
+        "1 | a = f(",
+        "  |     ^^",
+        "2 |     1,",
+        "3 |     2,",
+        "4 | )",
+        "  | ^",
+        "  |",
+    ]
+
+
+def diagnostic(start=None, end=None, fix=None) -> Diagnostic:
+    start, end = start or Location(1, 1), end or Location(1, 2)
+    return Diagnostic("PGL202", "message", "t.py", start, end, fix=fix, name="parameter-shape")
+
+
+def edit() -> Edit:
+    return Edit(Location(1, 1), Location(1, 1), "x")
