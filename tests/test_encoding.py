@@ -106,11 +106,18 @@ def test_stdin_fix_keeps_bom_and_encoding(project):
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"x = 1\ny = '\xff'\n", "cannot decode as utf-8"),
-        (b"# coding: utf-8\ny = '\xe9'\n", "cannot decode as utf-8"),
+        (
+            b"x = 1\ny = '\xff'\n",
+            "not valid utf-8 and no other encoding is declared: byte 0xff at row 2, column 6",
+        ),
+        (
+            b"y = '\xff'\n",
+            "not valid utf-8 and no other encoding is declared: byte 0xff at row 1, column 6",
+        ),
+        (b"# coding: utf-8\ny = '\xe9'\n", "not valid utf-8: byte 0xe9 at row 2, column 6"),
         (b"# coding: no-such-codec\nx = 1\n", "no-such-codec"),
     ],
-    ids=["invalid-utf8", "cookie-utf8", "unknown-codec"],
+    ids=["invalid-utf8", "invalid-utf8-first-line", "cookie-utf8", "unknown-codec"],
 )
 def test_undecodable(project, data, reason):
     write(project, "bad.py", data)
@@ -129,11 +136,6 @@ def test_undecodable_stdin_with_fix_passes_the_input_through(project):
     assert "pglint: error: -: " in run.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: SourceText splits lines with str.splitlines, which also breaks at form "
-    "feeds (\\x0c), so rows and segments after a form feed are off by one",
-)
 def test_form_feed_does_not_shift_rows(project):
     source = INJECTION.replace("\n\n\ndef", "\n\x0c\n\ndef")
     write(project, "db.py", source)

@@ -13,9 +13,9 @@ else; a ``*_good.py`` fixture carries no annotation and must produce no diagnost
 
 Each fixture is also checked in three derived ways:
 
-* **noqa** — the annotations are turned into ``# noqa: CODES`` comments, written at the
-  end of the logical line that holds the reported row (flake8's rule: a ``noqa`` anywhere
-  on a logical line covers all of it); the result must produce no diagnostic at all.
+* **noqa** — the annotations are turned into ``# noqa: CODES`` comments on the reported
+  row, or at the end of the multi-line string the row opens (flake8's rule, which
+  pglint's command line shares); the result must produce no diagnostic at all.
 * **fixes** — when ``<name>.fixed.py`` exists next to a fixture, every ``safe`` fix is
   applied (edits of one diagnostic together, from the end of the file backwards; when two
   diagnostics' fixes overlap or touch, the earlier one wins and the later one waits for
@@ -101,29 +101,28 @@ def expected_pairs(annotations: list[Annotation]) -> Counter[tuple[int, str]]:
     return Counter((a.target_row, code) for a in annotations for code in a.codes)
 
 
-def logical_lines(text: str) -> dict[int, tuple[int, int]]:
-    """Map each physical row that holds code to the (first, last) rows of its logical line."""
+def noqa_ranges(text: str) -> dict[int, tuple[int, int]]:
+    """Map each row to the rows one ``# noqa`` covers it from, as flake8 draws them: a
+    range closes at every NL/NEWLINE token, so only multi-line strings and backslash
+    continuations join rows."""
     ranges: dict[int, tuple[int, int]] = {}
-    first = None
+    rows: list[int] = []
     for tok in _tokens(text):
-        if tok.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+        if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
             continue
-        if tok.type == tokenize.ENDMARKER:
-            break
-        if first is None:
-            first = tok.start[0]
-        if tok.type == tokenize.NEWLINE:
-            for row in range(first, tok.end[0] + 1):
-                ranges[row] = (first, tok.end[0])
-            first = None
+        rows += [tok.start[0], tok.end[0]]
+        if tok.type in (tokenize.NL, tokenize.NEWLINE):
+            for row in range(min(rows), max(rows) + 1):
+                ranges[row] = (min(rows), max(rows))
+            rows = []
     return ranges
 
 
 def noqa_variant(text: str, annotations: list[Annotation]) -> str:
-    """The fixture with its annotations removed and written back as ``# noqa: CODES`` at
-    the end of the logical line that holds each reported row."""
+    """The fixture with its annotations removed and written back as ``# noqa: CODES`` on
+    each reported row (at the end of the string when the row opens a multi-line one)."""
     lines = text.splitlines(keepends=True)
-    ranges = logical_lines(text)
+    ranges = noqa_ranges(text)
     # Remove every annotation comment, from the end of the file backwards.
     for a in sorted(annotations, key=lambda a: a.start, reverse=True):
         row, col = a.start

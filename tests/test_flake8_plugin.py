@@ -101,15 +101,29 @@ def test_config_is_read_under_flake8(project):
     assert [Path(p).relative_to(project).as_posix() for p, *_ in pglint_json(".")] == ["app/db.py"]
 
 
-def test_noqa_agrees_with_the_command_line(project):
+MULTI_LINE_CALL = (
+    "cur.execute(OPEN\n        f\"SELECT * FROM users WHERE email = '{email}'\"\n    )CLOSE"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "silenced"),
+    [
+        (MULTI_LINE_CALL.replace("OPEN", "  # noqa: PGL101").replace("CLOSE", ""), True),
+        (MULTI_LINE_CALL.replace("OPEN", "").replace("CLOSE", "  # noqa: PGL101"), False),
+    ],
+    ids=["on-the-reported-row", "on-the-closing-parenthesis"],
+)
+def test_noqa_agrees_with_the_command_line(project, call, silenced):
     source = INJECTION.replace(
-        "cur.execute(f\"SELECT * FROM users WHERE email = '{email}'\")",
-        "cur.execute(\n        f\"SELECT * FROM users WHERE email = '{email}'\"\n    )  # noqa: PGL101",
+        "cur.execute(f\"SELECT * FROM users WHERE email = '{email}'\")", call
     )
+    assert "# noqa: PGL101" in source
     path = write(project, "db.py", source)
+    expected = [] if silenced else [(7, "PGL101")]
     _, found, _ = flake8("--select", "PGL", str(path), cwd=project)
-    assert found == []
-    assert pglint_json(str(path)) == []
+    assert [(row, code) for _, row, _, code in found] == expected
+    assert [(row, code) for _, row, _, code in pglint_json(str(path))] == expected
     _, found, _ = flake8("--select", "PGL", "--disable-noqa", str(path), cwd=project)
     assert [(row, code) for _, row, _, code in found] == [(7, "PGL101")]
 

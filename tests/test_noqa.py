@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from conftest import INJECTION, invoke, write
-from pglint.noqa import NoqaMap, logical_line_ranges
+from pglint.noqa import NoqaMap, noqa_line_ranges
 
 CALL = "cur.execute(f\"SELECT * FROM users WHERE email = '{email}'\")"
 
@@ -82,22 +82,40 @@ def multiline(comment: str = "", other: str = "") -> str:
     return MULTILINE.replace("COMMENT", comment).replace("OTHER", other)
 
 
-def test_anywhere_on_the_logical_line():
+TRIPLE = INJECTION.replace(
+    CALL,
+    'cur.execute(f"""\n        SELECT * FROM users\n        WHERE email = \'{email}\'\n    """)',
+)
+
+
+def test_on_the_reported_row_of_a_multi_line_call():
+    # The finding is reported on the row of `cur.execute(`; as in flake8 and ruff, the
+    # rows of a parenthesized call are separate rows, so the comment goes there.
     assert codes(multiline()) == ["PGL101"]
-    assert codes(multiline("  # noqa: PGL101", "")) == []
     source = multiline().replace("cur.execute(\n", "cur.execute(  # noqa: PGL101\n")
     assert codes(source) == []
+
+
+def test_not_from_the_closing_parenthesis():
+    assert codes(multiline("  # noqa: PGL101", "")) == ["PGL101"]
 
 
 def test_not_from_the_next_statement():
     assert codes(multiline("", "  # noqa")) == ["PGL101"]
 
 
-def test_several_comments_on_one_logical_line():
-    source = multiline("  # noqa: PGL101", "").replace(
-        "cur.execute(\n", "cur.execute(  # noqa: E501\n"
+def test_at_the_end_of_a_multi_line_string():
+    assert TRIPLE.count("\n") == INJECTION.count("\n") + 3
+    assert codes(TRIPLE) == ["PGL101"]
+    assert codes(TRIPLE.replace('""")', '""")  # noqa: PGL101')) == []
+
+
+def test_across_a_backslash_continuation():
+    source = INJECTION.replace(
+        CALL, "cur.execute(\\\n    f\"SELECT * FROM users WHERE email = '{email}'\")"
     )
-    assert codes(source) == []
+    assert codes(source) == ["PGL101"]
+    assert codes(source.replace("}'\")", "}'\")  # noqa: PGL101")) == []
 
 
 def test_file_level_flake8_noqa():
@@ -106,11 +124,16 @@ def test_file_level_flake8_noqa():
     assert codes("import os  # flake8: noqa\n" + INJECTION) == ["PGL101"]
 
 
-def test_noqa_row_is_the_end_of_the_logical_line():
+def test_noqa_row_is_the_reported_row_of_a_multi_line_call():
     run = invoke("check", "--output-format", "json", "-", input=multiline())
     [item] = json.loads(run.stdout)
+    assert item["location"]["row"] == item["noqa_row"] == 7
+
+
+def test_noqa_row_is_the_end_of_a_multi_line_string():
+    [item] = json.loads(invoke("check", "--output-format", "json", "-", input=TRIPLE).stdout)
     assert item["location"]["row"] == 7
-    assert item["noqa_row"] == 9
+    assert item["noqa_row"] == 10
 
 
 def test_noqa_row_single_line():
@@ -118,9 +141,11 @@ def test_noqa_row_single_line():
     assert item["noqa_row"] == item["location"]["row"] == 7
 
 
-def test_putting_the_comment_on_noqa_row_silences_every_finding(project):
+@pytest.mark.parametrize("name", ["multiline", "triple"])
+def test_putting_the_comment_on_noqa_row_silences_every_finding(project, name):
     # The contract behind `noqa_row`: a tool that writes `# noqa: CODE` there is right.
-    source = multiline()
+    source = multiline() if name == "multiline" else TRIPLE
+    assert codes(source)
     path = write(project, "db.py", source)
     items = json.loads(invoke("check", "--output-format", "json", "db.py").stdout)
     lines = source.splitlines(keepends=True)
@@ -132,11 +157,18 @@ def test_putting_the_comment_on_noqa_row_silences_every_finding(project):
 
 
 def test_noqa_map_units():
-    text = 'x = f(\n    1,\n)  # noqa: PGL2, PGL101\ny = """\nz\n"""\n'
+    text = 'x = f(\n    1,\n)  # noqa: PGL2, PGL101\ny = """\nz\n"""  # noqa\nw = 1 + \\\n  2  # noqa: PGL3\n'
     lines = text.splitlines(keepends=True)
     noqa = NoqaMap(lines, text)
-    assert noqa.suppressed("PGL101", 1)
-    assert noqa.suppressed("PGL205", 2)
-    assert not noqa.suppressed("PGL102", 1)
-    assert not noqa.suppressed("PGL101", 4)
-    assert logical_line_ranges(text)[5] == (4, 6)
+    assert noqa.suppressed("PGL101", 3)
+    assert noqa.suppressed("PGL205", 3)
+    assert not noqa.suppressed("PGL101", 1)
+    assert not noqa.suppressed("PGL205", 2)
+    assert not noqa.suppressed("PGL102", 3)
+    assert noqa.suppressed("PGL102", 4)
+    assert noqa.suppressed("PGL301", 7)
+    assert not noqa.suppressed("PGL401", 7)
+    ranges = noqa_line_ranges(text)
+    assert ranges[1] == (1, 1)
+    assert ranges[5] == (4, 6)
+    assert ranges[7] == ranges[8] == (7, 8)

@@ -43,7 +43,6 @@ class Diagnostic:
     end_location: Location
     suggestion: str | None = None
     fix: Fix | None = None
-    noqa_row: int | None = None
     name: str = ""
     url: str | None = field(default=None, compare=False)
 

@@ -87,7 +87,6 @@ def _check(
                     end_location=finding.end_location,
                     suggestion=finding.suggestion,
                     fix=finding.fix,
-                    noqa_row=_noqa_row(text, finding.location.row),
                     name=rule.name,
                 )
     except RecursionError:
@@ -100,10 +99,6 @@ def _check(
             f"(at {Path(where.filename).name}:{where.lineno}); please report it",
             filename,
         )
-
-
-def _noqa_row(text: SourceText, row: int) -> int:
-    return row
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,7 +11,6 @@ import ast
 import contextlib
 import difflib
 import os
-import re
 import stat
 import tempfile
 import warnings
@@ -22,21 +21,11 @@ from itertools import pairwise
 from pglint.diagnostics import Diagnostic, Edit, Location
 from pglint.engine import LintResult, lint_source
 from pglint.settings import DEFAULT_SETTINGS, Settings
+from pglint.source import LINE_BREAK, line_starts
 
 MAX_ROUNDS = 10
 SAFE: frozenset[str] = frozenset({"safe"})
 SAFE_AND_UNSAFE: frozenset[str] = frozenset({"safe", "unsafe"})
-
-# The line breaks ``ast`` counts; str.splitlines also splits on \f, \v and others.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each row begins (row 1 at index 0), plus the end of the text."""
-    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-    if starts[-1] != len(text):
-        starts.append(len(text))
-    return starts
 
 
 def offset(starts: Sequence[int], location: Location) -> int:
@@ -99,12 +88,12 @@ def _resolve(
         return None
     if newline != "\n":
         # Keep the file's line endings when an edit inserts whole lines.
-        resolved = [(s, e, _LINE_BREAK.sub(newline, c)) for s, e, c in resolved]
+        resolved = [(s, e, LINE_BREAK.sub(newline, c)) for s, e, c in resolved]
     return resolved
 
 
 def _dominant_newline(text: str) -> str:
-    first = _LINE_BREAK.search(text)
+    first = LINE_BREAK.search(text)
     return first.group() if first else "\n"
 
 

@@ -1,9 +1,7 @@
 """The flake8 plugin: the same engine as `pglint check`, over the tree flake8 already has.
 
-flake8 applies `# noqa` itself, but only over multi-line strings and backslash
-continuations; pglint accepts the comment anywhere on the logical line, so ``run``
-applies that wider rule too (and nothing when flake8 runs with ``--disable-noqa``), and
-both front ends give the same answer.
+flake8 applies `# noqa` itself, with the rule `pglint check` copies (see ``pglint.noqa``),
+so the plugin reports every finding and `--disable-noqa` works as flake8 users expect.
 """
 
 from __future__ import annotations
@@ -19,9 +17,7 @@ from pglint import __version__
 from pglint.config import ConfigError, settings_for_directory
 from pglint.diagnostics import Diagnostic, Location
 from pglint.engine import lint_source
-from pglint.noqa import NoqaMap
 from pglint.settings import DEFAULT_SETTINGS, Settings
-from pglint.source import SourceText
 
 Report = tuple[int, int, str, type]
 
@@ -31,16 +27,11 @@ _STDIN_NAMES = ("-", "stdin", "<stdin>")
 class Plugin:
     name = "pglint"
     version = __version__
-    disable_noqa = False
 
     def __init__(self, tree: ast.Module, lines: list[str], filename: str) -> None:
         self.tree = tree
         self.lines = lines
         self.filename = filename
-
-    @classmethod
-    def parse_options(cls, options: Any) -> None:
-        cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
 
     def run(self) -> Iterator[Report]:
         for diagnostic in guarded(self._diagnostics, self.filename):
@@ -64,15 +55,7 @@ class Plugin:
             return problems
         text = "".join(self.lines)
         result = lint_source(text, self.filename, settings, tree=self.tree, apply_noqa=False)
-        found = result.diagnostics
-        if not self.disable_noqa and found and "noqa" in text.lower():
-            noqa = NoqaMap(SourceText(text).lines, text)
-            found = [
-                d
-                for d in found
-                if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)
-            ]
-        return problems + found
+        return problems + result.diagnostics
 
 
 def settings_for(filename: str) -> Settings:

@@ -1,4 +1,4 @@
-"""`# noqa` handling, shared by the engine (CLI) and the flake8 plugin.
+"""`# noqa` handling for the command line, matching flake8 so both front ends agree.
 
 The comment syntax is flake8's, to the character: `# noqa` (any case), optionally
 followed by `:` and codes; `# noqa: PGL1` suppresses every code starting with `PGL1`
@@ -6,11 +6,11 @@ followed by `:` and codes; `# noqa: PGL1` suppresses every code starting with `P
 not a code list is a bare `# noqa`; a line that is only `# flake8: noqa` silences the
 whole file.
 
-Where the comment may go is wider than flake8's own rule: anywhere on the *logical*
-line (a multi-line call or string is one logical line), so the comment can sit at the
-end of a formatted multi-line call. flake8 itself only joins the rows of a multi-line
-string or a backslash continuation, so the flake8 plugin applies the rest of the logical
-line through ``NoqaMap`` too, unless flake8 runs with ``--disable-noqa``.
+Where the comment goes is flake8's rule too, which ruff shares: on the reported row.
+Rows joined by one token (a multi-line string) or by backslash continuations count as
+one row, so the comment may sit at the end of a multi-line string; the rows of a
+parenthesized multi-line call do not, so a comment on its closing `)` does not cover a
+finding on an inner row. Under flake8 the plugin leaves `# noqa` to flake8 itself.
 """
 
 from __future__ import annotations
@@ -38,32 +38,32 @@ class NoqaDirective:
         return any(code.startswith(c) for c in self.codes)
 
 
-def logical_line_ranges(text: str) -> dict[int, tuple[int, int]]:
-    """Map each physical row to the (first, last) rows of its logical line."""
+def noqa_line_ranges(text: str) -> dict[int, tuple[int, int]]:
+    """Map each physical row to the (first, last) rows a `# noqa` comment may cover it from.
+
+    A range ends at every NL or NEWLINE token, as flake8 draws it: only a token that spans
+    rows (a multi-line string) or a backslash continuation makes a range longer than one.
+    """
     ranges: dict[int, tuple[int, int]] = {}
     first: int | None = None
+    last = 0
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
-                if tok.type == tokenize.COMMENT and first is None:
-                    ranges[tok.start[0]] = (tok.start[0], tok.start[0])
+        for tok in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
+            if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
-            if tok.type == tokenize.ENDMARKER:
-                break
-            if first is None:
-                first = tok.start[0]
-            if tok.type == tokenize.NEWLINE:
-                last = tok.end[0]
+            first = tok.start[0] if first is None else min(first, tok.start[0])
+            last = max(last, tok.end[0])
+            if tok.type in (tokenize.NL, tokenize.NEWLINE):
                 for row in range(first, last + 1):
                     ranges[row] = (first, last)
-                first = None
+                first, last = None, 0
     except (tokenize.TokenError, SyntaxError):
         pass
     return ranges
 
 
 def noqa_row(ranges: dict[int, tuple[int, int]], row: int) -> int:
-    """Where a `# noqa` comment for a finding on ``row`` goes: the end of its logical line."""
+    """Where a `# noqa` comment for a finding on ``row`` goes: the last row of its range."""
     return ranges.get(row, (row, row))[1]
 
 
@@ -82,11 +82,11 @@ class NoqaMap:
 
     def logical_range(self, row: int) -> tuple[int, int]:
         if self._ranges is None:
-            self._ranges = logical_line_ranges(self._text)
+            self._ranges = noqa_line_ranges(self._text)
         return self._ranges.get(row, (row, row))
 
     def directives(self, row: int) -> list[NoqaDirective]:
-        """Every `# noqa` comment on the logical line of ``row``."""
+        """Every `# noqa` comment that covers ``row``."""
         first, last = self.logical_range(row)
         joined = "".join(self._lines[first - 1 : last])
         found = []

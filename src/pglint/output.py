@@ -18,9 +18,10 @@ import click
 
 from pglint.diagnostics import DOCS_URL, Diagnostic, Location
 from pglint.engine import LintResult
-from pglint.fixes import SAFE, is_applicable, line_starts
-from pglint.noqa import logical_line_ranges, noqa_row
+from pglint.fixes import SAFE, is_applicable
+from pglint.noqa import noqa_line_ranges, noqa_row
 from pglint.rules import get_rule
+from pglint.source import line_starts
 
 FORMATS = ("full", "concise", "json")
 _MAX_SNIPPET_ROWS = 6
@@ -154,7 +155,7 @@ def json_items(results: Iterable[LintResult]) -> list[dict[str, Any]]:
         ranges = None
         for d in result.diagnostics:
             if ranges is None:
-                ranges = logical_line_ranges(result.source.text) if result.source else {}
+                ranges = noqa_line_ranges(result.source.text) if result.source else {}
             fix = None
             if d.fix is not None:
                 fix = {

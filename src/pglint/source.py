@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import itertools
+import re
 import tokenize
 from dataclasses import dataclass, field
 
@@ -35,18 +37,58 @@ class SourceFile:
 def decode_source(data: bytes) -> SourceFile:
     """Decode like the interpreter: BOM, then a PEP 263 coding cookie, then UTF-8."""
     bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        # detect_encoding says "invalid or missing encoding declaration" when the first
+        # two lines are not UTF-8; the missing declaration is rarely the real problem.
+        if "encoding declaration" in str(exc):
+            raise DecodeError(_not_utf8(body, "utf-8")) from None
         raise DecodeError(str(exc)) from None
-    body = data[len(codecs.BOM_UTF8) :] if bom else data
     if encoding == "utf-8-sig":
         encoding = "utf-8"
     try:
         text = body.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DecodeError(f"cannot decode as {encoding}: {exc}") from None
+    except UnicodeDecodeError:
+        raise DecodeError(_not_utf8(body, encoding)) from None
+    except LookupError as exc:
+        raise DecodeError(str(exc)) from None
     return SourceFile(text=text, encoding=encoding, bom=bom)
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+
+
+def _not_utf8(body: bytes, encoding: str) -> str:
+    """Say where decoding fails, as a row and column a user can jump to."""
+    try:
+        body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        before = body[: exc.start]
+        row = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        byte = body[exc.start : exc.start + 1].hex()
+        first_lines = b"\n".join(body.split(b"\n", 2)[:2])
+        declared = "" if _CODING.search(first_lines) else " and no other encoding is declared"
+        return (
+            f"not valid {encoding}{declared}: byte 0x{byte} at row {row}, column {column} "
+            "(save the file as UTF-8, or declare its encoding in a `# -*- coding: ... -*-` line)"
+        )
+    return f"cannot be decoded as {encoding}"
+
+
+# The line breaks ``ast`` and the tokenizer count; str.splitlines also breaks at \f, \v,
+# \x1c-\x1e, \x85 and \u2028/\u2029, which Python source treats as ordinary characters.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each row begins (row 1 at index 0), plus the end of the text."""
+    starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]
+    if starts[-1] != len(text):
+        starts.append(len(text))
+    return starts
 
 
 @dataclass
@@ -58,12 +100,9 @@ class SourceText:
     _line_starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # ast counts lines the way the tokenizer does: \r\n, \r and \n all end a line.
-        self.lines = self.text.splitlines(keepends=True) or [""]
-        starts = [0]
-        for line in self.lines:
-            starts.append(starts[-1] + len(line))
-        self._line_starts = starts
+        starts = line_starts(self.text)
+        self.lines = [self.text[a:b] for a, b in itertools.pairwise(starts)] or [""]
+        self._line_starts = starts if len(starts) > 1 else [0, 0]
 
     def line(self, row: int) -> str:
         """Line ``row`` (1-based) without its line ending; '' past the end."""

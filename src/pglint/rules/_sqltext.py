@@ -13,7 +13,7 @@ from functools import cached_property
 
 from pglint.diagnostics import Edit
 from pglint.facts.model import DbCall, Piece, SqlText
-from pglint.source import SourceText
+from pglint.source import SourceText, line_starts
 from pglint.sql import HOLE, HoleContext, Placeholder, classify_holes, find_placeholders
 
 # Stand-in for a safe interpolation whose text is unknown: a plain word changes neither
@@ -111,11 +111,10 @@ def literal_char_offsets(node: ast.Constant, source: SourceText) -> list[int] | 
     base = source.offset(source.start(node))
     segment = source.text[base : source.offset(source.end(node))]
     offsets: list[int] = []
-    line_starts = [0]
-    for line in segment.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(line))
+    starts = line_starts(segment)
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+        # newline="" makes readline break rows exactly where line_starts does.
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment, newline="").readline))
     except (tokenize.TokenError, SyntaxError):
         return None
     for token in tokens:
@@ -135,7 +134,7 @@ def literal_char_offsets(node: ast.Constant, source: SourceText) -> list[int] | 
         body = text[body_start : len(text) - len(quote)]
         if "\\" in body and "r" not in prefix:
             return None
-        token_offset = line_starts[token.start[0] - 1] + token.start[1]
+        token_offset = starts[token.start[0] - 1] + token.start[1]
         offsets.extend(base + token_offset + body_start + i for i in range(len(body)))
     if len(offsets) != len(node.value):
         return None

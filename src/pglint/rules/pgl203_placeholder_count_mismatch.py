@@ -148,9 +148,9 @@ RULE = Rule(
     name="placeholder-count-mismatch",
     summary="the number or names of placeholders do not match the values passed",
     what_it_does=(
-        "Checks that a query with fully known text gets one value per positional "
-        "placeholder, asyncpg `$n` numbers without gaps, and a value for every named "
-        "placeholder."
+        "Checks for queries with fully known text whose values do not match their "
+        "placeholders: a positional placeholder without its value, a gap in asyncpg's "
+        "`$n` numbers, or a named placeholder with no key in the mapping."
     ),
     why_bad=(
         "A query with three placeholders and two values fails on every call — psycopg "
