@@ -306,7 +306,7 @@ def test_console_script_undecodable(tmp_path):
     write(tmp_path, "good.py", CLEAN)
     run = console("check", ".", cwd=tmp_path)
     assert run.exit_code == 2
-    assert run.stderr.startswith("pglint: error: bad.py: cannot decode as utf-8")
+    assert run.stderr.startswith("pglint: error: bad.py: not valid utf-8: byte 0xe9 at row 2")
     assert run.stdout.strip() == ""
 
 
