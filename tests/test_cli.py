@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 import pytest
@@ -135,6 +136,21 @@ def test_syntax_error_is_pgl001_on_its_line(project):
     assert item["code"] == "PGL001"
     assert item["location"]["row"] == SYNTAX_ERROR_ROW
     assert "SyntaxError" in item["message"]
+
+
+def test_newer_f_string_syntax_names_the_python_version(project):
+    # Quotes nested in an f-string are valid from Python 3.12 on.
+    write(project, "report.py", 'row = {"a": 1}\nlabel = f"{row["a"]}"\n')
+    run = invoke("check", "--output-format", "json", "report.py")
+    items = json.loads(run.stdout)
+    if sys.version_info >= (3, 12):
+        assert (run.exit_code, items) == (0, [])
+    else:
+        [item] = items
+        assert item["code"] == "PGL001"
+        assert item["location"]["row"] == 2
+        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        assert f"syntax newer than the running Python {running}" in item["message"]
 
 
 def test_own_conditions_are_reported_whatever_is_selected(project):

@@ -256,6 +256,9 @@ class SqlMethod:
     sql_list_separator: str | None = None
     # The placeholder style comes from the driver unless the call fixes it (text()).
     driver_override: str | None = None
+    # Positional arguments after the parameters that are not values (RawSQL's
+    # output_field), so they are not "values passed as separate arguments".
+    more_positional: int = 0
 
 
 def _m(
@@ -346,10 +349,22 @@ SQL_FUNCTIONS: dict[str, SqlMethod] = {
     for name in TEXT_CONSTRUCTORS
 } | {
     "django.db.models.expressions.RawSQL": SqlMethod(
-        0, ("sql",), "sequence_or_mapping", 1, ("params",), driver_override="django"
+        0,
+        ("sql",),
+        "sequence_or_mapping",
+        1,
+        ("params",),
+        driver_override="django",
+        more_positional=1,
     ),
     "django.db.models.RawSQL": SqlMethod(
-        0, ("sql",), "sequence_or_mapping", 1, ("params",), driver_override="django"
+        0,
+        ("sql",),
+        "sequence_or_mapping",
+        1,
+        ("params",),
+        driver_override="django",
+        more_positional=1,
     ),
     # pandas: the placeholder style is the connection's; it is resolved from `con`.
     "pandas.read_sql": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
@@ -387,11 +402,20 @@ UNIQUE_METHODS: dict[str, ObjectKind] = {
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 
 # Calls whose result is safe to put into SQL text: they quote identifiers or yield numbers.
+# Calls whose name says they quote or escape (Django's `quote_name_unless_alias`,
+# `quote_value`, ORMs' `quoter`) and Django's conventional `qn = quote_name` alias.
+SANITIZER_NAME_PARTS = ("quote", "escape")
+# Attributes that hold code-defined metadata, not input: Django's `Model._meta.db_table`;
+# and Django's backend helpers, trusted on a `connection`: `connection.ops.quote_name`.
+TRUSTED_ATTRIBUTES = frozenset({"_meta"})
+TRUSTED_CONNECTION_HELPERS = frozenset({"ops", "introspection"})
+
 SANITIZERS = frozenset(
     {
         "int", "float", "len", "bool", "round", "abs", "hash", "ord",
         "quote_ident", "quote_name", "quote_identifier", "escape_identifier", "quote_literal",
         "escape_literal", "Identifier", "Literal", "Placeholder", "literal", "mogrify",
+        "qn", "qn2",
     }
 )  # fmt: skip
 

@@ -124,7 +124,11 @@ def _syntax_error(exc: SyntaxError, filename: str, text: SourceText) -> Diagnost
 
 
 def _looks_like_newer_python(msg: str) -> bool:
-    return "only supported in Python" in msg or "is a Python 3." in msg
+    if "only supported in Python" in msg or "is a Python 3." in msg:
+        return True
+    # Python 3.12 lets f-strings nest quotes and hold comments; older parsers reject
+    # those with an "f-string: ..." message.
+    return sys.version_info < (3, 12) and msg.startswith("f-string")
 
 
 def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> LintResult:

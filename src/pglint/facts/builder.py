@@ -212,6 +212,15 @@ class _Walker:
             scope.yields.append(node.value)
         return None
 
+    def comprehension(self, node: ast.AST, scope: Scope, block: Block) -> None:
+        # Bound in the enclosing scope (Python gives comprehensions their own): enough to
+        # know that `j` in `["t%d" % j for j in range(n)]` comes from `range(n)`.
+        assert isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp)
+        for generator in node.generators:
+            if isinstance(generator.target, ast.Name):
+                self._bind(generator.target.id, "for", generator.iter, scope, block, node)
+        return None
+
     def named_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
         assert isinstance(node, ast.NamedExpr)
         self._bind(node.target.id, "assign", node.value, scope, block, node)
@@ -307,6 +316,10 @@ _HANDLERS = {
     ast.Yield: _then_children(_Walker.yield_expr),
     ast.YieldFrom: _then_children(_Walker.yield_expr),
     ast.NamedExpr: _then_children(_Walker.named_expr),
+    ast.ListComp: _then_children(_Walker.comprehension),
+    ast.SetComp: _then_children(_Walker.comprehension),
+    ast.GeneratorExp: _then_children(_Walker.comprehension),
+    ast.DictComp: _then_children(_Walker.comprehension),
 }
 if hasattr(ast, "TryStar"):
     _HANDLERS[ast.TryStar] = _compound

@@ -189,7 +189,7 @@ class _Finder:
         node = _argument(call, spec.params_index, spec.params_keywords)
         extra: list[ast.expr] = []
         if spec.params_index is not None:
-            extra = list(call.args[spec.params_index + 1 :])
+            extra = list(call.args[spec.params_index + 1 + spec.more_positional :])
         if node is None:
             return Params("absent", extra_positional=extra)
         params = self._shape(node, site)

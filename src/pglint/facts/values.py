@@ -13,13 +13,20 @@ import re
 import string
 from itertools import product
 
-from pglint.drivers import SANITIZERS
+from pglint.drivers import (
+    SANITIZER_NAME_PARTS,
+    SANITIZERS,
+    TRUSTED_ATTRIBUTES,
+    TRUSTED_CONNECTION_HELPERS,
+)
 from pglint.facts.model import Binding, Block, Piece, Pos, Scope, SqlText
 from pglint.facts.resolve import Resolver
 
 _MAX_DEPTH = 10
 _MAX_VARIANTS = 8
 _PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
+# printf conversions that raise unless given a number (`%c` takes a one-char string).
+_NUMERIC_PERCENT = frozenset("diouxXeEfFgG")
 _TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "replace"})
 _DEDENT = frozenset({"dedent", "cleandoc"})
 
@@ -97,7 +104,13 @@ class SqlEvaluator:
                 return self._eval(constant, scope, pos, block, depth)
         return [self._hole(expr, scope, pos, depth)]
 
-    def _hole(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> Variant:
+    def _hole(
+        self, expr: ast.expr, scope: Scope, pos: Pos, depth: int, numeric: bool = False
+    ) -> Variant:
+        if numeric:
+            # `%d`, `{:.2f}`: formatting raises unless the value is a number, and a
+            # number cannot carry a quote or a placeholder.
+            return (Piece(None, expr, safe=True, hint="0"),), True
         safe = self.is_safe(expr, scope, pos, depth)
         hint = _numeric_hint(expr) if safe else None
         # A number keeps the text exact: it cannot add or hide a placeholder.
@@ -116,7 +129,10 @@ class SqlEvaluator:
                     # `{where}` where `where` is itself built text: follow it.
                     inner = self._eval(value.value, scope, pos, block, depth)
                 if inner is None:
-                    part = [self._hole(value.value, scope, pos, depth)]
+                    numeric = value.conversion == -1 and _numeric_spec(
+                        _constant_spec(value.format_spec)
+                    )
+                    part = [self._hole(value.value, scope, pos, depth, numeric)]
                 elif _is_constant(inner) and isinstance(value.value, ast.Name | ast.Attribute):
                     # `{TABLE}`: keep the name with the text, so suggestions can keep it too.
                     text = "".join(p.text or "" for p in inner[0][0])
@@ -173,7 +189,7 @@ class SqlEvaluator:
             else:
                 arg = args
             index += 1
-            hole = self._hole(arg, scope, pos, depth)
+            hole = self._hole(arg, scope, pos, depth, match.group(2) in _NUMERIC_PERCENT)
             pieces.extend(hole[0])
             exact = exact and hole[1]
         pieces.append(Piece(template[last:]))
@@ -216,7 +232,7 @@ class SqlEvaluator:
             parsed = list(string.Formatter().parse(template))
         except ValueError:
             return self._hole(call, scope, pos, depth)
-        for literal, field, _spec, _conversion in parsed:
+        for literal, field, spec, conversion in parsed:
             if literal:
                 pieces.append(Piece(literal))
             if field is None:
@@ -231,7 +247,8 @@ class SqlEvaluator:
                 arg = call.args[i] if i < len(call.args) else None
             else:
                 arg = keywords.get(head)
-            hole = self._hole(arg if arg is not None else call, scope, pos, depth)
+            numeric = arg is not None and conversion is None and _numeric_spec(spec)
+            hole = self._hole(arg if arg is not None else call, scope, pos, depth, numeric)
             pieces.extend(hole[0])
             exact = exact and hole[1]
         return tuple(pieces), exact
@@ -371,7 +388,7 @@ class SqlEvaluator:
         if isinstance(expr, ast.Name):
             return self._safe_name(expr, scope, pos, depth)
         if isinstance(expr, ast.Attribute):
-            if self._class_constant(expr, scope) is not None:
+            if self._class_constant(expr, scope) is not None or _trusted_chain(expr):
                 return True
             qual = self.resolver.qualname(expr)
             return qual is not None and expr.attr.isupper()
@@ -388,6 +405,8 @@ class SqlEvaluator:
             )
         if isinstance(expr, ast.UnaryOp):
             return self.is_safe(expr.operand, scope, pos, depth)
+        if isinstance(expr, ast.Compare):
+            return True  # a bool
         if isinstance(expr, ast.IfExp):
             return self.is_safe(expr.body, scope, pos, depth) and self.is_safe(
                 expr.orelse, scope, pos, depth
@@ -425,7 +444,15 @@ class SqlEvaluator:
     def _safe_call(self, call: ast.Call, scope: Scope, pos: Pos, depth: int) -> bool:
         func = call.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name in SANITIZERS:
+        if name is not None and (
+            name in SANITIZERS
+            or (
+                any(part in name.lower() for part in SANITIZER_NAME_PARTS)
+                and not name.lower().startswith("un")  # `unquote` undoes quoting
+            )
+        ):
+            return True
+        if isinstance(func, ast.Attribute) and _trusted_chain(func.value):
             return True
         qual = self.resolver.qualname(func)
         if qual is not None and qual.startswith(("psycopg.sql.", "psycopg2.sql.")):
@@ -481,6 +508,8 @@ class SqlEvaluator:
             return all(isinstance(v, ast.Constant) for v in expr.values)
         if isinstance(expr, ast.List | ast.Tuple | ast.Set):
             return all(isinstance(e, ast.Constant) for e in expr.elts)
+        if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) == "range":
+            return True  # integers only
         if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) in (
             "frozenset", "set", "tuple", "list", "dict",
         ):  # fmt: skip
@@ -569,4 +598,40 @@ def _numeric_hint(expr: ast.expr) -> str | None:
         return str(expr.value)
     if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) in ("int", "float", "len"):
         return "0"
+    return None
+
+
+def _trusted_chain(expr: ast.expr) -> bool:
+    """`Model._meta.db_table`, `connection.ops.quote_name`: metadata the code defines."""
+    while isinstance(expr, ast.Attribute | ast.Call | ast.Subscript):
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in TRUSTED_ATTRIBUTES or (
+                expr.attr in TRUSTED_CONNECTION_HELPERS
+                and _last_name(expr.value) in ("connection", "connections")
+            ):
+                return True
+            expr = expr.value
+        elif isinstance(expr, ast.Call):
+            expr = expr.func
+        else:
+            expr = expr.value
+    return False
+
+
+def _last_name(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Subscript):  # `connections[alias]`
+        expr = expr.value
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _numeric_spec(spec: str | None) -> bool:
+    """A format spec whose presentation type only numbers accept: `d`, `.2f`, `,`."""
+    return bool(spec) and spec[-1] in "bdoxXneEfFgG%"
+
+
+def _constant_spec(spec: ast.expr | None) -> str | None:
+    if isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values):
+        return "".join(str(v.value) for v in spec.values)  # type: ignore[attr-defined]
     return None
