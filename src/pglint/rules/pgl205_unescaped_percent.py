@@ -33,7 +33,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         strays = stray_percents(rendered.text, driver.percent_conversions)
         if not strays:
             continue
-        context = rendered.text[max(strays[0] - 12, 0) : strays[0] + 6].strip()
+        context = _word_around(rendered.text, strays[0])
         message = (
             f"Unescaped `%` in `{context}`: with parameters, {driver.label} reads every `%` "
             "as the start of a placeholder and the query fails (IndexError / ValueError / "
@@ -116,3 +116,14 @@ RULE = Rule(
         "    cur.execute(\"SELECT * FROM files WHERE path LIKE '/tmp/%'\")\n",
     ),
 )
+
+
+def _word_around(text: str, index: int, limit: int = 24) -> str:
+    """The whitespace-delimited word holding ``text[index]``, e.g. `'OLD-%'`."""
+    start = index
+    while start > 0 and not text[start - 1].isspace() and index - start < limit:
+        start -= 1
+    end = index + 1
+    while end < len(text) and not text[end].isspace() and end - index < limit:
+        end += 1
+    return text[start:end]
