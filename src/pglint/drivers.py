@@ -344,32 +344,29 @@ SQL_METHODS: dict[tuple[str, str], dict[str, SqlMethod]] = {
 TEXT_CONSTRUCTORS = frozenset(
     {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"}
 )
-SQL_FUNCTIONS: dict[str, SqlMethod] = {
-    name: SqlMethod(0, ("text",), "none", driver_override="sqlalchemy")
-    for name in TEXT_CONSTRUCTORS
-} | {
-    "django.db.models.expressions.RawSQL": SqlMethod(
-        0,
-        ("sql",),
-        "sequence_or_mapping",
-        1,
-        ("params",),
-        driver_override="django",
-        more_positional=1,
-    ),
-    "django.db.models.RawSQL": SqlMethod(
-        0,
-        ("sql",),
-        "sequence_or_mapping",
-        1,
-        ("params",),
-        driver_override="django",
-        more_positional=1,
-    ),
-    # pandas: the placeholder style is the connection's; it is resolved from `con`.
-    "pandas.read_sql": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
-    "pandas.read_sql_query": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
-}
+SQL_FUNCTIONS: dict[str, SqlMethod] = (
+    {
+        name: SqlMethod(0, ("text",), "none", driver_override="sqlalchemy")
+        for name in TEXT_CONSTRUCTORS
+    }
+    | {
+        name: SqlMethod(
+            0,
+            ("sql",),
+            "sequence_or_mapping",
+            1,
+            ("params",),
+            driver_override="django",
+            more_positional=1,
+        )
+        for name in ("django.db.models.expressions.RawSQL", "django.db.models.RawSQL")
+    }
+    | {
+        # pandas: the placeholder style is the connection's; it is resolved from `con`.
+        "pandas.read_sql": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
+        "pandas.read_sql_query": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
+    }
+)
 PANDAS_CONNECTION_ARG = ("con", 1)
 
 # Method names that, on a receiver of unknown type, may still take SQL. Used only for

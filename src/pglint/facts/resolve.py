@@ -109,16 +109,7 @@ class Resolver:
         return None
 
     def _name_kind(self, name: str, scope: Scope, pos: Pos, depth: int) -> Resolved:
-        found: set[ObjectKind] = set()
-        confidence: Confidence = "certain"
-        for binding in self.reaching(name, scope, pos):
-            resolved = self.binding_kind(binding, depth)
-            if resolved is not None:
-                found.add(resolved[0])
-                confidence = _weaker(confidence, resolved[1])
-        if len(found) == 1:
-            return found.pop(), confidence
-        return None
+        return self._kinds_of(self.reaching(name, scope, pos), depth)
 
     def binding_kind(self, binding: Binding, depth: int = 0) -> Resolved:
         if binding.annotation is not None:
@@ -154,6 +145,7 @@ class Resolver:
         return None
 
     def _kinds_of(self, bindings, depth: int) -> Resolved:
+        """The one kind every binding agrees on, at the weakest of their confidences."""
         found: set[ObjectKind] = set()
         confidence: Confidence = "certain"
         for binding in bindings:
