@@ -25,7 +25,7 @@ PYPROJECT = "pyproject.toml"
 SECTION = "[tool.pglint]"
 CODE_KEYS = ("select", "ignore", "extend-select")
 PATTERN_KEYS = ("exclude", "extend-exclude")
-KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS)
+KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS, "respect-gitignore")
 
 
 class ConfigError(Exception):
@@ -41,6 +41,7 @@ class FileConfig:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
 
 
 def find_config(start: Path) -> Path | None:
@@ -150,8 +151,13 @@ def _validate(path: Path, section: Mapping[str, Any], where: str) -> FileConfig:
     per_file = tuple(
         (glob, codes(f"per-file-ignores.{glob!r}", value)) for glob, value in pfi.items()
     )
+    respect_gitignore = section.get("respect-gitignore", True)
+    if not isinstance(respect_gitignore, bool):
+        got = _toml_type(respect_gitignore)
+        raise fail(f"'respect-gitignore' must be true or false, got {got}")
     return FileConfig(
         path=path,
+        respect_gitignore=respect_gitignore,
         select=codes("select", section["select"]) if "select" in section else None,
         ignore=codes("ignore", section.get("ignore", [])),
         extend_select=codes("extend-select", section.get("extend-select", [])),
