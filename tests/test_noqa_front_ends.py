@@ -38,13 +38,17 @@ CASES = {
     # Multi-line statements: the comment belongs on the reported row, or at the end of
     # a multi-line string or backslash continuation that starts there.
     "closing-parenthesis": (
-        INJECTION.replace(CALL, CALL.replace("(f", "(\n        f").replace('")', '"\n    )')
-                          + "  # noqa: PGL101"),
+        INJECTION.replace(
+            CALL, CALL.replace("(f", "(\n        f").replace('")', '"\n    )') + "  # noqa: PGL101"
+        ),
         False,
     ),  # fmt: skip
     "end-of-multi-line-string": (
-        INJECTION.replace(CALL, 'cur.execute(f"""\n        SELECT * FROM users\n'
-                          "        WHERE email = '{email}'\n    \"\"\")  # noqa: PGL101"),
+        INJECTION.replace(
+            CALL,
+            'cur.execute(f"""\n        SELECT * FROM users\n'
+            '        WHERE email = \'{email}\'\n    """)  # noqa: PGL101',
+        ),
         True,
     ),  # fmt: skip
     "backslash-continuation": (
