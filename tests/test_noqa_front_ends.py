@@ -29,9 +29,9 @@ CASES = {
     # A space before the colon: flake8 sees a bare `# noqa` (everything is silenced);
     # ruff would read the codes after it.
     "space-before-colon": (INJECTION.replace(CALL, CALL + "  # noqa : PGL202"), True),
-    # `# flake8: noqa: CODES` on a line of its own: flake8 skips the whole file whatever
-    # the codes; ruff would exempt only those codes.
-    "file-level-with-codes": ("# flake8: noqa: PGL202\n" + INJECTION, True),
+    # The file-level comment with codes, on a line of its own: flake8 skips the whole
+    # file whatever the codes; ruff would exempt only those codes.
+    "file-level-with-codes": ("# flake8" + ": noqa: PGL202\n" + INJECTION, True),
     "file-level-on-a-code-line": ("import os  # flake8: noqa\n" + INJECTION, False),
     "uppercase": (INJECTION.replace(CALL, CALL + "  # NOQA:PGL101"), True),
     "lowercase-code": (INJECTION.replace(CALL, CALL + "  # noqa: pgl101"), False),
@@ -42,7 +42,7 @@ CASES = {
             CALL, CALL.replace("(f", "(\n        f").replace('")', '"\n    )') + "  # noqa: PGL101"
         ),
         False,
-    ),  # fmt: skip
+    ),
     "end-of-multi-line-string": (
         INJECTION.replace(
             CALL,
@@ -50,7 +50,7 @@ CASES = {
             '        WHERE email = \'{email}\'\n    """)  # noqa: PGL101',
         ),
         True,
-    ),  # fmt: skip
+    ),
     "backslash-continuation": (
         INJECTION.replace(CALL, CALL.replace("(f", "(\\\n        f") + "  # noqa: PGL101"),
         True,
