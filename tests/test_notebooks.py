@@ -189,3 +189,14 @@ def test_sarif_for_a_notebook_validates(notebook):
     document = json.loads(invoke("check", "--output-format", "sarif", ".").stdout)
     assert len(document["runs"][0]["results"]) == 2
     jsonschema.Draft4Validator(sarif_schema()).validate(document)
+
+
+def test_notebook_on_stdin():
+    data = NOTEBOOK.read_bytes()
+    run = invoke("check", "--output-format", "concise", "--stdin-filename", "nb.ipynb", "-",
+                 input=data)  # fmt: skip
+    assert run.exit_code == 1
+    assert run.stdout.startswith("nb.ipynb:cell 6:3:1: PGL101 ")
+    fixed = invoke("check", "--fix", "--stdin-filename", "nb.ipynb", "-", input=data)
+    assert "(42,))" in json.loads(fixed.stdout)["cells"][6]["source"][2]
+    assert "nb.ipynb:cell 6:3:1: PGL101" in fixed.stderr  # the report goes to stderr

@@ -140,6 +140,8 @@ class Run:
 
     def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
         """Lint (and fix) standard input; returns the text a filter must print, if any."""
+        if filename.endswith(NOTEBOOK_SUFFIX) and data.strip():
+            return self._check_stdin_notebook(data, filename, fix=fix, diff=diff)
         result = lint_source(data, filename, self.settings, keep_suppressed=self.keep_suppressed)
         if result.error is not None or result.source is None:
             self.error(filename, result.error or "cannot read standard input")
@@ -156,6 +158,28 @@ class Run:
                 result, text = outcome.result, outcome.text
         self.results.append(result)
         return original.encode(text) if fix and not diff else None
+
+    def _check_stdin_notebook(
+        self, data: bytes, filename: str, *, fix: bool, diff: bool
+    ) -> bytes | None:
+        result = lint_notebook(data, filename, self.settings, keep_suppressed=self.keep_suppressed)
+        if result.error is not None:
+            self.error(filename, result.error)
+            return data if fix and not diff else None
+        fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
+        if not (fix or diff) or not fixable:
+            self.results.append(result)
+            return data if fix and not diff else None
+        notebook = read_notebook(data)
+        outcome = fix_notebook(notebook, filename, self.settings, self.applicabilities)
+        self._warn(filename, outcome.rejected, outcome.converged)
+        after = notebook.dumps() if outcome.changed else notebook.text
+        if outcome.changed:
+            self.fixed[filename] = outcome.fixed
+            if diff:
+                self.diffs.append(unified_diff(notebook.text, after, filename))
+        self.results.append(outcome.result)
+        return after.encode("utf-8") if fix and not diff else None
 
     # --- --add-noqa -------------------------------------------------------------------
 
