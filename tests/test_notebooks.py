@@ -112,8 +112,15 @@ def test_sarif_and_github_name_the_cell(notebook):
     sarif = json.loads(invoke("check", "--output-format", "sarif", ".").stdout)
     first = sarif["runs"][0]["results"][0]
     assert first["message"]["text"].startswith("cell 6, line 3: ")
-    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "orders.ipynb"
+    physical = first["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "orders.ipynb"
+    # The region is the line of the .ipynb file that holds the code.
+    row = physical["region"]["startLine"]
+    assert "SELECT * FROM orders WHERE customer" in notebook.read_text().splitlines()[row - 1]
     github = invoke("check", "--output-format", "github", ".").stdout
+    assert f",line={row}::" in github
+    gitlab = json.loads(invoke("check", "--output-format", "gitlab", ".").stdout)
+    assert gitlab[0]["location"]["lines"]["begin"] == row
     assert "::orders.ipynb%3Acell 6%3A3%3A1" not in github  # the message is data, not a property
     assert "::orders.ipynb:cell 6:3:1: PGL101 " in github
 
@@ -200,3 +207,17 @@ def test_notebook_on_stdin():
     fixed = invoke("check", "--fix", "--stdin-filename", "nb.ipynb", "-", input=data)
     assert "(42,))" in json.loads(fixed.stdout)["cells"][6]["source"][2]
     assert "nb.ipynb:cell 6:3:1: PGL101" in fixed.stderr  # the report goes to stderr
+
+
+def test_file_rows_of_string_sources_and_unmatched_layouts():
+    data = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in data["cells"]:
+        cell["source"] = "".join(cell["source"])
+    text = json.dumps(data, indent=1)
+    rows = Notebook(text).file_rows()
+    lines = text.splitlines()
+    assert len(rows[6]) == 4 and len(set(rows[6])) == 1  # every line is in one JSON string
+    assert lines[rows[6][0] - 1].lstrip().startswith('"source": "name = input()')
+    # A "source" key in cell metadata ahead of the real one: no guess, no mapping.
+    data["cells"][5]["metadata"] = {"source": ["decoy"]}
+    assert 6 not in Notebook(json.dumps(data, indent=1, sort_keys=True)).file_rows()

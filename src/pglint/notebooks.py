@@ -70,6 +70,17 @@ class CellMap:
 @dataclass
 class NotebookResult(LintResult):
     cells: CellMap | None = None
+    # cell number -> the row of the .ipynb file holding each of its source lines, for
+    # reports that point at the file itself (SARIF, GitHub, GitLab); absent when the
+    # file's layout could not be matched.
+    file_rows: dict[int, list[int]] = field(default_factory=dict)
+
+    def file_row(self, location: Location) -> int | None:
+        if not self.cells or not self.cells.first_rows:
+            return None
+        _, number, row = self.cells.locate(location.row)
+        rows = self.file_rows.get(number, [])
+        return rows[row - 1] if 1 <= row <= len(rows) else None
 
 
 class Notebook:
@@ -127,6 +138,40 @@ class Notebook:
         cells = CellMap(tuple(first_rows), tuple(numbers), tuple(counts), frozenset(hidden))
         return "".join(pieces), cells
 
+    def file_rows(self) -> dict[int, list[int]]:
+        """For each code cell (by number), the file row where each source line starts.
+
+        The raw JSON is scanned for each cell's `"source"` in order and every entry is
+        checked against the parsed value, so a layout that does not match is left out
+        rather than guessed.
+        """
+        found: dict[int, list[int]] = {}
+        cursor = 0
+        ascii_only = self.text.isascii() and "\\u" in self.text
+        for index, cell in enumerate(self.data["cells"]):
+            source = cell.get("source", "") if isinstance(cell, dict) else ""
+            entries = source if isinstance(source, list) else [source]
+            key = _SOURCE_KEY.search(self.text, cursor)
+            if key is None:
+                break
+            position = key.end()
+            rows = []
+            for entry in entries:
+                position = _skip_separators(self.text, position)
+                encoded = json.dumps(entry, ensure_ascii=ascii_only)
+                if not self.text.startswith(encoded, position):
+                    rows = []
+                    break
+                first = self.text.count("\n", 0, position) + 1
+                # A list has one entry per line; a string holds every line on one row.
+                rows.extend([first] * (1 if isinstance(source, list) else
+                                       max(len(split_lines(str(entry))), 1)))  # fmt: skip
+                position += len(encoded)
+            cursor = position
+            if rows and index in self.code_cells:
+                found[index + 1] = rows
+        return found
+
     def dumps(self) -> str:
         """The notebook's JSON written the way it was read."""
         indent = _indent_of(self.text)
@@ -134,6 +179,15 @@ class Notebook:
         out = json.dumps(self.data, indent=indent, ensure_ascii=ascii_only)
         trailing = self.text[len(self.text.rstrip()) :]
         return out + trailing
+
+
+_SOURCE_KEY = re.compile(r'"source"\s*:\s*\[?')
+
+
+def _skip_separators(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n,":
+        position += 1
+    return position
 
 
 def _indent_of(text: str) -> int | str | None:
@@ -217,7 +271,13 @@ def lint_notebook(
     text, cells = notebook.module()
     result = lint_source(text, filename, settings, keep_suppressed=keep_suppressed)
     return NotebookResult(
-        filename, result.diagnostics, result.source, result.error, result.suppressed, cells
+        filename,
+        result.diagnostics,
+        result.source,
+        result.error,
+        result.suppressed,
+        cells,
+        notebook.file_rows(),
     )
 
 

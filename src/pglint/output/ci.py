@@ -7,7 +7,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from pglint.engine import LintResult
-from pglint.output.common import Finding, cell_location, display_path, position, url_for
+from pglint.output.common import (
+    Finding,
+    cell_location,
+    display_path,
+    notebook_file_row,
+    position,
+    url_for,
+)
 
 
 def escape_data(text: str) -> str:
@@ -35,6 +42,8 @@ def format_github(results: Iterable[LintResult]) -> str:
                     ("endLine", str(d.end_location.row)),
                     ("endColumn", str(d.end_location.column)),
                 ]
+            elif (row := notebook_file_row(result, d.location)) is not None:
+                props.append(("line", str(row)))
             rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
             text = f"{position(result, d.location)}: {d.code} {d.message}"
             lines.append(f"::error {rendered}::{escape_data(text)}\n")
@@ -59,7 +68,7 @@ def format_gitlab(found: list[Finding]) -> str:
         begin, end = d.location.row, max(d.end_location.row, d.location.row)
         if cell is not None:
             description = f"cell {cell}, line {start.row}: {description}"
-            begin = end = 1
+            begin = end = notebook_file_row(f.result, d.location) or 1
         items.append(
             {
                 "type": "issue",

@@ -36,6 +36,11 @@ def cell_location(result: LintResult, location: Location) -> tuple[int | None, L
     return None, location
 
 
+def notebook_file_row(result: LintResult, location: Location) -> int | None:
+    """The row of the `.ipynb` file itself that holds a notebook finding, when known."""
+    return result.file_row(location) if isinstance(result, NotebookResult) else None
+
+
 def position(result: LintResult, location: Location) -> str:
     """`path:row:col`, or `path:cell N:row:col` in a notebook, as ruff prints it."""
     cell, where = cell_location(result, location)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pglint import __version__
 from pglint.docs import render_rule
-from pglint.output.common import Finding, cell_location
+from pglint.output.common import Finding, cell_location, notebook_file_row
 from pglint.rules import Rule, all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -71,7 +71,7 @@ def format_sarif(found: list[Finding], root: Path) -> str:
         cell, start = cell_location(f.result, d.location)
         message = d.message
         if cell is not None:
-            # A region cannot name a notebook cell: say it, and point at the file.
+            # A region cannot name a notebook cell: say it, and point at the file's line.
             message = f"cell {cell}, line {start.row}: {message}"
         if d.suggestion:
             message += "\n\nSuggestion:\n" + d.suggestion.rstrip()
@@ -89,6 +89,8 @@ def format_sarif(found: list[Finding], root: Path) -> str:
             if (region["endLine"], region["endColumn"]) <= (d.location.row, d.location.column):
                 region["endColumn"] = d.location.column + 1
             physical["region"] = region
+        elif (row := notebook_file_row(f.result, d.location)) is not None:
+            physical["region"] = {"startLine": row}  # the JSON line holding that code
         result: dict[str, Any] = {
             "ruleId": d.code,
             "level": "error",
