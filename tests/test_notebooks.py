@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, invoke, write
-from pglint.notebooks import Notebook, hide_ipython, lint_notebook
+from pglint.ipython_syntax import hide_ipython
+from pglint.notebooks import Notebook, lint_notebook
 
 NOTEBOOK = FIXTURES / "notebooks" / "orders.ipynb"
 
@@ -179,6 +180,10 @@ def hidden(source: str) -> str:
         # Inside a multi-line string a leading `%` or `!` is text.
         ('q = """\n%s\n!x\n"""\n', 'q = """\n%s\n!x\n"""\n'),
         ("x = 5 % 3\ny = not x\n", "x = 5 % 3\ny = not x\n"),
+        # A `%` continuing an expression is the operator, not a magic.
+        ("x = (a\n     % b)\n", "x = (a\n     % b)\n"),
+        ("x = a \\\n    % b\n", "x = a \\\n    % b\n"),
+        ("f(\n    1,\n)\n%time g()\n", "f(\n    1,\n)\npass\n"),
     ],
 )
 def test_hide_ipython(source, expected):

@@ -5,10 +5,8 @@ used in cell 5), so they are analysed as one module, as ruff does; each finding 
 reported at its cell (counted from 1 over all the notebook's cells, as editors number
 them) and the row within that cell.
 
-IPython syntax that is not Python is hidden without moving anything: a line magic
-(`%time ...`), a shell escape (`!pip ...`, `files = !ls`) or a help query (`obj?`) becomes
-`pass` (or `None` on the right of an assignment) on the same row, and a cell magic cell
-(`%%sql`, `%%bash`) is left out whole. Lines inside a multi-line string are left alone.
+IPython syntax that is not Python is hidden without moving anything (see
+``pglint.ipython_syntax``).
 
 Writing back changes only the `source` of the cells a fix touched; outputs, metadata,
 key order, indentation and the final newline are kept as read.
@@ -17,10 +15,8 @@ key order, indentation and the final newline are kept as read.
 from __future__ import annotations
 
 import bisect
-import io
 import json
 import re
-import tokenize
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -28,15 +24,11 @@ from typing import Any
 
 from pglint.diagnostics import Diagnostic, Edit, Location
 from pglint.engine import LintResult, lint_source
+from pglint.ipython_syntax import hide_ipython
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import line_starts
 
 NOTEBOOK_SUFFIX = ".ipynb"
-
-_MAGIC = re.compile(r"^([ \t]*)(?:[%!]|\?\??[A-Za-z_])")
-_NAME = r"[A-Za-z_][\w.]*"
-_ASSIGNED_MAGIC = re.compile(rf"^([ \t]*{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*=[ \t]*)[%!]")
-_HELP = re.compile(r"^([ \t]*)[A-Za-z_][\w.]*\?\??[ \t]*$")
 
 
 class NotebookError(Exception):
@@ -196,55 +188,6 @@ def _indent_of(text: str) -> int | str | None:
         return None
     indent = match.group(1)
     return len(indent) if set(indent) == {" "} else indent
-
-
-def hide_ipython(lines: list[str]) -> tuple[list[str], set[int]]:
-    """Replace IPython-only lines with Python of the same row count.
-
-    Returns the new lines and the 0-based indexes of the rows replaced.
-    """
-    first = next((line for line in lines if line.strip()), "")
-    if first.lstrip().startswith("%%"):
-        return ["\n"] * len(lines), set(range(len(lines)))
-    out = list(lines)
-    hidden: set[int] = set()
-    continued: str | None = None  # the indentation of a magic continued with `\`
-    for i, line in enumerate(lines):
-        body = line.rstrip("\r\n")
-        if continued is not None:
-            out[i] = continued + "pass\n"
-            hidden.add(i)
-            continued = continued if body.endswith("\\") else None
-            continue
-        assigned = _ASSIGNED_MAGIC.match(body)
-        magic = _MAGIC.match(body) or _HELP.match(body)
-        if assigned:
-            out[i] = assigned.group(1) + "None\n"
-        elif magic:
-            out[i] = magic.group(1) + "pass\n"
-        else:
-            continue
-        hidden.add(i)
-        if body.endswith("\\"):
-            indent = (assigned or magic).group(1)  # type: ignore[union-attr]
-            continued = indent[: len(indent) - len(indent.lstrip())]
-    if hidden:
-        _restore_string_rows(lines, out, hidden)
-    return out, hidden
-
-
-def _restore_string_rows(lines: list[str], out: list[str], hidden: set[int]) -> None:
-    """A `%` or `!` that opens a row inside a multi-line string is text, not a magic."""
-    inside: set[int] = set()
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO("".join(out)).readline):
-            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
-                inside.update(range(tok.start[0], tok.end[0]))  # 0-based rows after the first
-    except (tokenize.TokenError, SyntaxError):
-        return
-    for i in sorted(hidden & inside):
-        out[i] = lines[i]
-        hidden.discard(i)
 
 
 def read_notebook(data: bytes) -> Notebook:
