@@ -171,3 +171,19 @@ def test_sarif_shows_baselined_findings_as_external_suppressions(project):
     assert run.exit_code == 0
     [result] = json.loads(run.stdout)["runs"][0]["results"]
     assert result["suppressions"] == [{"kind": "external"}]
+
+
+def test_add_noqa_leaves_notebooks_alone_and_says_so(project):
+    notebook = project / "nb.ipynb"
+    shutil.copy(ROOT / "tests" / "fixtures" / "notebooks" / "orders.ipynb", notebook)
+    before = notebook.read_bytes()
+    run = invoke("check", "--add-noqa", ".")
+    assert run.exit_code == 0
+    assert "nb.ipynb: --add-noqa does not edit notebooks; use a baseline" in run.stderr
+    assert notebook.read_bytes() == before
+
+
+def test_baseline_covers_notebooks(project):
+    shutil.copy(ROOT / "tests" / "fixtures" / "notebooks" / "orders.ipynb", project / "nb.ipynb")
+    invoke("check", "--write-baseline", "baseline.json", ".")
+    assert invoke("check", "--baseline", "baseline.json", ".").exit_code == 0

@@ -310,3 +310,12 @@ def test_output_file_that_cannot_be_written_exits_2(project):
     run = invoke("check", "-o", "no/such/dir/report.txt", "db.py")
     assert run.exit_code == 2
     assert "cannot write the report" in run.stderr
+
+
+def test_sarif_from_stdin_keeps_suppressed_findings():
+    source = INJECTION.replace("'{email}'\")", "'{email}'\")  # noqa: PGL101")
+    run = invoke("check", "--output-format", "sarif", "--stdin-filename", "db.py", "-",
+                 input=source)  # fmt: skip
+    assert run.exit_code == 0
+    [result] = json.loads(run.stdout)["runs"][0]["results"]
+    assert result["suppressions"] == [{"kind": "inSource"}]
