@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
 from pglint.engine import LintResult, lint_file, lint_source
 from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
@@ -34,8 +35,9 @@ def _stderr(text: str) -> None:
 class Run:
     """What a run has found so far, over all its files."""
 
-    settings: Settings
+    settings: Settings  # the base settings; a file may have its own (``resolve``)
     applicabilities: frozenset[str]
+    resolve: Callable[[str], Settings] | None = None
     keep_suppressed: bool = False  # for reports that show silenced findings (SARIF)
     say: Callable[[str], None] = _stderr
     results: list[LintResult] = field(default_factory=list)
@@ -51,14 +53,17 @@ class Run:
     def remaining(self) -> list[Diagnostic]:
         return [d for r in self.results for d in r.diagnostics]
 
+    def settings_for(self, path: str) -> Settings:
+        return self.resolve(path) if self.resolve is not None else self.settings
+
     def fixed_count(self) -> int:
         return sum(len(v) for v in self.fixed.values())
 
     # --- one file ---------------------------------------------------------------------
 
-    def lint(self, path: str) -> LintResult:
+    def lint(self, path: str, settings: Settings) -> LintResult:
         if not self.keep_suppressed and not path.endswith(NOTEBOOK_SUFFIX):
-            return lint_file(path, self.settings)
+            return lint_file(path, settings)
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -67,11 +72,16 @@ class Run:
         except OSError as exc:
             return LintResult(path, error=exc.strerror or str(exc))
         if path.endswith(NOTEBOOK_SUFFIX):
-            return lint_notebook(data, path, self.settings, keep_suppressed=self.keep_suppressed)
-        return lint_source(data, path, self.settings, keep_suppressed=True)
+            return lint_notebook(data, path, settings, keep_suppressed=self.keep_suppressed)
+        return lint_source(data, path, settings, keep_suppressed=True)
 
     def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
-        result = self.lint(path)
+        try:
+            settings = self.settings_for(path)
+        except ConfigError as exc:
+            self.error(path, str(exc))
+            return
+        result = self.lint(path, settings)
         if result.error is not None or result.source is None:
             self.error(path, result.error or "cannot be read")
             return
@@ -80,7 +90,7 @@ class Run:
         ):
             self.results.append(result)
             return
-        fixed = self._fixed(path, result)
+        fixed = self._fixed(path, result, settings)
         if fixed is None:
             self.results.append(result)
             return
@@ -104,7 +114,7 @@ class Run:
         return result.source.encode(text)  # type: ignore[union-attr]
 
     def _fixed(
-        self, path: str, result: LintResult
+        self, path: str, result: LintResult, settings: Settings
     ) -> tuple[str, str, LintResult, list[Diagnostic]] | None:
         """(text before, text after, what remains, what was fixed); None if unchanged."""
         if path.endswith(NOTEBOOK_SUFFIX):
@@ -114,13 +124,13 @@ class Run:
                 except NotebookError:
                     return None
             before = notebook.text
-            outcome = fix_notebook(notebook, path, self.settings, self.applicabilities)
+            outcome = fix_notebook(notebook, path, settings, self.applicabilities)
             self._warn(path, outcome.rejected, outcome.converged)
             if not outcome.changed:
                 return None
             return before, notebook.dumps(), outcome.result, outcome.fixed
         text = result.source.text  # type: ignore[union-attr]
-        plain = fix_text(text, path, self.settings, self.applicabilities)
+        plain = fix_text(text, path, settings, self.applicabilities)
         self._warn(path, plain.rejected, plain.converged)
         if plain.text == text:
             return None
@@ -140,16 +150,17 @@ class Run:
 
     def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
         """Lint (and fix) standard input; returns the text a filter must print, if any."""
+        settings = self.settings_for(filename)
         if filename.endswith(NOTEBOOK_SUFFIX) and data.strip():
-            return self._check_stdin_notebook(data, filename, fix=fix, diff=diff)
-        result = lint_source(data, filename, self.settings, keep_suppressed=self.keep_suppressed)
+            return self._check_stdin_notebook(data, filename, settings, fix=fix, diff=diff)
+        result = lint_source(data, filename, settings, keep_suppressed=self.keep_suppressed)
         if result.error is not None or result.source is None:
             self.error(filename, result.error or "cannot read standard input")
             return data if fix and not diff else None  # a filter never swallows its input
         original, text = result.source, result.source.text
         fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
         if (fix or diff) and fixable:
-            outcome = fix_text(text, filename, self.settings, self.applicabilities)
+            outcome = fix_text(text, filename, settings, self.applicabilities)
             self._warn(filename, outcome.rejected, outcome.converged)
             if outcome.text != text:
                 if diff:
@@ -160,9 +171,9 @@ class Run:
         return original.encode(text) if fix and not diff else None
 
     def _check_stdin_notebook(
-        self, data: bytes, filename: str, *, fix: bool, diff: bool
+        self, data: bytes, filename: str, settings: Settings, *, fix: bool, diff: bool
     ) -> bytes | None:
-        result = lint_notebook(data, filename, self.settings, keep_suppressed=self.keep_suppressed)
+        result = lint_notebook(data, filename, settings, keep_suppressed=self.keep_suppressed)
         if result.error is not None:
             self.error(filename, result.error)
             return data if fix and not diff else None
@@ -171,7 +182,7 @@ class Run:
             self.results.append(result)
             return data if fix and not diff else None
         notebook = read_notebook(data)
-        outcome = fix_notebook(notebook, filename, self.settings, self.applicabilities)
+        outcome = fix_notebook(notebook, filename, settings, self.applicabilities)
         self._warn(filename, outcome.rejected, outcome.converged)
         after = notebook.dumps() if outcome.changed else notebook.text
         if outcome.changed:

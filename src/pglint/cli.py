@@ -17,7 +17,7 @@ import click
 
 from pglint import __version__, baseline
 from pglint.checking import Run
-from pglint.config import CODE_HELP, ConfigError, build_settings, find_config, load_config
+from pglint.config import CODE_HELP, ConfigError, SettingsResolver, find_config, load_config
 from pglint.docs import render_rule
 from pglint.files import discover
 from pglint.fixes import SAFE, SAFE_AND_UNSAFE
@@ -215,13 +215,15 @@ def check(
     except (ConfigError, baseline.BaselineError) as exc:
         click.echo(f"pglint: error: {exc}", err=True)
         return EXIT_ERROR
-    settings = build_settings(config, flags)
+    resolver = SettingsResolver(config, flags, hierarchical=not (config_file or isolated))
+    settings = resolver.base
     _warn_unmatched(settings)
     if respect_gitignore is None:
         respect_gitignore = config.respect_gitignore if config is not None else True
     run = Run(
         settings,
         SAFE_AND_UNSAFE if unsafe_fixes else SAFE,
+        resolve=resolver.for_file,
         keep_suppressed=output_format == "sarif",
     )
     fixing = fix and not diff
@@ -229,7 +231,12 @@ def check(
     if reading_stdin:
         data = sys.stdin.buffer.read()
         name = stdin_filename or "-"
-        if force_exclude and stdin_filename and settings.is_excluded(name, ancestors=True):
+        try:
+            own = resolver.for_file(name)
+        except ConfigError as exc:
+            click.echo(f"pglint: error: {exc}", err=True)
+            return EXIT_ERROR
+        if force_exclude and stdin_filename and own.is_excluded(name, ancestors=True):
             if fixing:
                 sys.stdout.buffer.write(data)
             return EXIT_CLEAN
@@ -244,6 +251,8 @@ def check(
             paths or (".",), settings, force_exclude=force_exclude,
             respect_gitignore=respect_gitignore, notebooks=True,
         ):  # fmt: skip
+            if _excluded_by_own_config(resolver, path, paths, force_exclude):
+                continue
             run.check_file(path, fix=fixing, diff=diff)
         if not run.results and not run.errors:
             click.echo("pglint: warning: no Python files found under the given paths", err=True)
@@ -261,6 +270,23 @@ def check(
     report(run, output_format, stats=statistics, fixing=fix, show_fixes=show_fixes,
            err=not stdout_is_report, output_file=output_file)  # fmt: skip
     return exit_code(run, exit_zero=exit_zero, exit_non_zero_on_fix=exit_non_zero_on_fix)
+
+
+def _excluded_by_own_config(
+    resolver: SettingsResolver, path: str, named: tuple[str, ...], force_exclude: bool
+) -> bool:
+    """Whether a sub-project's own `exclude` drops a file the walk found. (The walk
+    applied the base excludes; a file named on the command line is kept, as ever, unless
+    ``force_exclude``.)"""
+    try:
+        own = resolver.for_file(path)
+    except ConfigError:
+        return False  # reported when the file is checked
+    if own is resolver.base:
+        return False
+    if not force_exclude and os.path.normpath(path) in {os.path.normpath(p) for p in named}:
+        return False
+    return own.is_excluded(path, ancestors=True)
 
 
 def _check_combinations(

@@ -92,6 +92,42 @@ def build_settings(
     )
 
 
+class SettingsResolver:
+    """The settings for each file: its nearest `[tool.pglint]`, merged with the flags.
+
+    Like ruff, and like the flake8 plugin (which asks ``settings_for_directory``), a file
+    in a sub-project with its own `[tool.pglint]` follows that table. With ``--config``
+    or ``--isolated`` every file gets ``base``.
+    """
+
+    def __init__(
+        self, base_config: FileConfig | None, flags: Selection, *, hierarchical: bool
+    ) -> None:
+        self.flags = flags
+        self.base = build_settings(base_config, flags)
+        self.hierarchical = hierarchical
+        self._base_path = base_config.path.resolve() if base_config is not None else None
+        self._by_directory: dict[str, Settings] = {}
+        self._by_config: dict[Path, Settings] = {}
+
+    def for_file(self, filename: str) -> Settings:
+        """Raises ``ConfigError`` when the file's own configuration is invalid."""
+        if not self.hierarchical or filename == "-":
+            return self.base
+        directory = str(Path(filename).resolve().parent)
+        if directory not in self._by_directory:
+            self._by_directory[directory] = self._for_config(find_config(Path(directory)))
+        return self._by_directory[directory]
+
+    def _for_config(self, path: Path | None) -> Settings:
+        if path is None or path.resolve() == self._base_path:
+            return self.base
+        path = path.resolve()
+        if path not in self._by_config:
+            self._by_config[path] = build_settings(load_config(path), self.flags)
+        return self._by_config[path]
+
+
 @lru_cache(maxsize=64)
 def settings_for_directory(directory: str) -> Settings:
     """The settings for files in ``directory`` (cached: flake8 asks once per file)."""
