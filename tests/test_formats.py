@@ -319,3 +319,13 @@ def test_sarif_from_stdin_keeps_suppressed_findings():
     assert run.exit_code == 0
     [result] = json.loads(run.stdout)["runs"][0]["results"]
     assert result["suppressions"] == [{"kind": "inSource"}]
+
+
+def test_sarif_uris_are_encoded_and_absolute_outside_the_repository(project, tmp_path_factory):
+    write(project, "my app/db #1.py", INJECTION)
+    outside = write(tmp_path_factory.mktemp("elsewhere"), "x.py", INJECTION)
+    run = invoke("check", "--output-format", "sarif", "my app", str(outside))
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]
+            for r in json.loads(run.stdout)["runs"][0]["results"]]  # fmt: skip
+    assert {"uri": "my%20app/db%20%231.py", "uriBaseId": "%SRCROOT%"} in uris
+    assert {"uri": outside.as_uri()} in uris

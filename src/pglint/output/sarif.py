@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pglint import __version__
 from pglint.docs import render_rule
@@ -52,6 +53,16 @@ def plain_text(markdown: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+def _artifact(path: str) -> dict[str, Any]:
+    """A file as SARIF wants it: a percent-encoded URI, relative to %SRCROOT% when the
+    file is inside the repository, a file:// URI when it is not."""
+    if path == "-":
+        return {"uri": "stdin"}
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+
+
 def _tags(code: str) -> list[str]:
     if code.startswith("PGL1"):
         return ["security", "sql-injection"]
@@ -75,9 +86,7 @@ def format_sarif(found: list[Finding], root: Path) -> str:
             message = f"cell {cell}, line {start.row}: {message}"
         if d.suggestion:
             message += "\n\nSuggestion:\n" + d.suggestion.rstrip()
-        location: dict[str, Any] = {"uri": f.path}
-        if not Path(f.path).is_absolute() and f.path != "-":
-            location["uriBaseId"] = "%SRCROOT%"
+        location = _artifact(f.path)
         physical: dict[str, Any] = {"artifactLocation": location}
         if cell is None:
             region = {
