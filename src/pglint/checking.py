@@ -62,6 +62,8 @@ class Run:
     # --- one file ---------------------------------------------------------------------
 
     def lint(self, path: str, settings: Settings) -> LintResult:
+        # The engine's lint_file does not keep suppressed findings; reports that show
+        # them, and notebooks, read the file here.
         if not self.keep_suppressed and not path.endswith(NOTEBOOK_SUFFIX):
             return lint_file(path, settings)
         try:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pglint import __version__
+from pglint.diagnostics import DOCS_URL
 from pglint.docs import render_rule
 from pglint.output.common import Finding, cell_location, notebook_file_row
 from pglint.rules import Rule, all_rules
@@ -72,8 +73,6 @@ def _tags(code: str) -> list[str]:
 
 
 def format_sarif(found: list[Finding], root: Path) -> str:
-    from pglint.diagnostics import DOCS_URL
-
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
