@@ -346,3 +346,13 @@ def test_json_stays_valid_when_a_file_cannot_be_read(project):
         ("ok.py", "PGL101")
     ]
     assert run.stderr.startswith("pglint: error: bad.py: ")
+
+
+@pytest.mark.parametrize("args", [["--stdin-filename", "app/db.py", "-"],
+                                  ["--stdin-filename", "app/db.py", "--fix", "-"],
+                                  ["--stdin-filename", "nb.ipynb", "-"],
+                                  ["--output-format", "json", "-"]])  # fmt: skip
+def test_empty_stdin_is_clean_in_every_mode(project, args):
+    run = invoke("check", *args, input=b"")
+    assert run.exit_code == 0, run.stderr
+    assert "error" not in run.stderr

@@ -22,7 +22,7 @@ from pglint.output import format_full, summary
 from pglint.source import SourceFile
 
 JSON_KEYS = {
-    "code", "message", "filename", "location", "end_location", "fix", "url", "noqa_row",
+    "cell", "code", "message", "filename", "location", "end_location", "fix", "url", "noqa_row",
     "suggestion",
 }  # fmt: skip
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLEAN, FIXABLE, FIXED, INJECTION, ROOT
+from conftest import CLEAN, FIXABLE, FIXED, FIXTURES, INJECTION, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -84,9 +84,15 @@ def try_repo(hook: str, *files: str, hook_repo: Path, home: Path, cwd: Path):
 
 
 def test_hook_fails_on_a_bad_file(hook_repo, pre_commit_home, user_repo):
-    bad = try_repo("pglint", "bad.py", hook_repo=hook_repo, home=pre_commit_home, cwd=user_repo)
+    shutil.copy(FIXTURES / "notebooks" / "orders.ipynb", user_repo / "orders.ipynb")
+    git("add", "-A", cwd=user_repo)
+    bad = try_repo(
+        "pglint", "bad.py", "orders.ipynb",
+        hook_repo=hook_repo, home=pre_commit_home, cwd=user_repo,
+    )  # fmt: skip
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "bad.py:7:5: PGL101" in bad.stdout
+    assert "orders.ipynb:cell 6:3:1: PGL101" in bad.stdout  # notebooks are hooked too
 
 
 def test_hook_passes_on_good_and_excluded_files(hook_repo, pre_commit_home, user_repo):

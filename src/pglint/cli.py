@@ -10,43 +10,21 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pglint import __version__
-from pglint.config import CODE_HELP, ConfigError, build_settings, find_config, load_config
-from pglint.diagnostics import Diagnostic
+from pglint import __version__, baseline
+from pglint.checking import Run
+from pglint.config import CODE_HELP, ConfigError, SettingsResolver, find_config, load_config
 from pglint.docs import render_rule
-from pglint.engine import LintResult, lint_file, lint_source
 from pglint.files import discover
-from pglint.fixes import (
-    MAX_ROUNDS,
-    SAFE,
-    SAFE_AND_UNSAFE,
-    FixOutcome,
-    fix_text,
-    is_applicable,
-    unified_diff,
-    write_atomically,
-)
-from pglint.output import (
-    FORMATS,
-    display_path,
-    fixed_listing,
-    format_concise,
-    format_full,
-    format_json,
-    format_statistics,
-    statistics,
-    summary,
-)
+from pglint.fixes import SAFE, SAFE_AND_UNSAFE
+from pglint.output import FORMATS
+from pglint.reporting import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code, finish_diff, report
 from pglint.rules import all_rules, get_rule
 from pglint.settings import SELECTOR_PATTERN, Selection, Settings
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class _Pglint(click.Group):
@@ -109,46 +87,6 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     return codes
 
 
-@dataclass
-class _Run:
-    """What a `check` run has found so far, over all its files."""
-
-    settings: Settings
-    applicabilities: frozenset[str]
-    results: list[LintResult] = field(default_factory=list)
-    fixed: dict[str, list[Diagnostic]] = field(default_factory=dict)
-    diffs: list[str] = field(default_factory=list)
-    errors: int = 0
-
-    def error(self, filename: str, reason: str) -> None:
-        self.errors += 1
-        click.echo(f"pglint: error: {display_path(filename)}: {reason}", err=True)
-
-    def remaining(self) -> list[Diagnostic]:
-        return [d for r in self.results for d in r.diagnostics]
-
-    def fix(self, result: LintResult) -> FixOutcome | None:
-        """Fix one file's text (in memory); None when it has nothing to fix."""
-        if result.source is None or not any(
-            is_applicable(d, self.applicabilities) for d in result.diagnostics
-        ):
-            return None
-        outcome = fix_text(result.source.text, result.filename, self.settings, self.applicabilities)
-        path = display_path(result.filename)
-        for d in outcome.rejected:
-            click.echo(
-                f"pglint: warning: {path}:{d.location.row}:{d.location.column}: {d.code} fix "
-                "not applied: the result would not parse (please report it)",
-                err=True,
-            )
-        if not outcome.converged:
-            click.echo(
-                f"pglint: warning: {path}: fixes did not converge after {MAX_ROUNDS} rounds",
-                err=True,
-            )
-        return outcome
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -182,8 +120,36 @@ class _Run:
 )
 @click.option("--show-fixes", is_flag=True, help="After --fix, list what was fixed.")
 @click.option("--output-format", type=click.Choice(FORMATS), default="full", show_default=True)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when --fix changed something, even if nothing remains.",
+)
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add `# noqa: CODE` comments for every current finding (adopting pglint).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Record every current finding in this baseline file, and exit 0.",
+)
 @click.option(
     "--stdin-filename",
     metavar="PATH",
@@ -193,6 +159,11 @@ class _Run:
     "--force-exclude",
     is_flag=True,
     help="Apply the excludes to paths named on the command line too (pre-commit).",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip files .gitignore ignores when walking directories (default: on).",
 )
 @click.option(
     "--config",
@@ -211,10 +182,16 @@ def check(
     diff: bool,
     show_fixes: bool,
     output_format: str,
+    output_file: str | None,
     statistics: bool,
     exit_zero: bool,
+    exit_non_zero_on_fix: bool,
+    add_noqa: bool,
+    baseline_file: str | None,
+    write_baseline_file: str | None,
     stdin_filename: str | None,
     force_exclude: bool,
+    respect_gitignore: bool | None,
     config_file: str | None,
     isolated: bool,
 ) -> int:
@@ -224,6 +201,9 @@ def check(
         _selectors(ignore, "--ignore"),
         _selectors(extend_select, "--extend-select"),
     )
+    reading_stdin = paths == ("-",) or (not paths and stdin_filename is not None)
+    _check_combinations(paths, reading_stdin, fix, diff, add_noqa, baseline_file,
+                        write_baseline_file)  # fmt: skip
     try:
         config = None
         if config_file:
@@ -231,151 +211,128 @@ def check(
         elif not isolated:
             found = find_config(Path.cwd())
             config = load_config(found) if found else None
-    except ConfigError as exc:
+        loaded_baseline = baseline.load(Path(baseline_file)) if baseline_file else None
+    except (ConfigError, baseline.BaselineError) as exc:
         click.echo(f"pglint: error: {exc}", err=True)
         return EXIT_ERROR
-    settings = build_settings(config, flags)
+    resolver = SettingsResolver(config, flags, hierarchical=not (config_file or isolated))
+    settings = resolver.base
     _warn_unmatched(settings)
-    if "-" in paths and len(paths) > 1:
-        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
-    run = _Run(settings, SAFE_AND_UNSAFE if unsafe_fixes else SAFE)
-    if paths == ("-",) or (not paths and stdin_filename):
-        return _check_stdin(
-            run, stdin_filename, fix, diff, force_exclude, output_format, statistics, exit_zero
-        )
-    for path in discover(paths or (".",), settings, force_exclude=force_exclude):
-        _check_file(run, path, fix=fix and not diff, diff=diff)
-    if not run.results and not run.errors:
-        click.echo("pglint: warning: no Python files found under the given paths", err=True)
+    if respect_gitignore is None:
+        respect_gitignore = config.respect_gitignore if config is not None else True
+    run = Run(
+        settings,
+        SAFE_AND_UNSAFE if unsafe_fixes else SAFE,
+        resolve=resolver.for_file,
+        keep_suppressed=output_format == "sarif",
+    )
+    fixing = fix and not diff
+    stdout_is_report = True
+    if reading_stdin:
+        data = sys.stdin.buffer.read()
+        name = stdin_filename or "-"
+        try:
+            own = resolver.for_file(name)
+        except ConfigError as exc:
+            click.echo(f"pglint: error: {exc}", err=True)
+            return EXIT_ERROR
+        if force_exclude and stdin_filename and own.is_excluded(name, ancestors=True):
+            if fixing:
+                sys.stdout.buffer.write(data)
+            return EXIT_CLEAN
+        filtered = run.check_stdin(data, name, fix=fix, diff=diff)
+        if filtered is not None:
+            # Like ruff: the fixed source goes to stdout, the report to stderr.
+            sys.stdout.buffer.write(filtered)
+            sys.stdout.buffer.flush()
+            stdout_is_report = False
+    else:
+        for path in discover(
+            paths or (".",), settings, force_exclude=force_exclude,
+            respect_gitignore=respect_gitignore, notebooks=True,
+        ):  # fmt: skip
+            if _excluded_by_own_config(resolver, path, paths, force_exclude):
+                continue
+            run.check_file(path, fix=fixing, diff=diff)
+        if not run.results and not run.errors:
+            click.echo("pglint: warning: no Python files found under the given paths", err=True)
     if diff:
-        return _finish_diff(run)
-    _report(run, output_format, statistics, fixing=fix, show_fixes=show_fixes, err=False)
-    return _exit_code(run, exit_zero)
+        return finish_diff(run)
+    if add_noqa:
+        added = run.add_noqa()
+        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+        return EXIT_ERROR if run.errors else EXIT_CLEAN
+    if write_baseline_file:
+        return _write_baseline(run, Path(write_baseline_file))
+    if loaded_baseline is not None:
+        run.baselined, stale = baseline.apply(loaded_baseline, run.results)
+        _say_baselined(run, stale)
+    report(run, output_format, stats=statistics, fixing=fix, show_fixes=show_fixes,
+           err=not stdout_is_report, output_file=output_file)  # fmt: skip
+    return exit_code(run, exit_zero=exit_zero, exit_non_zero_on_fix=exit_non_zero_on_fix)
 
 
-def _check_file(run: _Run, path: str, *, fix: bool, diff: bool) -> None:
-    result = lint_file(path, run.settings)
-    if result.error is not None:
-        run.error(path, result.error)
-        return
-    outcome = run.fix(result) if fix or diff else None
-    if outcome is None or outcome.text == result.source.text:  # type: ignore[union-attr]
-        run.results.append(result)
-        return
-    if diff:
-        run.diffs.append(unified_diff(result.source.text, outcome.text, path))  # type: ignore[union-attr]
-        run.fixed[path] = outcome.fixed
-        run.results.append(outcome.result)
-        return
+def _excluded_by_own_config(
+    resolver: SettingsResolver, path: str, named: tuple[str, ...], force_exclude: bool
+) -> bool:
+    """Whether a sub-project's own `exclude` drops a file the walk found. (The walk
+    applied the base excludes; a file named on the command line is kept, as ever, unless
+    ``force_exclude``.)"""
     try:
-        data = result.source.encode(outcome.text)  # type: ignore[union-attr]
-        write_atomically(path, data)
-    except (OSError, UnicodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        run.error(path, f"cannot write the fixed file: {reason}")
-        run.results.append(result)
-        return
-    run.fixed[path] = outcome.fixed
-    run.results.append(outcome.result)
+        own = resolver.for_file(path)
+    except ConfigError:
+        return False  # reported when the file is checked
+    if own is resolver.base:
+        return False
+    if not force_exclude and os.path.normpath(path) in {os.path.normpath(p) for p in named}:
+        return False
+    return own.is_excluded(path, ancestors=True)
 
 
-def _check_stdin(
-    run: _Run,
-    stdin_filename: str | None,
+def _check_combinations(
+    paths: tuple[str, ...],
+    reading_stdin: bool,
     fix: bool,
     diff: bool,
-    force_exclude: bool,
-    output_format: str,
-    stats: bool,
-    exit_zero: bool,
-) -> int:
-    data = sys.stdin.buffer.read()
-    filename = stdin_filename or "-"
-    stdout = sys.stdout.buffer
-    if force_exclude and stdin_filename and run.settings.is_excluded(filename, ancestors=True):
-        if fix and not diff:
-            stdout.write(data)
-        return EXIT_CLEAN
-    result = lint_source(data, filename, run.settings)
-    if result.error is not None or result.source is None:
-        run.error(filename, result.error or "cannot read standard input")
-        if fix and not diff:
-            stdout.write(data)  # a filter must never swallow its input
-        return EXIT_ERROR
-    outcome = run.fix(result) if fix or diff else None
-    if diff:
-        if outcome is not None and outcome.text != result.source.text:
-            run.diffs.append(unified_diff(result.source.text, outcome.text, filename))
-            run.fixed[filename] = outcome.fixed
-        return _finish_diff(run)
-    run.results.append(outcome.result if outcome is not None else result)
-    if fix:
-        # Like ruff: the fixed source goes to stdout, the report to stderr.
-        text = outcome.text if outcome is not None else result.source.text
-        stdout.write(result.source.encode(text))
-        stdout.flush()
-        if outcome is not None:
-            run.fixed[filename] = outcome.fixed
-    _report(run, output_format, stats, fixing=fix, show_fixes=False, err=fix)
-    return _exit_code(run, exit_zero)
-
-
-def _finish_diff(run: _Run) -> int:
-    for text in run.diffs:
-        click.echo(text, nl=False)
-    count = sum(len(v) for v in run.fixed.values())
-    if count:
-        click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
-    else:
-        click.echo("No errors would be fixed.", err=True)
-    if run.errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if run.diffs else EXIT_CLEAN
-
-
-def _report(
-    run: _Run, output_format: str, stats: bool, *, fixing: bool, show_fixes: bool, err: bool
+    add_noqa: bool,
+    baseline_file: str | None,
+    write_baseline_file: str | None,
 ) -> None:
-    color = False if os.environ.get("NO_COLOR") else None
-
-    def echo(text: str) -> None:
-        click.echo(text, err=err, color=color)
-
-    remaining = run.remaining()
-    if stats:
-        rows = statistics(remaining, run.applicabilities)
-        text = format_statistics(rows, output_format == "json")
-        if text:
-            echo(text)
-        return
-    if output_format == "json":
-        echo(format_json(run.results))
-        return
-    formatter = format_full if output_format == "full" else format_concise
-    for line in formatter(run.results, run.applicabilities):
-        echo(line)
-    if output_format == "concise" and remaining:
-        echo("")
-    if show_fixes and fixing:
-        for line in fixed_listing(run.fixed):
-            echo(line)
-    fixed = sum(len(v) for v in run.fixed.values())
-    if remaining or fixed or not run.errors:
-        for line in summary(
-            remaining,
-            run.applicabilities,
-            fixed=fixed if fixing else None,
-            unsafe_enabled=run.applicabilities != SAFE,
-        ):
-            echo(line)
+    if "-" in paths and len(paths) > 1:
+        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+    if add_noqa and (fix or diff):
+        raise click.UsageError("--add-noqa cannot be combined with --fix or --diff")
+    if add_noqa and reading_stdin:
+        raise click.UsageError("--add-noqa edits files; it cannot read standard input")
+    if write_baseline_file and baseline_file:
+        raise click.UsageError("give either --baseline or --write-baseline, not both")
+    if write_baseline_file and (fix or diff or add_noqa):
+        raise click.UsageError("--write-baseline records findings; it cannot fix or add noqa")
 
 
-def _exit_code(run: _Run, exit_zero: bool) -> int:
-    if run.errors:
+def _write_baseline(run: Run, file: Path) -> int:
+    recorded = baseline.build(run.results, file)
+    try:
+        file.write_text(baseline.dumps(recorded), encoding="utf-8")
+    except OSError as exc:
+        run.error(str(file), f"cannot write the baseline: {exc.strerror or exc}")
         return EXIT_ERROR
-    if exit_zero or not run.remaining():
-        return EXIT_CLEAN
-    return EXIT_FINDINGS
+    count = sum(recorded.counts.values())
+    click.echo(f"Recorded {count} finding{'s' if count != 1 else ''} in {file}.", err=True)
+    return EXIT_ERROR if run.errors else EXIT_CLEAN
+
+
+def _say_baselined(run: Run, stale: int) -> None:
+    hidden = sum(len(v) for v in run.baselined.values())
+    if hidden:
+        click.echo(f"pglint: {hidden} finding{'s' if hidden != 1 else ''} in the baseline "
+                   "not shown", err=True)  # fmt: skip
+    if stale:
+        click.echo(
+            f"pglint: {stale} baseline entr{'ies' if stale != 1 else 'y'} matched nothing "
+            "(fixed?); run --write-baseline to shrink the baseline",
+            err=True,
+        )
 
 
 def _warn_unmatched(settings: Settings) -> None:

@@ -25,7 +25,7 @@ PYPROJECT = "pyproject.toml"
 SECTION = "[tool.pglint]"
 CODE_KEYS = ("select", "ignore", "extend-select")
 PATTERN_KEYS = ("exclude", "extend-exclude")
-KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS)
+KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS, "respect-gitignore")
 
 
 class ConfigError(Exception):
@@ -41,6 +41,7 @@ class FileConfig:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
 
 
 def find_config(start: Path) -> Path | None:
@@ -89,6 +90,42 @@ def build_settings(
         extend_exclude=config.extend_exclude if config else (),
         root=str(root.resolve()),
     )
+
+
+class SettingsResolver:
+    """The settings for each file: its nearest `[tool.pglint]`, merged with the flags.
+
+    Like ruff, and like the flake8 plugin (which asks ``settings_for_directory``), a file
+    in a sub-project with its own `[tool.pglint]` follows that table. With ``--config``
+    or ``--isolated`` every file gets ``base``.
+    """
+
+    def __init__(
+        self, base_config: FileConfig | None, flags: Selection, *, hierarchical: bool
+    ) -> None:
+        self.flags = flags
+        self.base = build_settings(base_config, flags)
+        self.hierarchical = hierarchical
+        self._base_path = base_config.path.resolve() if base_config is not None else None
+        self._by_directory: dict[str, Settings] = {}
+        self._by_config: dict[Path, Settings] = {}
+
+    def for_file(self, filename: str) -> Settings:
+        """Raises ``ConfigError`` when the file's own configuration is invalid."""
+        if not self.hierarchical or filename == "-":
+            return self.base
+        directory = str(Path(filename).resolve().parent)
+        if directory not in self._by_directory:
+            self._by_directory[directory] = self._for_config(find_config(Path(directory)))
+        return self._by_directory[directory]
+
+    def _for_config(self, path: Path | None) -> Settings:
+        if path is None or path.resolve() == self._base_path:
+            return self.base
+        path = path.resolve()
+        if path not in self._by_config:
+            self._by_config[path] = build_settings(load_config(path), self.flags)
+        return self._by_config[path]
 
 
 @lru_cache(maxsize=64)
@@ -150,8 +187,13 @@ def _validate(path: Path, section: Mapping[str, Any], where: str) -> FileConfig:
     per_file = tuple(
         (glob, codes(f"per-file-ignores.{glob!r}", value)) for glob, value in pfi.items()
     )
+    respect_gitignore = section.get("respect-gitignore", True)
+    if not isinstance(respect_gitignore, bool):
+        got = _toml_type(respect_gitignore)
+        raise fail(f"'respect-gitignore' must be true or false, got {got}")
     return FileConfig(
         path=path,
+        respect_gitignore=respect_gitignore,
         select=codes("select", section["select"]) if "select" in section else None,
         ignore=codes("ignore", section.get("ignore", [])),
         extend_select=codes("extend-select", section.get("extend-select", [])),

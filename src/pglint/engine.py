@@ -28,6 +28,8 @@ class LintResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source: SourceFile | None = None
     error: str | None = None  # the file could not be read or decoded
+    # Findings a `# noqa` comment silenced; filled only with ``keep_suppressed``.
+    suppressed: list[Diagnostic] = field(default_factory=list)
 
 
 def lint_source(
@@ -37,8 +39,13 @@ def lint_source(
     *,
     tree: ast.Module | None = None,
     apply_noqa: bool = True,
+    keep_suppressed: bool = False,
 ) -> LintResult:
-    """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has."""
+    """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has.
+
+    ``keep_suppressed`` keeps the findings `# noqa` silenced in ``LintResult.suppressed``
+    (for reports, such as SARIF, that show them marked as suppressed).
+    """
     if isinstance(source, bytes):
         try:
             source_file = decode_source(source)
@@ -48,15 +55,19 @@ def lint_source(
         source_file = SourceFile(text=source.removeprefix("\ufeff"))
     text = SourceText(source_file.text)
     diagnostics = list(_check(text, filename, settings, tree))
+    suppressed: list[Diagnostic] = []
     if apply_noqa and diagnostics and "noqa" in source_file.text.lower():
         noqa = NoqaMap(text.lines, text.text)
-        diagnostics = [
-            d
-            for d in diagnostics
-            if d.code == "PGL000" or not noqa.suppressed(d.code, d.location.row)
-        ]
+        kept = []
+        for d in diagnostics:
+            silenced = d.code != "PGL000" and noqa.suppressed(d.code, d.location.row)
+            (suppressed if silenced else kept).append(d)
+        diagnostics = kept
+        suppressed.sort(key=lambda d: d.sort_key)
     diagnostics.sort(key=lambda d: d.sort_key)
-    return LintResult(filename, diagnostics, source_file)
+    return LintResult(
+        filename, diagnostics, source_file, suppressed=suppressed if keep_suppressed else []
+    )
 
 
 def _check(

@@ -1,25 +1,35 @@
-"""Which files a run lints: walking directories and applying excludes."""
+"""Which files a run lints: walking directories, applying excludes and `.gitignore`."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from pglint.settings import DEFAULT_EXCLUDES, DEFAULT_SETTINGS, Settings
 
-__all__ = ["DEFAULT_EXCLUDES", "PYTHON_SUFFIXES", "discover"]
+__all__ = ["DEFAULT_EXCLUDES", "NOTEBOOK_SUFFIXES", "PYTHON_SUFFIXES", "GitIgnore", "discover"]
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+NOTEBOOK_SUFFIXES = (".ipynb",)
 
 
 def discover(
-    paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS, *, force_exclude: bool = False
+    paths: Iterable[str],
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    force_exclude: bool = False,
+    respect_gitignore: bool = False,
+    notebooks: bool = False,
 ) -> Iterator[str]:
     """Python files under ``paths``, skipping excluded files and directories.
 
-    A path named explicitly is linted even when an exclude matches it, as in ruff;
-    ``force_exclude`` applies the excludes to those too (pre-commit names every file).
+    A path named explicitly is linted even when an exclude or `.gitignore` matches it, as
+    in ruff; ``force_exclude`` applies the excludes to those too (pre-commit names every
+    file). ``respect_gitignore`` skips what the `.gitignore` files of the repository
+    ignore while walking directories; ``notebooks`` includes `.ipynb` files.
     """
+    suffixes = PYTHON_SUFFIXES + (NOTEBOOK_SUFFIXES if notebooks else ())
     seen: set[str] = set()
     for given in paths:
         path = os.path.normpath(given)
@@ -30,17 +40,87 @@ def discover(
                 seen.add(path)
                 yield path
             continue
+        ignored = GitIgnore.above(path) if respect_gitignore else None
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not settings.is_excluded(_join(root, d)))
+            if ignored is not None:
+                ignored.enter(root)
+            kept = []
+            for d in sorted(dirs):
+                full = _join(root, d)
+                if settings.is_excluded(full):
+                    continue
+                if ignored is not None and ignored.ignores(full, is_dir=True):
+                    continue
+                kept.append(d)
+            dirs[:] = kept
             for name in sorted(files):
                 full = _join(root, name)
-                if not name.endswith(PYTHON_SUFFIXES) or full in seen:
+                if not name.endswith(suffixes) or full in seen:
                     continue
-                if not settings.is_excluded(full):
-                    seen.add(full)
-                    yield full
+                if settings.is_excluded(full):
+                    continue
+                if ignored is not None and ignored.ignores(full, is_dir=False):
+                    continue
+                seen.add(full)
+                yield full
 
 
 def _join(root: str, name: str) -> str:
     # `pglint check .` reports `a.py`, not `./a.py`, as ruff and flake8 users expect.
     return name if root == os.curdir else os.path.normpath(os.path.join(root, name))
+
+
+class GitIgnore:
+    """The `.gitignore` files that apply to a walk, read as git reads them.
+
+    Each file's patterns are relative to its own directory, and a deeper file's patterns
+    (including `!negations`) override a shallower one's. Files between the repository
+    root (the nearest directory with `.git`) and the walk's start apply too, and so does
+    `.git/info/exclude`. Pattern matching is pathspec's `GitIgnoreSpec`, which follows
+    git's rules for anchoring, `**`, trailing `/` and negation.
+    """
+
+    def __init__(self) -> None:
+        self._specs: list[tuple[Path, object]] = []  # (directory, spec), shallow first
+        self._visited: set[Path] = set()
+
+    @classmethod
+    def above(cls, start: str) -> GitIgnore:
+        ignore = cls()
+        here = Path(start).resolve()
+        chain = [here, *here.parents]
+        repo = next((d for d in chain if (d / ".git").exists()), None)
+        top = chain.index(repo) if repo is not None else 0
+        if repo is not None:
+            ignore._read(repo, repo / ".git" / "info" / "exclude")
+        for directory in reversed(chain[: top + 1]):
+            ignore.enter(str(directory))
+        return ignore
+
+    def enter(self, directory: str) -> None:
+        path = Path(directory).resolve()
+        if path not in self._visited:
+            self._visited.add(path)
+            self._read(path, path / ".gitignore")
+
+    def _read(self, directory: Path, file: Path) -> None:
+        try:
+            lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        import pathspec  # only runs that walk a directory with a .gitignore need it
+
+        self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignores(self, path: str, *, is_dir: bool) -> bool:
+        absolute = Path(path).resolve()
+        decision = False
+        for directory, spec in self._specs:
+            try:
+                relative = absolute.relative_to(directory).as_posix()
+            except ValueError:
+                continue
+            result = spec.check_file(relative + ("/" if is_dir else ""))  # type: ignore[attr-defined]
+            if result.include is not None:
+                decision = bool(result.include)
+        return decision

@@ -129,13 +129,13 @@ def fix_text(
         candidates = [
             d
             for d in result.diagnostics
-            if is_applicable(d, applicabilities) and _identity(d) not in refused
+            if is_applicable(d, applicabilities) and fix_identity(d) not in refused
         ]
         if not candidates or round_number == max_rounds:
             return FixOutcome(text, result, fixed, rejected, converged=not candidates)
         new_text, applied, broken = apply_round(text, candidates, applicabilities)
         rejected.extend(broken)
-        refused.update(_identity(d) for d in broken)
+        refused.update(fix_identity(d) for d in broken)
         if not applied and not broken:  # only malformed fixes are left
             return FixOutcome(text, result, fixed, rejected)
         fixed.extend(applied)
@@ -175,7 +175,7 @@ def _apply_carefully(
     return current, kept, broken
 
 
-def _identity(diagnostic: Diagnostic) -> tuple:
+def fix_identity(diagnostic: Diagnostic) -> tuple:
     """Recognises a refused fix in later rounds, where its position may have moved."""
     fix = diagnostic.fix
     contents = tuple(e.content for e in fix.edits) if fix else ()

@@ -16,6 +16,7 @@ finding on an inner row. Under flake8 the plugin leaves `# noqa` to flake8 itsel
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import tokenize
 from dataclasses import dataclass
@@ -104,3 +105,63 @@ class NoqaMap:
         if self._exempt:
             return True
         return any(d.suppresses(code) for d in self.directives(row))
+
+
+# pglint's own conditions are not findings in the code: `--add-noqa` leaves them alone.
+_NOT_ADDED = ("PGL000", "PGL001")
+
+
+def add_noqa(text: str, findings: list[tuple[str, int]]) -> tuple[str, int]:
+    """Add `# noqa: CODE` for each (code, row) finding at its noqa row.
+
+    The comment goes where flake8 and pglint look for it (``noqa_row``). A row that
+    already has `# noqa: CODES` gets the new codes added to that list; a row with another
+    comment gets `  # noqa: ...` after it. Returns the new text and the number of rows
+    changed.
+    """
+    ranges = noqa_line_ranges(text)
+    wanted: dict[int, list[str]] = {}
+    for code, row in findings:
+        if code in _NOT_ADDED:
+            continue
+        codes = wanted.setdefault(noqa_row(ranges, row), [])
+        if code not in codes:
+            codes.append(code)
+    if not wanted:
+        return text, 0
+    lines = _rows(text)
+    changed = 0
+    for row, codes in sorted(wanted.items()):
+        if not 1 <= row <= len(lines):
+            continue
+        line = lines[row - 1]
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        new = _with_codes(body, sorted(codes))
+        if new != body:
+            lines[row - 1] = new + ending
+            changed += 1
+    return "".join(lines), changed
+
+
+def _rows(text: str) -> list[str]:
+    from pglint.source import line_starts
+
+    starts = line_starts(text)
+    return [text[a:b] for a, b in itertools.pairwise(starts)]
+
+
+def _with_codes(body: str, codes: list[str]) -> str:
+    match = NOQA_INLINE.search(body)
+    if match is not None and match.group("codes"):
+        present = [c for c in _CODE_SPLIT.split(match.group("codes")) if c]
+        directive = NoqaDirective(frozenset(present))
+        new = [c for c in codes if not directive.suppresses(c)]
+        if not new:
+            return body
+        listed = match.group("codes").rstrip(", \t")
+        end = match.start("codes") + len(listed)
+        return body[:end] + ", " + ", ".join(new) + body[end:]
+    if match is not None:  # a bare `# noqa` already covers every code
+        return body
+    return body.rstrip() + "  # noqa: " + ", ".join(codes)

@@ -1,13 +1,9 @@
-"""Output formats: `full` (the default), `concise`, `json`, and the run summary.
-
-Formatters return text; the CLI decides where it goes. `json` has the shape of ruff's
-`--output-format json` (keys sorted, 1-based rows and columns) plus `suggestion`.
-"""
+"""The formats for people: `full` (the default), `concise`, `grouped`; statistics and the
+run summary. Formatters return lines; the CLI decides where they go."""
 
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
@@ -16,14 +12,12 @@ from typing import Any
 
 import click
 
-from pglint.diagnostics import DOCS_URL, Diagnostic, Location
+from pglint.diagnostics import Diagnostic, Location
 from pglint.engine import LintResult
 from pglint.fixes import SAFE, is_applicable
-from pglint.noqa import noqa_line_ranges, noqa_row
-from pglint.rules import get_rule
+from pglint.output.common import cell_location, display_path, position
 from pglint.source import line_starts
 
-FORMATS = ("full", "concise", "json")
 _MAX_SNIPPET_ROWS = 6
 _TIMES = "\u00d7"  # the multiplication sign ruff uses in its --show-fixes list
 
@@ -37,44 +31,54 @@ def _marker(diagnostic: Diagnostic, applicabilities: Collection[str]) -> str:
     return "[*] " if is_applicable(diagnostic, applicabilities) else ""
 
 
-def _header(diagnostic: Diagnostic, path: str, applicabilities: Collection[str]) -> str:
-    where = click.style(
-        f"{path}:{diagnostic.location.row}:{diagnostic.location.column}:", bold=True
-    )
+def _header(diagnostic: Diagnostic, result: LintResult, applicabilities: Collection[str]) -> str:
+    where = click.style(position(result, diagnostic.location) + ":", bold=True)
     code = click.style(diagnostic.code, fg="red", bold=True)
     return f"{where} {code} {_marker(diagnostic, applicabilities)}{diagnostic.message}"
-
-
-def display_path(filename: str) -> str:
-    """Paths as the user gave them, but relative to the working directory when inside it."""
-    if filename == "-" or not os.path.isabs(filename):
-        return filename
-    relative = os.path.relpath(filename)
-    return filename if relative.startswith("..") else relative
 
 
 def format_concise(
     results: Iterable[LintResult], applicabilities: Collection[str] = SAFE
 ) -> Iterator[str]:
     for result in results:
-        path = display_path(result.filename)
         for diagnostic in result.diagnostics:
-            yield _header(diagnostic, path, applicabilities)
+            yield _header(diagnostic, result, applicabilities)
 
 
 def format_full(
     results: Iterable[LintResult], applicabilities: Collection[str] = SAFE
 ) -> Iterator[str]:
     for result in results:
-        path = display_path(result.filename)
         lines = _lines(result.source.text) if result.source is not None else []
         for diagnostic in result.diagnostics:
-            yield _header(diagnostic, path, applicabilities)
-            yield from _snippet(diagnostic, lines)
+            yield _header(diagnostic, result, applicabilities)
+            shift = diagnostic.location.row - cell_location(result, diagnostic.location)[1].row
+            yield from _snippet(diagnostic, lines, shift)
             yield ""
 
 
-def _snippet(diagnostic: Diagnostic, lines: list[str]) -> Iterator[str]:
+def format_grouped(
+    results: Iterable[LintResult], applicabilities: Collection[str] = SAFE
+) -> Iterator[str]:
+    """One heading per file, then its findings indented, as ruff's `grouped`."""
+    for result in results:
+        if not result.diagnostics:
+            continue
+        yield click.style(display_path(result.filename), bold=True, underline=True) + ":"
+        places = []
+        for d in result.diagnostics:
+            cell, where = cell_location(result, d.location)
+            prefix = f"cell {cell}:" if cell is not None else ""
+            places.append(f"{prefix}{where.row}:{where.column}")
+        width = max(len(p) for p in places)
+        for place, d in zip(places, result.diagnostics, strict=True):
+            code = click.style(d.code, fg="red", bold=True)
+            yield f"  {place:<{width}} {code} {_marker(d, applicabilities)}{d.message}"
+        yield ""
+
+
+def _snippet(diagnostic: Diagnostic, lines: list[str], shift: int = 0) -> Iterator[str]:
+    """The source rows of a finding; ``shift`` turns module rows into notebook cell rows."""
     start, end = diagnostic.location, diagnostic.end_location
     if diagnostic.code == "PGL000" or not 1 <= start.row <= len(lines):
         rows: list[int | None] = []
@@ -87,7 +91,7 @@ def _snippet(diagnostic: Diagnostic, lines: list[str]) -> Iterator[str]:
     fix_message = diagnostic.fix.message if diagnostic.fix else ""
     if not rows and not fix_message and not diagnostic.suggestion:
         return
-    width = len(str(max([r for r in rows if r is not None], default=1)))
+    width = len(str(max([r - shift for r in rows if r is not None], default=1)))
     gutter = " " * width + " |"
     if rows:
         yield click.style(gutter, fg="blue")
@@ -96,7 +100,8 @@ def _snippet(diagnostic: Diagnostic, lines: list[str]) -> Iterator[str]:
             yield click.style(" " * width + " :", fg="blue")
             continue
         line = lines[row - 1]
-        yield click.style(f"{row:>{width}} |", fg="blue") + (f" {line}" if line else "")
+        label = row - shift
+        yield click.style(f"{label:>{width}} |", fg="blue") + (f" {line}" if line else "")
         underline = _underline(row, line, start, end)
         if underline:
             yield click.style(gutter, fg="blue") + " " + click.style(underline, fg="red")
@@ -132,63 +137,6 @@ def _width(text: str) -> int:
 def _blank(prefix: str) -> str:
     """Whitespace as wide as ``prefix`` on screen; tabs stay tabs so the caret lines up."""
     return "".join("\t" if c == "\t" else " " * _width(c) for c in prefix)
-
-
-# --- json ----------------------------------------------------------------------------------
-
-
-def _location(location: Location) -> dict[str, int]:
-    return {"row": location.row, "column": location.column}
-
-
-def url_for(diagnostic: Diagnostic) -> str | None:
-    if diagnostic.url:
-        return diagnostic.url
-    rule = get_rule(diagnostic.code)
-    return DOCS_URL.format(anchor=rule.anchor) if rule is not None else None
-
-
-def json_items(results: Iterable[LintResult]) -> list[dict[str, Any]]:
-    items = []
-    for result in results:
-        filename = result.filename if result.filename == "-" else os.path.abspath(result.filename)
-        ranges = None
-        for d in result.diagnostics:
-            if ranges is None:
-                ranges = noqa_line_ranges(result.source.text) if result.source else {}
-            fix = None
-            if d.fix is not None:
-                fix = {
-                    "applicability": d.fix.applicability,
-                    "message": d.fix.message or None,
-                    "edits": [
-                        {
-                            "content": e.content,
-                            "location": _location(e.location),
-                            "end_location": _location(e.end_location),
-                        }
-                        for e in d.fix.edits
-                    ],
-                }
-            items.append(
-                {
-                    "code": d.code,
-                    "message": d.message,
-                    "filename": filename,
-                    "location": _location(d.location),
-                    "end_location": _location(d.end_location),
-                    "fix": fix,
-                    "url": url_for(d),
-                    # PGL000 cannot be silenced: it is pglint's own failure.
-                    "noqa_row": None if d.code == "PGL000" else noqa_row(ranges, d.location.row),
-                    "suggestion": d.suggestion,
-                }
-            )
-    return items
-
-
-def format_json(results: Iterable[LintResult]) -> str:
-    return json.dumps(json_items(results), indent=2, sort_keys=True, ensure_ascii=False)
 
 
 # --- statistics and summary ----------------------------------------------------------------

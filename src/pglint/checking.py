@@ -1,0 +1,222 @@
+"""One `pglint check` run over files: lint, fix, collect. Nothing here decides the output.
+
+Python files and notebooks go through the same steps; a notebook is read, linted and
+fixed by ``pglint.notebooks`` and written back as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pglint.config import ConfigError
+from pglint.diagnostics import Diagnostic
+from pglint.engine import LintResult, lint_file, lint_source
+from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
+from pglint.noqa import add_noqa
+from pglint.notebooks import (
+    NOTEBOOK_SUFFIX,
+    NotebookError,
+    fix_notebook,
+    lint_notebook,
+    read_notebook,
+)
+from pglint.output import display_path
+from pglint.settings import Settings
+
+
+def _stderr(text: str) -> None:
+    import click
+
+    click.echo(text, err=True)
+
+
+@dataclass
+class Run:
+    """What a run has found so far, over all its files."""
+
+    settings: Settings  # the base settings; a file may have its own (``resolve``)
+    applicabilities: frozenset[str]
+    resolve: Callable[[str], Settings] | None = None
+    keep_suppressed: bool = False  # for reports that show silenced findings (SARIF)
+    say: Callable[[str], None] = _stderr
+    results: list[LintResult] = field(default_factory=list)
+    fixed: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)
+    errors: int = 0
+    baselined: dict[str, list[Diagnostic]] = field(default_factory=dict)
+
+    def error(self, filename: str, reason: str) -> None:
+        self.errors += 1
+        self.say(f"pglint: error: {display_path(filename)}: {reason}")
+
+    def remaining(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.diagnostics]
+
+    def settings_for(self, path: str) -> Settings:
+        return self.resolve(path) if self.resolve is not None else self.settings
+
+    def fixed_count(self) -> int:
+        return sum(len(v) for v in self.fixed.values())
+
+    # --- one file ---------------------------------------------------------------------
+
+    def lint(self, path: str, settings: Settings) -> LintResult:
+        # The engine's lint_file does not keep suppressed findings; reports that show
+        # them, and notebooks, read the file here.
+        if not self.keep_suppressed and not path.endswith(NOTEBOOK_SUFFIX):
+            return lint_file(path, settings)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except IsADirectoryError:
+            return LintResult(path, error="is a directory")
+        except OSError as exc:
+            return LintResult(path, error=exc.strerror or str(exc))
+        if path.endswith(NOTEBOOK_SUFFIX):
+            return lint_notebook(data, path, settings, keep_suppressed=self.keep_suppressed)
+        return lint_source(data, path, settings, keep_suppressed=True)
+
+    def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
+        try:
+            settings = self.settings_for(path)
+        except ConfigError as exc:
+            self.error(path, str(exc))
+            return
+        result = self.lint(path, settings)
+        if result.error is not None or result.source is None:
+            self.error(path, result.error or "cannot be read")
+            return
+        if not (fix or diff) or not any(
+            is_applicable(d, self.applicabilities) for d in result.diagnostics
+        ):
+            self.results.append(result)
+            return
+        fixed = self._fixed(path, result, settings)
+        if fixed is None:
+            self.results.append(result)
+            return
+        before, after, outcome_result, fixed_diagnostics = fixed
+        if diff:
+            self.diffs.append(unified_diff(before, after, path))
+        else:
+            try:
+                write_atomically(path, self._encode(path, result, after))
+            except (OSError, UnicodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                self.error(path, f"cannot write the fixed file: {reason}")
+                self.results.append(result)
+                return
+        self.fixed[path] = fixed_diagnostics
+        self.results.append(outcome_result)
+
+    def _encode(self, path: str, result: LintResult, text: str) -> bytes:
+        if path.endswith(NOTEBOOK_SUFFIX):
+            return text.encode("utf-8")
+        return result.source.encode(text)  # type: ignore[union-attr]
+
+    def _fixed(
+        self, path: str, result: LintResult, settings: Settings
+    ) -> tuple[str, str, LintResult, list[Diagnostic]] | None:
+        """(text before, text after, what remains, what was fixed); None if unchanged."""
+        if path.endswith(NOTEBOOK_SUFFIX):
+            with open(path, "rb") as handle:
+                try:
+                    notebook = read_notebook(handle.read())
+                except NotebookError:
+                    return None
+            before = notebook.text
+            outcome = fix_notebook(notebook, path, settings, self.applicabilities)
+            self._warn(path, outcome.rejected, outcome.converged)
+            if not outcome.changed:
+                return None
+            return before, notebook.dumps(), outcome.result, outcome.fixed
+        text = result.source.text  # type: ignore[union-attr]
+        plain = fix_text(text, path, settings, self.applicabilities)
+        self._warn(path, plain.rejected, plain.converged)
+        if plain.text == text:
+            return None
+        return text, plain.text, plain.result, plain.fixed
+
+    def _warn(self, path: str, rejected: list[Diagnostic], converged: bool) -> None:
+        shown = display_path(path)
+        for d in rejected:
+            self.say(
+                f"pglint: warning: {shown}:{d.location.row}:{d.location.column}: {d.code} fix "
+                "not applied: the result would not parse (please report it)"
+            )
+        if not converged:
+            self.say(f"pglint: warning: {shown}: fixes did not converge after {MAX_ROUNDS} rounds")
+
+    # --- standard input ---------------------------------------------------------------
+
+    def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
+        """Lint (and fix) standard input; returns the text a filter must print, if any."""
+        settings = self.settings_for(filename)
+        if filename.endswith(NOTEBOOK_SUFFIX) and data.strip():
+            return self._check_stdin_notebook(data, filename, settings, fix=fix, diff=diff)
+        result = lint_source(data, filename, settings, keep_suppressed=self.keep_suppressed)
+        if result.error is not None or result.source is None:
+            self.error(filename, result.error or "cannot read standard input")
+            return data if fix and not diff else None  # a filter never swallows its input
+        original, text = result.source, result.source.text
+        fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
+        if (fix or diff) and fixable:
+            outcome = fix_text(text, filename, settings, self.applicabilities)
+            self._warn(filename, outcome.rejected, outcome.converged)
+            if outcome.text != text:
+                if diff:
+                    self.diffs.append(unified_diff(text, outcome.text, filename))
+                self.fixed[filename] = outcome.fixed
+                result, text = outcome.result, outcome.text
+        self.results.append(result)
+        return original.encode(text) if fix and not diff else None
+
+    def _check_stdin_notebook(
+        self, data: bytes, filename: str, settings: Settings, *, fix: bool, diff: bool
+    ) -> bytes | None:
+        result = lint_notebook(data, filename, settings, keep_suppressed=self.keep_suppressed)
+        if result.error is not None:
+            self.error(filename, result.error)
+            return data if fix and not diff else None
+        fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
+        if not (fix or diff) or not fixable:
+            self.results.append(result)
+            return data if fix and not diff else None
+        notebook = read_notebook(data)
+        outcome = fix_notebook(notebook, filename, settings, self.applicabilities)
+        self._warn(filename, outcome.rejected, outcome.converged)
+        after = notebook.dumps() if outcome.changed else notebook.text
+        if outcome.changed:
+            self.fixed[filename] = outcome.fixed
+            if diff:
+                self.diffs.append(unified_diff(notebook.text, after, filename))
+        self.results.append(outcome.result)
+        return after.encode("utf-8") if fix and not diff else None
+
+    # --- --add-noqa -------------------------------------------------------------------
+
+    def add_noqa(self) -> int:
+        """Write `# noqa: CODE` on every finding's noqa row; returns the rows changed."""
+        total = 0
+        for result in self.results:
+            if result.source is None or not result.diagnostics:
+                continue
+            if result.filename.endswith(NOTEBOOK_SUFFIX):
+                self.say(
+                    f"pglint: warning: {display_path(result.filename)}: --add-noqa does not "
+                    "edit notebooks; use a baseline for them"
+                )
+                continue
+            found = [(d.code, d.location.row) for d in result.diagnostics]
+            text, changed = add_noqa(result.source.text, found)
+            if not changed:
+                continue
+            try:
+                write_atomically(result.filename, result.source.encode(text))
+            except (OSError, UnicodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                self.error(result.filename, f"cannot write the file: {reason}")
+                continue
+            total += changed
+        return total

@@ -1,0 +1,318 @@
+"""Jupyter notebooks: lint the code cells, report cell and line, fix them in place.
+
+The code cells share one namespace when a notebook runs (the connection made in cell 1 is
+used in cell 5), so they are analysed as one module, as ruff does; each finding is then
+reported at its cell (counted from 1 over all the notebook's cells, as editors number
+them) and the row within that cell.
+
+IPython syntax that is not Python is hidden without moving anything (see
+``pglint.ipython_syntax``).
+
+Writing back changes only the `source` of the cells a fix touched; outputs, metadata,
+key order, indentation and the final newline are kept as read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from pglint.diagnostics import Diagnostic, Edit, Location
+from pglint.engine import LintResult, lint_source
+from pglint.ipython_syntax import hide_ipython
+from pglint.settings import DEFAULT_SETTINGS, Settings
+from pglint.source import line_starts
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+
+class NotebookError(Exception):
+    """The file is not a notebook pglint can read."""
+
+
+def split_lines(text: str) -> list[str]:
+    """Rows with their line endings, broken where Python breaks them."""
+    return [text[a:b] for a, b in pairwise(line_starts(text))]
+
+
+@dataclass(frozen=True)
+class CellMap:
+    """Where each linted cell sits in the module built from the notebook."""
+
+    first_rows: tuple[int, ...]  # the module row where each linted cell begins
+    cell_numbers: tuple[int, ...]  # 1-based over all cells
+    row_counts: tuple[int, ...]
+    hidden_rows: frozenset[int] = frozenset()  # module rows replaced to hide IPython syntax
+
+    def locate(self, row: int) -> tuple[int, int, int]:
+        """(index into the linted cells, cell number, row in the cell) of a module row."""
+        i = max(bisect.bisect_right(self.first_rows, row) - 1, 0)
+        return i, self.cell_numbers[i], row - self.first_rows[i] + 1
+
+    def cell_location(self, location: Location) -> tuple[int, Location]:
+        _, number, row = self.locate(location.row)
+        return number, Location(row, location.column)
+
+
+@dataclass
+class NotebookResult(LintResult):
+    cells: CellMap | None = None
+    # cell number -> the row of the .ipynb file holding each of its source lines, for
+    # reports that point at the file itself (SARIF, GitHub, GitLab); absent when the
+    # file's layout could not be matched.
+    file_rows: dict[int, list[int]] = field(default_factory=dict)
+
+    def file_row(self, location: Location) -> int | None:
+        if not self.cells or not self.cells.first_rows:
+            return None
+        _, number, row = self.cells.locate(location.row)
+        rows = self.file_rows.get(number, [])
+        return rows[row - 1] if 1 <= row <= len(rows) else None
+
+
+class Notebook:
+    """A notebook as read: its JSON text and data, and its code cells' sources."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        try:
+            self.data: dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise NotebookError(f"not a valid notebook: not JSON: {exc}") from None
+        if not isinstance(self.data, dict) or not isinstance(self.data.get("cells"), list):
+            if isinstance(self.data, dict) and "worksheets" in self.data:
+                raise NotebookError("nbformat 3 notebooks are not supported; save as nbformat 4")
+            raise NotebookError("not a valid notebook: no list of cells")
+        self.code_cells = [
+            i
+            for i, cell in enumerate(self.data["cells"])
+            if isinstance(cell, dict) and cell.get("cell_type") == "code"
+        ]
+
+    @property
+    def is_python(self) -> bool:
+        info = self.data.get("metadata", {})
+        language = info.get("language_info", {}).get("name") if isinstance(info, dict) else None
+        if language is None and isinstance(info, dict):
+            language = info.get("kernelspec", {}).get("language")
+        return language is None or str(language).lower() == "python"
+
+    def source(self, index: int) -> str:
+        source = self.data["cells"][index].get("source", "")
+        return "".join(source) if isinstance(source, list) else str(source)
+
+    def set_source(self, index: int, text: str) -> None:
+        cell = self.data["cells"][index]
+        cell["source"] = split_lines(text) if isinstance(cell.get("source"), list) else text
+
+    def module(self) -> tuple[str, CellMap]:
+        """The code cells as one module, with IPython syntax hidden, and its cell map."""
+        pieces: list[str] = []
+        first_rows, numbers, counts = [], [], []
+        hidden: set[int] = set()
+        row = 1
+        for index in self.code_cells:
+            lines = split_lines(self.source(index))
+            if lines and not lines[-1].endswith(("\n", "\r")):
+                lines[-1] += "\n"
+            python, hidden_here = hide_ipython(lines)
+            first_rows.append(row)
+            numbers.append(index + 1)
+            counts.append(len(lines))
+            hidden.update(row + r for r in hidden_here)
+            pieces.extend(python)
+            row += len(lines)
+        cells = CellMap(tuple(first_rows), tuple(numbers), tuple(counts), frozenset(hidden))
+        return "".join(pieces), cells
+
+    def file_rows(self) -> dict[int, list[int]]:
+        """For each code cell (by number), the file row where each source line starts.
+
+        The raw JSON is scanned for each cell's `"source"` in order and every entry is
+        checked against the parsed value, so a layout that does not match is left out
+        rather than guessed.
+        """
+        found: dict[int, list[int]] = {}
+        cursor = 0
+        ascii_only = self.text.isascii() and "\\u" in self.text
+        for index, cell in enumerate(self.data["cells"]):
+            source = cell.get("source", "") if isinstance(cell, dict) else ""
+            entries = source if isinstance(source, list) else [source]
+            key = _SOURCE_KEY.search(self.text, cursor)
+            if key is None:
+                break
+            position = key.end()
+            rows = []
+            for entry in entries:
+                position = _skip_separators(self.text, position)
+                encoded = json.dumps(entry, ensure_ascii=ascii_only)
+                if not self.text.startswith(encoded, position):
+                    rows = []
+                    break
+                first = self.text.count("\n", 0, position) + 1
+                # A list has one entry per line; a string holds every line on one row.
+                rows.extend([first] * (1 if isinstance(source, list) else
+                                       max(len(split_lines(str(entry))), 1)))  # fmt: skip
+                position += len(encoded)
+            cursor = position
+            if rows and index in self.code_cells:
+                found[index + 1] = rows
+        return found
+
+    def dumps(self) -> str:
+        """The notebook's JSON written the way it was read."""
+        indent = _indent_of(self.text)
+        ascii_only = self.text.isascii() and "\\u" in self.text
+        out = json.dumps(self.data, indent=indent, ensure_ascii=ascii_only)
+        trailing = self.text[len(self.text.rstrip()) :]
+        return out + trailing
+
+
+_SOURCE_KEY = re.compile(r'"source"\s*:\s*\[?')
+
+
+def _skip_separators(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n,":
+        position += 1
+    return position
+
+
+def _indent_of(text: str) -> int | str | None:
+    match = re.search(r"\n([ \t]+)\S", text)
+    if match is None:
+        return None
+    indent = match.group(1)
+    return len(indent) if set(indent) == {" "} else indent
+
+
+def read_notebook(data: bytes) -> Notebook:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"not a valid notebook: not UTF-8 ({exc.reason})") from None
+    return Notebook(text)
+
+
+def lint_notebook(
+    data: bytes | Notebook,
+    filename: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    keep_suppressed: bool = False,
+) -> NotebookResult:
+    try:
+        notebook = data if isinstance(data, Notebook) else read_notebook(data)
+    except NotebookError as exc:
+        return NotebookResult(filename, error=str(exc))
+    if not notebook.is_python:
+        return NotebookResult(filename, cells=CellMap((), (), ()))
+    text, cells = notebook.module()
+    result = lint_source(text, filename, settings, keep_suppressed=keep_suppressed)
+    return NotebookResult(
+        filename,
+        result.diagnostics,
+        result.source,
+        result.error,
+        result.suppressed,
+        cells,
+        notebook.file_rows(),
+    )
+
+
+@dataclass
+class NotebookFix:
+    notebook: Notebook
+    result: NotebookResult
+    fixed: list[Diagnostic] = field(default_factory=list)
+    rejected: list[Diagnostic] = field(default_factory=list)
+    converged: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fixed)
+
+
+def fix_notebook(
+    notebook: Notebook,
+    filename: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    applicabilities: Collection[str] = frozenset({"safe"}),
+) -> NotebookFix:
+    """Fix the code cells round after round, like ``fixes.fix_text`` does for a file."""
+    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, is_applicable
+
+    fixed: list[Diagnostic] = []
+    rejected: list[Diagnostic] = []
+    refused: set[tuple] = set()
+    for round_number in range(MAX_ROUNDS + 1):
+        result = lint_notebook(notebook, filename, settings)
+        cells = result.cells
+        assert cells is not None
+        candidates = [
+            d
+            for d in result.diagnostics
+            if is_applicable(d, applicabilities)
+            and fix_identity(d) not in refused
+            and _within_one_cell(d, cells)
+        ]
+        if not candidates or round_number == MAX_ROUNDS:
+            return NotebookFix(notebook, result, fixed, rejected, converged=not candidates)
+        text = result.source.text  # type: ignore[union-attr]
+        _, applied, broken = apply_round(text, candidates, applicabilities)
+        rejected.extend(broken)
+        refused.update(fix_identity(d) for d in broken)
+        if not applied:
+            return NotebookFix(notebook, result, fixed, rejected)
+        _apply_to_cells(notebook, cells, applied, applicabilities)
+        fixed.extend(applied)
+    raise AssertionError("unreachable")
+
+
+def _within_one_cell(diagnostic: Diagnostic, cells: CellMap) -> bool:
+    """Whether every edit of the fix lies in one cell, away from hidden IPython rows."""
+    fix = diagnostic.fix
+    if fix is None:
+        return False
+    index, _, _ = cells.locate(diagnostic.location.row)
+    first = cells.first_rows[index]
+    last = first + cells.row_counts[index] - 1
+    for edit in fix.edits:
+        end_row = edit.end_location.row - (edit.end_location.column == 1 and
+                                           edit.end_location.row > edit.location.row)  # fmt: skip
+        if not first <= edit.location.row <= end_row <= last:
+            return False
+        if any(r in cells.hidden_rows for r in range(edit.location.row, end_row + 1)):
+            return False
+    return True
+
+
+def _apply_to_cells(
+    notebook: Notebook, cells: CellMap, applied: list[Diagnostic], applicabilities: Collection[str]
+) -> None:
+    from pglint.fixes import apply_fixes
+
+    by_cell: dict[int, list[Diagnostic]] = {}
+    for d in applied:
+        index, _, _ = cells.locate(d.location.row)
+        shift = cells.first_rows[index] - 1
+        edits = tuple(
+            Edit(
+                Location(e.location.row - shift, e.location.column),
+                Location(e.end_location.row - shift, e.end_location.column),
+                e.content,
+            )
+            for e in d.fix.edits  # type: ignore[union-attr]
+        )
+        moved = Diagnostic(d.code, d.message, d.filename, d.location, d.end_location,
+                           fix=d.fix.__class__(d.fix.applicability, d.fix.message, edits))  # type: ignore[union-attr]  # fmt: skip
+        by_cell.setdefault(index, []).append(moved)
+    for index, diagnostics in by_cell.items():
+        cell = notebook.code_cells[index]
+        source = notebook.source(cell)
+        new, _ = apply_fixes(source, diagnostics, applicabilities)
+        notebook.set_source(cell, new)

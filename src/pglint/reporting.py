@@ -1,0 +1,128 @@
+"""Turning a finished run into its report and its exit code.
+
+Exit codes: 0 nothing found (or everything fixed), 1 findings remain (or, with
+`--exit-non-zero-on-fix`, something was fixed), 2 an error. `--exit-zero` turns 1 into
+0, never 2.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from pglint.checking import Run
+from pglint.fixes import SAFE
+from pglint.output import (
+    TEXT_FORMATS,
+    findings,
+    fixed_listing,
+    format_concise,
+    format_full,
+    format_github,
+    format_gitlab,
+    format_grouped,
+    format_json,
+    format_json_lines,
+    format_junit,
+    format_sarif,
+    format_statistics,
+    project_root,
+    statistics,
+    summary,
+)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_TEXT = {"full": format_full, "concise": format_concise, "grouped": format_grouped}
+
+
+def render(run: Run, output_format: str, *, stats: bool, fixing: bool, show_fixes: bool) -> str:
+    """The whole report as text (a machine format's document, or the text lines)."""
+    remaining = run.remaining()
+    if stats:
+        rows = statistics(remaining, run.applicabilities)
+        text = format_statistics(rows, output_format in ("json", "json-lines"))
+        return text + "\n" if text else ""
+    if output_format not in TEXT_FORMATS:
+        return _machine(run, output_format)
+    lines = list(_TEXT[output_format](run.results, run.applicabilities))
+    if output_format == "concise" and remaining:
+        lines.append("")
+    if show_fixes and fixing:
+        lines += fixed_listing(run.fixed)
+    fixed = run.fixed_count()
+    if remaining or fixed or not run.errors:
+        lines += summary(
+            remaining,
+            run.applicabilities,
+            fixed=fixed if fixing else None,
+            unsafe_enabled=run.applicabilities != SAFE,
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def _machine(run: Run, output_format: str) -> str:
+    if output_format == "json":
+        return format_json(run.results) + "\n"
+    if output_format == "json-lines":
+        return format_json_lines(run.results)
+    if output_format == "github":
+        return format_github(run.results)
+    if output_format == "junit":
+        return format_junit(run.results)
+    root = project_root()
+    if output_format == "gitlab":
+        return format_gitlab(findings(run.results, root)) + "\n"
+    if output_format == "sarif":
+        found = findings(run.results, root, include_suppressed=True, baselined=run.baselined)
+        return format_sarif(found, root) + "\n"
+    raise ValueError(f"unknown output format {output_format!r}")
+
+
+def report(
+    run: Run,
+    output_format: str,
+    *,
+    stats: bool,
+    fixing: bool,
+    show_fixes: bool,
+    err: bool,
+    output_file: str | None,
+) -> None:
+    text = render(run, output_format, stats=stats, fixing=fixing, show_fixes=show_fixes)
+    if output_file is not None:
+        write_report(run, output_file, click.unstyle(text))
+        return
+    color = False if os.environ.get("NO_COLOR") else None
+    click.echo(text, err=err, color=color, nl=False)
+
+
+def write_report(run: Run, output_file: str, text: str) -> None:
+    try:
+        with open(output_file, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        run.error(output_file, f"cannot write the report: {exc.strerror or exc}")
+
+
+def finish_diff(run: Run) -> int:
+    for text in run.diffs:
+        click.echo(text, nl=False)
+    count = run.fixed_count()
+    if count:
+        click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
+    else:
+        click.echo("No errors would be fixed.", err=True)
+    if run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if run.diffs else EXIT_CLEAN
+
+
+def exit_code(run: Run, *, exit_zero: bool, exit_non_zero_on_fix: bool) -> int:
+    if run.errors:
+        return EXIT_ERROR
+    if exit_zero:
+        return EXIT_CLEAN
+    if run.remaining() or (exit_non_zero_on_fix and run.fixed_count()):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
