@@ -43,7 +43,10 @@ def test_finding_exits_1(project):
     run = invoke("check", "app.py")
     assert run.exit_code == 1
     assert f"app.py:{INJECTION_ROW}:{INJECTION_COLUMN}: PGL101 " in run.stdout
-    assert run.stdout.rstrip().endswith("Found 1 error.")
+    assert run.stdout.rstrip().endswith(
+        "Found 1 error.\n"
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."
+    )
 
 
 def test_exit_zero(project):

@@ -106,7 +106,11 @@ def test_fix_reports_what_remains_and_exits_1(project):
     assert run.exit_code == 1
     assert "PGL101" in run.stdout and "PGL202" not in run.stdout.split("Fixed")[0]
     assert "Fixed 2 errors:" in run.stdout
-    assert run.stdout.rstrip().endswith("Found 3 errors (2 fixed, 1 remaining).")
+    # The injection's fix is unsafe, so --fix alone leaves it and says so, as ruff does.
+    assert run.stdout.rstrip().endswith(
+        "Found 3 errors (2 fixed, 1 remaining).\n"
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."
+    )
     assert "(42,)" in path.read_text()
 
 

@@ -32,6 +32,9 @@ def check(*args: str, source: str = INJECTION, name: str = "db.py") -> tuple[int
     return run.exit_code, run.stdout
 
 
+HIDDEN_FIX = "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)."
+
+
 def test_full_format_shape():
     _, out = check()
     lines = out.splitlines()
@@ -45,7 +48,7 @@ def test_full_format_shape():
     assert "  = suggestion:" in lines
     suggestion = lines[lines.index("  = suggestion:") + 1 :]
     assert any("cur.execute(" in line and "%s" in line for line in suggestion)
-    assert lines[-1] == "Found 1 error."
+    assert lines[-2:] == ["Found 1 error.", HIDDEN_FIX]
 
 
 def test_full_format_fix_marker_and_help():
@@ -58,9 +61,9 @@ def test_full_format_fix_marker_and_help():
 
 def test_concise_format():
     _, out = check("--output-format", "concise")
-    first, blank, last = out.splitlines()
+    first, blank, found, hidden = out.splitlines()
     assert first.startswith(f"db.py:{INJECTION_ROW}:{INJECTION_COLUMN}: PGL101 SQL injection")
-    assert (blank, last) == ("", "Found 1 error.")
+    assert (blank, found, hidden) == ("", "Found 1 error.", HIDDEN_FIX)
 
 
 def test_concise_clean():
@@ -77,7 +80,9 @@ def test_json_shape():
     assert item["location"] == {"row": INJECTION_ROW, "column": INJECTION_COLUMN}
     assert item["end_location"]["row"] == INJECTION_ROW
     assert item["end_location"]["column"] > INJECTION_COLUMN
-    assert item["fix"] is None
+    assert item["fix"]["applicability"] == "unsafe"
+    [edit] = item["fix"]["edits"]
+    assert edit["content"] == 'cur.execute("SELECT * FROM users WHERE email = %s", (email,))'
     assert item["url"].endswith("rules.md#pgl101-sql-interpolated-value")
     assert item["noqa_row"] == INJECTION_ROW
     assert "%s" in item["suggestion"]

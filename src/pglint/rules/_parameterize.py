@@ -34,11 +34,9 @@ def rewrite(
     """Replace value interpolations with placeholders. Identifier interpolations stay as
     `{expr}` (or `{}` for psycopg's `sql.SQL(...).format(...)` when ``compose``)."""
     driver = call.driver or _FALLBACK
-    use_names = (
-        "named" in driver.styles
-        and driver.named is not None
-        and not driver.positional.startswith("%")
-    )
+    # Positional placeholders where the driver has them (`%s`, `?`, `$1`); names only
+    # for drivers that bind nothing else (SQLAlchemy `text()`, databases, pg8000.native).
+    use_names = driver.named is not None and not (driver.styles & {"format", "qmark"})
     existing = _existing_params(call, source)
     contexts = {c.index: c for c in rendered.hole_contexts}
     out = Rewritten("", False)

@@ -222,3 +222,14 @@ def call_with_edits(call: DbCall, edits: tuple[Edit, ...], source: SourceText) -
     lines = "".join(out).split("\n")
     lines[1:] = [ln[len(indent) :] if ln.startswith(indent) else ln for ln in lines[1:]]
     return ("await " if call.site.awaited else "") + "\n".join(lines)
+
+
+def has_comment(code: str) -> bool:
+    """Whether a span of Python source (an expression) holds a `#` comment."""
+    if "#" not in code:
+        return False
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(f"({code}\n)").readline)
+        return any(token.type == tokenize.COMMENT for token in tokens)
+    except (tokenize.TokenError, SyntaxError):
+        return True

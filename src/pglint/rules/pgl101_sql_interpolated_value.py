@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
+from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
 from pglint.rules._parameterize import render_call, rewrite
-from pglint.rules._sqltext import Rendered, renderings, shorten
+from pglint.rules._sqltext import Rendered, has_comment, renderings, shorten
 from pglint.rules.base import Finding, Rule
+from pglint.source import SourceText
 from pglint.sql import looks_like_sql
 
 VALUE_POSITIONS = ("value", "literal")
@@ -33,6 +36,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             source.end(call.node),
             message,
             suggestion=suggestion(call, rendered, facts),
+            fix=parameterize_fix(call, rendered, source),
         )
 
 
@@ -64,6 +68,42 @@ def building_style(node: ast.expr | None) -> str:
     ):
         return f"`str.{node.func.attr}()`"
     return "string formatting"
+
+
+def parameterize_fix(call: DbCall, rendered: Rendered, source: SourceText) -> Fix | None:
+    """Rewrite the call in place when the SQL is written inside it and the driver is known.
+
+    Unsafe: it changes what the query sends (a quoted `'{x}'` becomes a bound value, and
+    `'%{x}%'` a bound pattern), which is the point, but a reviewer should read it.
+    """
+    if not call.resolved or call.driver is None or len(call.sql) != 1:
+        return None
+    if not _written_inside(call, source):
+        return None
+    new = rewrite(call, rendered, source)
+    if new is None or not (new.positional or new.named):
+        return None
+    text = render_call(call, new, source)
+    if call.site.awaited:
+        text = text.removeprefix("await ")
+    if '"""' in text or "'''" in text:
+        return None  # re-indenting would change the text of a multi-line string
+    start, end = source.start(call.node), source.end(call.node)
+    if has_comment(source.text[source.offset(start) : source.offset(end)]):
+        return None  # a comment inside the call would be lost
+    indent = re.match(r"[ \t]*", source.line(start.row)).group()  # type: ignore[union-attr]
+    text = text.replace("\n", "\n" + indent)
+    return Fix("unsafe", "Pass the values as query parameters", (Edit(start, end, text),))
+
+
+def _written_inside(call: DbCall, source: SourceText) -> bool:
+    """The SQL is an f-string / formatting expression among the call's own arguments."""
+    node = call.sql_node
+    if node is None or not isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call):
+        return False
+    outer = call.text_call if call.text_call is not None else call.node
+    arguments = [*outer.args, *(k.value for k in outer.keywords)]
+    return any(node is argument for argument in arguments)
 
 
 def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | None:
@@ -114,11 +154,16 @@ RULE = Rule(
         "    return cur.fetchone()\n"
     ),
     check=check,
-    fix_availability="none",
+    fix_availability="sometimes",
     fix_safety=(
-        "No automatic fix yet: the suggestion shows the parameterized call in the driver's "
-        "own style (`%s` with a tuple for psycopg, `$1` with separate arguments for "
-        "asyncpg, `:name` with a dict for SQLAlchemy `text()`, `?` for sqlite3)."
+        "The fix is unsafe (applied with `--fix --unsafe-fixes`): it rewrites the call to "
+        "the parameterized form in the driver's own style (`%s` with a tuple for psycopg, "
+        "`$1` with separate arguments for asyncpg, `:name` with a dict for SQLAlchemy "
+        "`text()`, `?` for sqlite3, `%s` with a list for Django), removing the quotes that "
+        "surrounded each value, and only for values: identifiers stay interpolated and are "
+        "reported by PGL102. It is offered when the driver is known and the SQL is written "
+        "inside the call; when the query is built elsewhere, the suggestion shows the "
+        "parameterized call to write by hand."
     ),
     see_also=(
         "PGL102 for identifiers (table and column names), which cannot be parameters. "

@@ -1,0 +1,167 @@
+"""PGL101's unsafe fix: the call rewritten to pass values as parameters, driver by driver.
+
+Each expected text below is written from the driver's documented parameter style, not
+copied from pglint's output.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from conftest import invoke, write
+
+
+def fixed(project, source: str) -> str:
+    path = write(project, "db.py", textwrap.dedent(source))
+    invoke("check", "--fix", "--unsafe-fixes", "db.py")
+    return path.read_text()
+
+
+def after_safe_fix_only(project, source: str) -> str:
+    path = write(project, "db.py", textwrap.dedent(source))
+    invoke("check", "--fix", "db.py")
+    return path.read_text()
+
+
+CASES = {
+    "psycopg2-quoted-value": (
+        """\
+        import psycopg2
+
+        def find(email):
+            cur = psycopg2.connect().cursor()
+            cur.execute(f"SELECT * FROM users WHERE email = '{email}'")
+        """,
+        'cur.execute("SELECT * FROM users WHERE email = %s", (email,))',
+    ),
+    "asyncpg-awaited-two-values": (
+        """\
+        import asyncpg
+
+        async def orders(pool: asyncpg.Pool, status, limit):
+            async with pool.acquire() as conn:
+                return await conn.fetch(f"SELECT * FROM orders WHERE status = '{status}' LIMIT {limit}")
+        """,
+        'return await conn.fetch("SELECT * FROM orders WHERE status = $1 LIMIT $2", status, limit)',
+    ),
+    "sqlite3-percent-format": (
+        """\
+        import sqlite3
+
+        def lookup(name):
+            db = sqlite3.connect("app.db")
+            return db.execute("SELECT id FROM t WHERE name = '%s'" % name).fetchall()
+        """,
+        'return db.execute("SELECT id FROM t WHERE name = ?", (name,)).fetchall()',
+    ),
+    "sqlalchemy-text-like-pattern": (
+        """\
+        from sqlalchemy import text
+        from sqlalchemy.orm import Session
+
+        def search(session: Session, term):
+            return session.execute(text(f"SELECT id FROM items WHERE name LIKE '%{term}%'")).all()
+        """,
+        'text("SELECT id FROM items WHERE name LIKE :term"),\n        {"term": f"%{term}%"},',
+    ),
+    "django-cursor-list": (
+        """\
+        from django.db import connection
+
+        def titles(author):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT title FROM books WHERE author = '{}'".format(author))
+                return cursor.fetchall()
+        """,
+        'cursor.execute("SELECT title FROM books WHERE author = %s", [author])',
+    ),
+    "identifier-stays-interpolated": (
+        """\
+        import psycopg
+
+        def page(conn: psycopg.Connection, table, owner):
+            return conn.execute(f"SELECT * FROM {table} WHERE owner = '{owner}'").fetchall()
+        """,
+        'return conn.execute(f"SELECT * FROM {table} WHERE owner = %s", (owner,)).fetchall()',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fix_rewrites_the_call(project, name):
+    source, expected_line = CASES[name]
+    result = fixed(project, source)
+    assert expected_line in result, result
+    compile(result, name, "exec")
+    codes = invoke("check", "--output-format", "concise", "db.py").stdout
+    assert "PGL101" not in codes
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fix_is_unsafe_only(project, name):
+    source, _ = CASES[name]
+    assert after_safe_fix_only(project, source) == textwrap.dedent(source)
+
+
+def test_multi_line_call_keeps_its_indentation(project):
+    result = fixed(
+        project,
+        """\
+        import psycopg2
+
+
+        class Repository:
+            def __init__(self):
+                self.conn = psycopg2.connect()
+
+            def create(self, name, email, city):
+                with self.conn.cursor() as cur:
+                    cur.execute(
+                        f"INSERT INTO customers (name, email, city) VALUES ('{name}', '{email}', '{city}')"
+                    )
+        """,
+    )
+    assert (
+        "            cur.execute(\n"
+        '                "INSERT INTO customers (name, email, city) VALUES (%s, %s, %s)",\n'
+        "                (name, email, city),\n"
+        "            )\n"
+    ) in result
+    compile(result, "db.py", "exec")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # The query is built before the call: no fix, the suggestion says what to write.
+        """\
+        import psycopg2
+
+        def find(email):
+            cur = psycopg2.connect().cursor()
+            query = f"SELECT * FROM users WHERE email = '{email}'"
+            cur.execute(query)
+        """,
+        # A comment inside the call would be lost.
+        """\
+        import psycopg2
+
+        def find(email):
+            cur = psycopg2.connect().cursor()
+            cur.execute(
+                f"SELECT * FROM users WHERE email = '{email}'"  # by email
+            )
+        """,
+        # The driver is unknown: the placeholder style cannot be chosen.
+        """\
+        def find(cur, email):
+            cur.execute(f"SELECT * FROM users WHERE email = '{email}'")
+        """,
+    ],
+    ids=["built-before-the-call", "comment-inside", "unknown-driver"],
+)
+def test_no_fix(project, source):
+    assert fixed(project, source) == textwrap.dedent(source)
+    assert "PGL101" in invoke("check", "--output-format", "concise", "db.py").stdout
