@@ -1,0 +1,297 @@
+"""PGL1xx/PGL2xx claims, proven against a real PostgreSQL server through the real drivers.
+
+Each case runs the code as an assistant would write it, then the same code after
+`pglint check --fix` (with `--unsafe-fixes` where the fix is unsafe): the bad code shows
+the failure the rule's message describes, the fixed code does the job.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+INJECTION = "' OR '1'='1"
+ADA = "ada@example.com"
+
+
+# --- PGL101: values formatted into SQL ----------------------------------------------------
+
+INJECTABLE = {
+    "psycopg2": """
+        import psycopg2
+
+        def find(dsn, email):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute(f"SELECT id FROM users WHERE email = '{email}'")
+                return cur.fetchall()
+            finally:
+                conn.close()
+        """,
+    "psycopg": """
+        import psycopg
+
+        def find(dsn, email):
+            with psycopg.connect(dsn) as conn:
+                return conn.execute("SELECT id FROM users WHERE email = '%s'" % email).fetchall()
+        """,
+    "psycopg-async": """
+        import asyncio
+
+        import psycopg
+
+        async def _find(dsn, email):
+            async with await psycopg.AsyncConnection.connect(dsn) as conn:
+                cur = await conn.execute(f"SELECT id FROM users WHERE email = '{email}'")
+                return await cur.fetchall()
+
+        def find(dsn, email):
+            return asyncio.run(_find(dsn, email))
+        """,
+    "asyncpg": """
+        import asyncio
+
+        import asyncpg
+
+        async def _find(dsn, email):
+            conn = await asyncpg.connect(dsn)
+            try:
+                return await conn.fetch("SELECT id FROM users WHERE email = '{}'".format(email))
+            finally:
+                await conn.close()
+
+        def find(dsn, email):
+            return asyncio.run(_find(dsn, email))
+        """,
+    "sqlalchemy": """
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.orm import Session
+
+        def find(dsn, email):
+            engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg2://"))
+            try:
+                with Session(engine) as session:
+                    return session.execute(text(f"SELECT id FROM users WHERE email = '{email}'")).all()
+            finally:
+                engine.dispose()
+        """,
+    "sqlalchemy-async": """
+        import asyncio
+
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+        async def _find(dsn, email):
+            engine = create_async_engine(dsn.replace("postgresql://", "postgresql+asyncpg://"))
+            try:
+                async with AsyncSession(engine) as session:
+                    result = await session.execute(text(f"SELECT id FROM users WHERE email = '{email}'"))
+                    return result.all()
+            finally:
+                await engine.dispose()
+
+        def find(dsn, email):
+            return asyncio.run(_find(dsn, email))
+        """,
+}
+
+
+@pytest.mark.parametrize("driver", INJECTABLE)
+def test_injection_reads_every_row_and_the_fix_reads_none(server, program, driver):
+    code = program(INJECTABLE[driver])
+    assert "PGL101" in code.findings()
+    bad = code.load()
+    assert len(bad.find(server.dsn, INJECTION)) == 3  # every user
+    fixed = code.fixed("--unsafe-fixes")
+    assert len(fixed.find(server.dsn, INJECTION)) == 0
+    assert len(fixed.find(server.dsn, ADA)) == 1
+
+
+# --- PGL201: the driver's placeholder style -----------------------------------------------
+
+
+def test_asyncpg_rejects_percent_s_and_the_fix_renumbers(server, program):
+    import asyncpg
+
+    code = program(
+        """
+        import asyncio
+
+        import asyncpg
+
+        async def _names(dsn, first, second):
+            conn = await asyncpg.connect(dsn)
+            try:
+                return await conn.fetch(
+                    "SELECT name FROM users WHERE email = %s OR email = %s ORDER BY id",
+                    first, second,
+                )
+            finally:
+                await conn.close()
+
+        def names(dsn, first, second):
+            return asyncio.run(_names(dsn, first, second))
+        """
+    )
+    assert "PGL201" in code.findings()
+    with pytest.raises(asyncpg.PostgresSyntaxError):
+        code.load().names(server.dsn, ADA, "cy@example.com")
+    fixed = code.fixed()
+    assert "$1 OR email = $2" in code.fixed_source
+    assert [r["name"] for r in fixed.names(server.dsn, ADA, "cy@example.com")] == ["Ada", "Cy"]
+
+
+def test_psycopg_rejects_dollar_placeholders_and_the_fix_uses_percent_s(server, program):
+    import psycopg
+
+    code = program(
+        """
+        import psycopg
+
+        def name(dsn, email):
+            with psycopg.connect(dsn) as conn:
+                return conn.execute("SELECT name FROM users WHERE email = $1", (email,)).fetchone()
+        """
+    )
+    assert "PGL201" in code.findings()
+    with pytest.raises(psycopg.ProgrammingError):
+        code.load().name(server.dsn, ADA)
+    assert code.fixed().name(server.dsn, ADA) == ("Ada",)
+
+
+# --- PGL202: the shape of the parameters --------------------------------------------------
+
+
+def test_parenthesized_string_is_not_a_tuple(server, program):
+    code = program(
+        """
+        import psycopg2
+
+        def name(dsn, email):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT name FROM users WHERE email = %s", (email))
+                return cur.fetchone()
+            finally:
+                conn.close()
+        """
+    )
+    assert "PGL202" in code.findings()
+    # psycopg2 takes the string as the sequence of parameters: one per character.
+    with pytest.raises(TypeError, match="not all arguments converted"):
+        code.load().name(server.dsn, ADA)
+    # Unsafe: from the code alone, `email` could already be a tuple.
+    fixed = code.fixed("--unsafe-fixes")
+    assert "(email,)" in code.fixed_source
+    assert fixed.name(server.dsn, ADA) == ("Ada",)
+
+
+def test_asyncpg_given_one_tuple_binds_it_to_dollar_1(server, program):
+    import asyncpg
+
+    code = program(
+        """
+        import asyncio
+
+        import asyncpg
+
+        async def _name(dsn, email):
+            conn = await asyncpg.connect(dsn)
+            try:
+                return await conn.fetchval("SELECT name FROM users WHERE email = $1", (email,))
+            finally:
+                await conn.close()
+
+        def name(dsn, email):
+            return asyncio.run(_name(dsn, email))
+        """
+    )
+    assert "PGL202" in code.findings()
+    with pytest.raises(asyncpg.DataError):
+        code.load().name(server.dsn, ADA)
+    assert code.fixed().name(server.dsn, ADA) == "Ada"
+
+
+# --- PGL205: a literal % with parameters -----------------------------------------------
+
+
+def test_unescaped_percent_breaks_the_query_and_the_fix_doubles_it(server, program):
+    code = program(
+        """
+        import psycopg2
+
+        def old_skus(dsn, min_price):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT sku FROM products WHERE sku LIKE 'OLD-%' AND price > %s", (min_price,))
+                return [row[0] for row in cur.fetchall()]
+            finally:
+                conn.close()
+        """
+    )
+    assert "PGL205" in code.findings()
+    with pytest.raises((ValueError, IndexError, TypeError)):
+        code.load().old_skus(server.dsn, 1)
+    fixed = code.fixed()
+    assert "'OLD-%%'" in code.fixed_source
+    assert fixed.old_skus(server.dsn, 1) == ["OLD-1"]
+
+
+# --- PGL204: a placeholder inside quotes ----------------------------------------------------
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "days", "outcome"),
+    [("psycopg2", "3", "error"), ("psycopg", 3, ONE_DAY), ("asyncpg", 3, "error")],
+)
+def test_placeholder_inside_quotes_is_never_bound_as_a_value(
+    server, program, dialect, days, outcome
+):
+    import sqlalchemy.exc
+
+    code = program(
+        """
+        import asyncio
+
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        QUERY = "SELECT INTERVAL ':days days'"
+
+        def recent(dsn, dialect, days):
+            url = dsn.replace("postgresql://", f"postgresql+{dialect}://")
+            if dialect == "asyncpg":
+                return asyncio.run(_recent(url, days))
+            engine = create_engine(url)
+            try:
+                with engine.connect() as conn:
+                    return conn.execute(text(QUERY), {"days": days}).scalar()
+            finally:
+                engine.dispose()
+
+        async def _recent(url, days):
+            engine = create_async_engine(url)
+            try:
+                async with engine.connect() as conn:
+                    return (await conn.execute(text(QUERY), {"days": days})).scalar()
+            finally:
+                await engine.dispose()
+        """
+    )
+    assert "PGL204" in code.findings()
+    # SQLAlchemy substitutes inside the quotes. psycopg2 quotes a string value there and
+    # closes the SQL string early (`INTERVAL ''3' days'`): an error. psycopg 3 and asyncpg
+    # send `'$1 days'`, which the server reads as text: asyncpg refuses the unused value,
+    # psycopg 3 runs it, and the interval is one day whatever value is passed.
+    try:
+        result = code.load().recent(server.dsn, dialect, days)
+    except sqlalchemy.exc.DBAPIError:
+        result = "error"
+    assert result == outcome
