@@ -17,9 +17,10 @@ from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
-from pg_server import Unavailable, start
 
 from pglint.cli import cli
+
+from .pg_server import Unavailable, start
 
 SCHEMA = """
 CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, name text NOT NULL);
