@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pglint.drivers import (
+    CONVENTIONAL_SESSION_FACTORIES,
     ENGINE_CONNECTIONS,
     FACTORIES,
     LIFECYCLE,
@@ -41,6 +42,7 @@ State = Literal[
     "not_closed", "unknown",
 ]  # fmt: skip
 
+_LIBRARIES = frozenset({"sqlalchemy", "sqlmodel", "fastapi", "flask_sqlalchemy"})
 _TRACKED_ROLES = frozenset({"connection", "session"})
 _CLOSING = frozenset({"closing", "aclosing"})
 _ENTER = frozenset({"enter_context", "enter_async_context", "push_async_exit", "callback"})
@@ -72,10 +74,9 @@ class Resource:
     def awaited(self) -> bool:
         return self.site.awaited
 
-    @property
-    def release_call(self) -> str:
+    def release_call(self, name: str | None = None) -> str:
         """The statement that releases it, for suggestions: `pool.putconn(conn)`..."""
-        name = self.name or "conn"
+        name = name or self.name or "conn"
         if self.checkout is not None and self.checkout.release is not None:
             pool = ast.unparse(self.pool) if self.pool is not None else "pool"
             text = f"{pool}.{self.checkout.release}({name})"
@@ -170,13 +171,28 @@ class _Tracker:
                 return Resource(site, session, function, LIFECYCLE.get((kind.driver, "session")))
             return None
         if isinstance(func, ast.Name) and self.resolver.function(func.id) is None:
-            maker = self.resolver.kind_of(func, site.scope, pos)
+            maker = self.resolver.kind_of(func, site.scope, pos) or self._conventional(func, site)
             if maker is not None and maker[0].role == "sessionmaker":
                 session = ObjectKind(maker[0].driver, "session")
                 return Resource(
                     site, session, function, LIFECYCLE.get((maker[0].driver, "session"))
                 )
         return None
+
+    def _conventional(self, func: ast.Name, site: CallSite):
+        """`SessionLocal()` with `SessionLocal` imported from the app's own module."""
+        kind = CONVENTIONAL_SESSION_FACTORIES.get(func.id)
+        if kind is None:
+            return None
+        bindings = self.resolver.reaching(func.id, site.scope, (site.node.lineno, 0))
+        if len(bindings) != 1 or bindings[0].kind != "import":
+            return None
+        qual = self.facts.imports.get(func.id, "")
+        if not qual.startswith(".") and qual.partition(".")[0] in _LIBRARIES:
+            return None
+        if kind.driver == "sqlalchemy" and site.scope.is_async:
+            return None  # a sync or an async sessionmaker: cannot tell which close applies
+        return kind, "likely"
 
     # --- what becomes of it ----------------------------------------------------------------
 
@@ -194,7 +210,9 @@ class _Tracker:
                 if resource.yields:
                     resource.state = "yielded"
                 return
-            if resource.lifecycle is None or resource.lifecycle.with_closes is None:
+            if resource.checkout is None and (
+                resource.lifecycle is None or resource.lifecycle.with_closes is None
+            ):
                 return  # unknown context manager
             if resource.name is None:
                 resource.state = "with_does_not_close"
@@ -233,8 +251,8 @@ class _Tracker:
         self._by_name(resource, default="not_closed")
 
     def _context_releases(self, resource: Resource) -> bool:
-        if resource.checkout is not None:
-            return True  # `with pool.connection()`, `async with pool.acquire()`
+        if resource.checkout is not None:  # `with pool.connection()`, `async with pool.acquire()`
+            return resource.checkout.with_releases
         return resource.lifecycle is not None and resource.lifecycle.with_closes is True
 
     def _by_name(self, resource: Resource, default: State) -> None:
