@@ -42,9 +42,10 @@ def _message(resource: Resource) -> str:
         )
     if resource.state == "closed_on_success":
         return (
-            f"This {what} is closed only when nothing raises before the close: any "
-            "exception in between leaks it, and a run of failing requests exhausts the "
-            "server's connections. Close it in `finally` or use `with`."
+            f"This {what} is closed, but not in `finally` or by `with`: every path that "
+            "skips the close — an exception, an early return, an untaken branch — leaks "
+            "it, and a run of failing requests exhausts the server's connections. Close "
+            "it in `finally` or use `with`."
         )
     return (
         f"This {what} is opened on every request and never closed, returned or stored: "

@@ -32,8 +32,9 @@ def _message(resource: Resource) -> str:
     release = resource.release_call()
     if resource.state == "closed_on_success":
         how = (
-            f"is given back (`{release}`) only when nothing raises first: every exception "
-            "in between keeps it checked out for good"
+            f"is given back (`{release}`), but not in `finally`: every path that skips "
+            "it — an exception, an early return, an untaken branch — keeps it checked "
+            "out for good"
         )
     elif resource.state == "with_does_not_close":
         how = (
