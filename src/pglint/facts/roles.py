@@ -65,7 +65,8 @@ _FIXTURE_DECORATORS = frozenset({"fixture", "yield_fixture"})
 _CONTEXT_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
 _FACTORY_NAMES = re.compile(r"^(create|make|build|get|init|setup)_(app|application)$|^app_factory$")
 _ENTRY_NAMES = frozenset({"main", "cli", "run", "_main"})
-# Without a `Depends` in this module, a FastAPI module's `get_db` is still a dependency.
+# Without a `Depends` in this module, a FastAPI module's `get_db` that the module never
+# calls itself is still a dependency (used by the routers in other modules).
 _DEPENDENCY_NAMES = re.compile(
     r"^(get|provide)_(db|database|session|db_session|async_session|async_db|conn|connection|"
     r"db_conn|db_connection)$"
@@ -101,6 +102,8 @@ class FunctionInfo:
     dependency_evidence: str | None = None
     decorators: list[str] = field(default_factory=list)  # last name of each decorator
     callers: list[Scope] = field(default_factory=list)
+    # Called in this module only by once-only code (main() -> load_data()).
+    once_by_callers: bool = False
 
     @property
     def node(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
@@ -132,8 +135,9 @@ class FunctionInfo:
 
     @property
     def runs_once(self) -> bool:
-        """Startup, factory, script, test or migration code: not run per request."""
-        return bool(self.roles & ONCE_ROLES)
+        """Startup, factory, script, test or migration code, or a helper only such code
+        calls: not run per request."""
+        return bool(self.roles & ONCE_ROLES) or self.once_by_callers
 
     @property
     def provides(self) -> list[ast.expr]:
@@ -478,7 +482,7 @@ class _RoleFinder:
                     and _DEPENDENCY_NAMES.match(info.name)
                     and not info.node.decorator_list
                     and not info.roles
-                    and not self._used_in_with(info.name)
+                    and not self._called(info.name)
                 ):
                     self._mark_dependency(scope, "name")
 
@@ -493,12 +497,13 @@ class _RoleFinder:
     def _is_fastapi(self) -> bool:
         return any(q.startswith("fastapi") for q in self.imports.values())
 
-    def _used_in_with(self, name: str) -> bool:
-        for item in self.facts.with_items:
-            expr = item.expr
-            if isinstance(expr, ast.Call) and _last(expr.func) == name:
-                return True
-        return False
+    def _called(self, name: str) -> bool:
+        """`get_db()` called directly (`with get_db() as db`, `repo = Repo(get_db())`):
+        a factory, not a dependency — FastAPI is handed a dependency, it never calls it."""
+        return any(
+            isinstance(site.node.func, ast.Name) and site.node.func.id == name
+            for site in self.facts.calls
+        )
 
     # --- scripts ---------------------------------------------------------------------------
 
@@ -547,6 +552,15 @@ class _RoleFinder:
                 continue  # a cached factory called per request still runs once
             info.on_request_path = True
             todo.extend(edges.get(scope, ()))
+        changed = True
+        while changed:
+            changed = False
+            for info in self.infos.values():
+                if info.on_request_path or info.runs_once or not info.callers:
+                    continue
+                if all(self.infos[c].runs_once for c in info.callers):
+                    info.once_by_callers = True
+                    changed = True
 
     def _callee(self, func: ast.expr, caller: Scope) -> Scope | None:
         if isinstance(func, ast.Name):

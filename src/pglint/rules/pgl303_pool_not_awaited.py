@@ -102,13 +102,36 @@ def _binding_of(facts: ModuleFacts, call: ast.Call) -> Binding | None:
 
 
 def _awaited_later(facts: ModuleFacts, binding: Binding) -> bool:
-    """`pool = asyncpg.create_pool(...)` then `await pool` (or `await self.pool`)."""
-    for ref in facts.awaited_refs:
-        if isinstance(ref, ast.Name) and ref.id == binding.name:
-            return True
-        if isinstance(ref, ast.Attribute) and ref.attr == binding.name:
-            return True
+    """`pool = asyncpg.create_pool(...)` then `await pool`, `async with pool:` or
+    `return pool` (the caller awaits); `self.pool = ...` then `await self.pool`. A local
+    name counts only inside its own function."""
+    function = binding.scope.function()
+    local = function is not None and binding.name not in binding.scope.globals
+    attribute = isinstance(binding.node, ast.Assign) and not any(
+        isinstance(t, ast.Name) for t in binding.node.targets
+    )
+
+    def matches(expr: ast.expr) -> bool:
+        if attribute:
+            return isinstance(expr, ast.Attribute) and expr.attr == binding.name
+        if not isinstance(expr, ast.Name) or expr.id != binding.name:
+            return False
+        return not local or _inside(expr, function.node)  # type: ignore[union-attr]
+
+    if any(matches(ref) for ref in facts.awaited_refs):
+        return True
+    if any(matches(item.expr) for item in facts.with_items if item.is_async):
+        return True
+    if local:
+        returns = function.returns  # type: ignore[union-attr]
+        return any(r.value is not None and matches(r.value) for r in returns)
     return False
+
+
+def _inside(node: ast.AST, outer: ast.AST) -> bool:
+    start = (outer.lineno, outer.col_offset)  # type: ignore[attr-defined]
+    end = (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    return start <= (node.lineno, node.col_offset) <= end  # type: ignore[attr-defined]
 
 
 RULE = Rule(
@@ -129,7 +152,8 @@ RULE = Rule(
         "create the pool in the lifespan (startup) handler.\n\n"
         "Not reported: `async with asyncpg.create_pool(...) as pool`, a pool returned "
         "to a caller that awaits it, passed to `asyncio.wait_for` or "
-        "`loop.run_until_complete`, or assigned and awaited later (`await pool`)."
+        "`loop.run_until_complete`, or assigned and initialised later (`await pool`, "
+        "`async with pool:`)."
     ),
     example=(
         "import asyncpg\n\n\n"

@@ -117,7 +117,8 @@ RULE = Rule(
         "or yield it inside `with SessionLocal() as db:`.\n\n"
         "A function counts as a dependency when this module passes it to `Depends` or "
         "`Security`, or when it is a FastAPI module's undecorated `get_db`, "
-        "`get_session`, `get_conn` (and similar) that is not used in a `with` statement. "
+        "`get_session`, `get_conn` (and similar) that the module never calls itself "
+        "(a function called directly, as in `with get_db() as db`, is a factory). "
         "Returning a shared engine or pool, or a context manager like psycopg_pool's "
         "`pool.connection()`, is fine."
     ),
