@@ -96,16 +96,17 @@ class _Tracker:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.resolver = Resolver(facts)
+
+    def _index(self) -> None:
+        """Where each expression sits: built only for modules that acquire something."""
+        facts = self.facts
         self.arg_parent: dict[int, CallSite] = {}
-        self.receiver_of: dict[int, CallSite] = {}
         for site in facts.calls:
             call = site.node
             for arg in call.args:
                 self.arg_parent[id(arg.value if isinstance(arg, ast.Starred) else arg)] = site
             for keyword in call.keywords:
                 self.arg_parent[id(keyword.value)] = site
-            if isinstance(call.func, ast.Attribute):
-                self.receiver_of[id(call.func.value)] = site
         self.binding_of: dict[int, Binding] = {}
         self.bindings_in: dict[Scope, list[Binding]] = {}
         stores = [b for bs in facts.attribute_bindings.values() for b in bs]
@@ -123,7 +124,7 @@ class _Tracker:
         self.yielded = {id(_unawait(v)): v for s in facts.scopes for v in s.yields}
         self.descendants: dict[Scope, list[Scope]] = {}
         for scope in facts.scopes:
-            ancestor = scope
+            ancestor: Scope | None = scope
             while ancestor is not None:
                 self.descendants.setdefault(ancestor, []).append(scope)
                 ancestor = ancestor.parent
@@ -131,13 +132,18 @@ class _Tracker:
     def run(self) -> list[Resource]:
         found = []
         for site in self.facts.calls:
+            if not _may_acquire(site.node.func):
+                continue
             function = site.scope.function()
             if function is None:
                 continue
             resource = self._acquisition(site, function)
             if resource is not None:
-                self._follow(resource)
                 found.append(resource)
+        if found:
+            self._index()
+            for resource in found:
+                self._follow(resource)
         return found
 
     # --- what is acquired ------------------------------------------------------------------
@@ -353,6 +359,18 @@ class _Tracker:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+# Method names that can acquire something; other attribute calls are skipped cheaply.
+_ACQUIRING_METHODS = (
+    {m for methods in POOL_CHECKOUTS.values() for m in methods} | ENGINE_CONNECTIONS | {"begin"}
+)
+_FACTORY_TAILS = {q.rpartition(".")[2] for q in FACTORIES}
+
+
+def _may_acquire(func: ast.expr) -> bool:
+    if isinstance(func, ast.Attribute):
+        return func.attr in _ACQUIRING_METHODS or func.attr in _FACTORY_TAILS
+    return isinstance(func, ast.Name)
 
 
 def _unawait(expr: ast.expr) -> ast.expr:

@@ -203,9 +203,12 @@ class _RoleFinder:
         self.infos: dict[Scope, FunctionInfo] = {}
         self.by_name: dict[str, Scope] = {}
         self.classes: dict[str, Scope] = {}
+        self.members: dict[tuple[int, str], Scope] = {}  # (id(parent scope), name)
         for scope in facts.scopes:
             if scope.kind == "function" and _is_def(scope.node):
                 self.infos[scope] = FunctionInfo(scope)
+                if scope.parent is not None:
+                    self.members.setdefault((id(scope.parent), scope.name), scope)
                 if scope.parent is facts.module:
                     self.by_name.setdefault(scope.name, scope)
             elif scope.kind == "class" and scope.parent is facts.module:
@@ -452,8 +455,9 @@ class _RoleFinder:
                 return self.by_name[expr.id]
             owner = self.classes.get(expr.id)
             if owner is not None:
-                for scope in self.infos:
-                    if scope.parent is owner and scope.name in ("__init__", "__call__"):
+                for method in ("__init__", "__call__"):
+                    scope = self.members.get((id(owner), method))
+                    if scope is not None:
                         return scope
         return None
 
@@ -567,10 +571,7 @@ class _RoleFinder:
             bound = caller.bindings.get(func.id)
             if bound and not any(b.kind == "def" for b in bound):
                 return None  # a local name shadows the module function
-            inner = [s for s in self.infos if s.parent is caller and s.name == func.id]
-            if inner:
-                return inner[0]
-            return self.by_name.get(func.id)
+            return self.members.get((id(caller), func.id)) or self.by_name.get(func.id)
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
@@ -578,9 +579,7 @@ class _RoleFinder:
         ):
             owner = caller.enclosing_class
             if owner is not None:
-                for scope in self.infos:
-                    if scope.parent is owner and scope.name == func.attr:
-                        return scope
+                return self.members.get((id(owner), func.attr))
         return None
 
 
