@@ -51,14 +51,16 @@ def per_request_function(facts: ModuleFacts, scope: Scope) -> FunctionInfo | Non
     return info
 
 
-def kept_for_the_app(facts: ModuleFacts, call: ast.Call) -> bool:
-    """The object is stored where it outlives the call: a global, an attribute
-    (`app.state.pool`, `self.engine`), a container item — created lazily, once."""
+def kept_for_the_app(facts: ModuleFacts, call: ast.Call, info: FunctionInfo) -> bool:
+    """The object is stored where it outlives the request: a global, an attribute of a
+    long-lived object (`app.state.pool`, `self.engine` outside a per-request class), a
+    container item — created lazily, once. `request.state.x`, Flask's `g.x` and `self.x`
+    in a dependency class live for one request only."""
     target = id(call)
     for bindings in facts.attribute_bindings.values():
         for binding in bindings:
             if binding.value is not None and id(_unawait(binding.value)) == target:
-                return True
+                return not _per_request_owner(binding.node, info)
     for binding in facts.item_stores:
         if binding.value is not None and id(_unawait(binding.value)) == target:
             return True
@@ -66,6 +68,22 @@ def kept_for_the_app(facts: ModuleFacts, call: ast.Call) -> bool:
         for binding in bindings:
             if binding.value is not None and id(_unawait(binding.value)) == target:
                 return True  # `global engine; engine = create_engine(...)`
+    return False
+
+
+_PER_REQUEST_OBJECTS = frozenset({"request", "req", "g"})
+
+
+def _per_request_owner(node: ast.AST | None, info: FunctionInfo) -> bool:
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    for target in targets:
+        while isinstance(target, ast.Attribute):
+            target = target.value
+        if isinstance(target, ast.Name):
+            if target.id in _PER_REQUEST_OBJECTS:
+                return True
+            if target.id == "self" and (info.is_dependency or info.is_endpoint):
+                return True
     return False
 
 

@@ -22,7 +22,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         if kind is None or kind.role not in _ROLES:
             continue
         info = per_request_function(facts, site.scope)
-        if info is None or kept_for_the_app(facts, site.node):
+        if info is None or kept_for_the_app(facts, site.node, info):
             continue
         source = facts.source
         what = "engine" if kind.role == "engine" else "connection pool"

@@ -41,7 +41,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         if not _opens_connection(resource):
             continue
         info = per_request_function(facts, resource.site.scope)
-        if info is None or kept_for_the_app(facts, resource.node):
+        if info is None or kept_for_the_app(facts, resource.node, info):
             continue
         source = facts.source
         label = resource.kind.info.label
