@@ -53,7 +53,7 @@ def _suggestion(facts: ModuleFacts, site: CallSite, binding: Binding | None) -> 
     if function is not None and function.is_async:
         target = binding.name if binding is not None else "pool"
         return f"{target} = await {call}"
-    target = "pool"
+    target = binding.name if binding is not None else "pool"
     return (
         "# create the pool in the lifespan handler, where the event loop runs:\n"
         "from contextlib import asynccontextmanager\n\n\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
@@ -49,13 +50,21 @@ def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, ret: as
             fix = Fix("safe", "Yield instead of return", (Edit(start, end, "yield"),))
         suggestion = "yield " + source.segment(ret.value) if ret.value is not None else None
         return Finding(start, source.end(ret), message, suggestion, fix)
-    message = (
-        f"Dependency `{info.name}` returns the {what} instead of yielding it, so nothing "
-        f"ever closes it: every request leaves a {what} (and its connection) open until "
-        "garbage collection, and under load the pool runs dry (`QueuePool limit ... "
-        "reached`, `too many clients`). Yield it inside try/finally and close it in "
-        "`finally`."
-    )
+    if resource.checkout is not None:
+        message = (
+            f"Dependency `{info.name}` returns a pool connection instead of yielding it, "
+            "so nothing ever gives it back: every request keeps one checked out for good, "
+            "and once the pool is empty every request waits and times out. Yield it "
+            "inside try/finally and give it back in `finally`."
+        )
+    else:
+        message = (
+            f"Dependency `{info.name}` returns the {what} instead of yielding it, so "
+            f"nothing ever closes it: every request leaves a {what} (and its connection) "
+            "open until garbage collection, and under load the pool runs dry (`QueuePool "
+            "limit ... reached`, `too many clients`). Yield it inside try/finally and "
+            "close it in `finally`."
+        )
     edit, name = _rewrite(facts, info, resource, ret)
     fix = None
     suggestion = _suggestion(facts, resource, ret, name)
@@ -63,7 +72,7 @@ def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, ret: as
         # A return annotation such as `-> Session` no longer fits a generator.
         applicability = "safe" if info.node.returns is None else "unsafe"
         fix = Fix(applicability, "Yield inside try/finally and close", (edit,))  # type: ignore[arg-type]
-        suggestion = edit.content.strip()
+        suggestion = textwrap.dedent(edit.content)
     return Finding(source.start(ret), source.end(ret), message, suggestion, fix)
 
 

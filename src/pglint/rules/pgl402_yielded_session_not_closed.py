@@ -4,6 +4,7 @@ closed in `finally` (or by `with`)."""
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterator
 
 from pglint.diagnostics import Fix
@@ -34,32 +35,31 @@ def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, value: 
     source = facts.source
     what = "session" if resource.kind.role == "session" else "connection"
     after = "the request" if info.is_dependency else "the `with` block"
+    closed = "given back to the pool" if resource.checkout is not None else "closed"
     if resource.releases:
         problem = (
-            "is closed after the `yield`, but not in `finally`: when the caller raises, "
-            "the exception is thrown in at the `yield` and the close never runs"
+            f"is {closed} after the `yield`, but not in `finally`: when the caller raises, "
+            f"the exception is thrown in at the `yield` and the code after it never runs"
         )
         leak = f"Every failed request then leaks a {what}"
     elif resource.with_item is not None:
         problem = (
             f"is yielded inside a `with` block that only ends the transaction: it is never "
-            f"closed after {after}"
+            f"{closed} after {after}"
         )
         leak = f"Every request then leaks a {what}"
     else:
-        problem = f"is never closed after {after}"
+        problem = f"is never {closed} after {after}"
         leak = f"Every request then leaks a {what}"
-    if resource.checkout is not None:
-        problem = problem.replace("closed", "returned to the pool")
     kind = "dependency" if info.is_dependency else "context manager"
     message = (
         f"The {what} yielded by {kind} `{info.name}` {problem}. {leak}, and the pool runs "
-        "dry under load. Wrap the `yield` in try/finally and close it in `finally`."
+        "dry under load. Wrap the `yield` in try/finally and release it in `finally`."
     )
     start, end = yield_location(source, value)
     edit, name = _rewrite(facts, info, resource, value)
     suggestion = (
-        edit.content.strip()
+        textwrap.dedent(edit.content)
         if edit is not None
         else f"try:\n    yield {name}\nfinally:\n    {resource.release_call(name)}"
     )
