@@ -76,6 +76,7 @@ def info(facts: ModuleFacts, name: str) -> FunctionInfo:
             "m",
             "route",
         ),
+        ("from litestar import get\n@get('/x')\nasync def h() -> None: ...", "h", "route"),
         ("from fastapi import Depends\ndef d(): ...\ndef h(x=Depends(d)): ...", "d", "dependency"),
         (
             "from fastapi import Security\ndef d(): ...\ndef h(x=Security(d)): ...",
@@ -345,6 +346,10 @@ def resource_states(body: str) -> list[tuple[str, str, bool]]:
         (
             "async def f(p: asyncpg.Pool):\n    c = await p.acquire()\n    await p.release(c)",
             [("connection", "closed_on_success", True)],
+        ),
+        (
+            "def f(stack):\n    c = psycopg2.connect()\n    stack.callback(c.close)",
+            [("connection", "released", False)],
         ),
         ("def f():\n    psycopg2.connect().cursor()", [("connection", "unknown", False)]),
         ("c = psycopg2.connect()", []),  # module level: lives as long as the app

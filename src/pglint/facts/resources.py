@@ -289,6 +289,8 @@ class _Tracker:
                 continue
             if _is_release(site.node, name, resource):
                 resource.releases.append(site)
+            elif _registers_close(site.node, name):
+                resource.state = "released"  # `stack.callback(conn.close)`, atexit
         for ret in function.returns:
             if ret.value is not None and _hands_out(ret.value, name):
                 resource.returns.append(ret)
@@ -396,6 +398,19 @@ def _is_release(call: ast.Call, name: str, resource: Resource) -> bool:
     if _last(func) in _CLOSING and call.args:
         first = call.args[0]
         return isinstance(first, ast.Name) and first.id == name
+    return False
+
+
+def _registers_close(call: ast.Call, name: str) -> bool:
+    """`stack.callback(conn.close)`, `atexit.register(conn.close)`: closed for sure later."""
+    for arg in call.args:
+        if (
+            isinstance(arg, ast.Attribute)
+            and arg.attr in ("close", "aclose", "release")
+            and isinstance(arg.value, ast.Name)
+            and arg.value.id == name
+        ):
+            return True
     return False
 
 

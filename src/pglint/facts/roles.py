@@ -72,6 +72,7 @@ _DEPENDENCY_NAMES = re.compile(
     r"db_conn|db_connection)$"
 )
 _DEPENDS = frozenset({"Depends", "Security"})
+_BARE_ROUTE_FRAMEWORKS = ("litestar", "starlite", "blacksheep", "esmerald")
 _DJANGO_VIEW_DECORATORS = frozenset(
     {"api_view", "require_http_methods", "require_GET", "require_POST", "login_required",
      "csrf_exempt", "action"}
@@ -302,8 +303,11 @@ class _RoleFinder:
             info.roles.add("lifespan")
 
     def _is_route_decorator(self, receiver: ast.expr | None, call: ast.Call | None) -> bool:
-        if receiver is None or call is None:
+        if call is None:
             return False
+        if receiver is None:  # Litestar's `@get("/")`, imported from the framework
+            qual = self.imports.get(_root_name(call.func) or "", "")
+            return qual.startswith(_BARE_ROUTE_FRAMEWORKS)
         if _root_name(receiver) in self.app_names:
             return True
         if isinstance(receiver, ast.Name) and (
