@@ -117,7 +117,7 @@ RULE = Rule(
         "in a FastAPI module) that `return` a session or connection they open."
     ),
     why_bad=(
-        "FastAPI runs the code after `yield` in a dependency once the response is sent; "
+        "FastAPI runs the code after `yield` in a dependency when the request is done; "
         'for a dependency that returns, there is no "after". The session is never '
         "closed: its connection stays checked out until the garbage collector finds it. "
         "Tests pass (they use few connections); in production the pool empties under "
@@ -129,7 +129,9 @@ RULE = Rule(
         "`get_session`, `get_conn` (and similar) that the module never calls itself "
         "(a function called directly, as in `with get_db() as db`, is a factory). "
         "Returning a shared engine or pool, or a context manager like psycopg_pool's "
-        "`pool.connection()`, is fine."
+        "`pool.connection()`, is fine. `SessionLocal` (and `AsyncSessionLocal`, "
+        "`async_session`) imported from the app's own modules is taken to be the "
+        "tutorial's sessionmaker."
     ),
     example=(
         "from fastapi import Depends, FastAPI\n"
