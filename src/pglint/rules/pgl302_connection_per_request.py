@@ -3,6 +3,7 @@ pool."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from pglint.facts.model import ModuleFacts
@@ -36,9 +37,17 @@ _POOLED = {
 }
 
 
+# A connection that listens for notifications is meant to be its own, not a pool's.
+_LISTENING = frozenset({"add_listener", "notifies", "listen"})
+
+
 def check(facts: ModuleFacts) -> Iterator[Finding]:
+    listening = {
+        site.scope.function() for site in facts.calls
+        if isinstance(site.node.func, ast.Attribute) and site.node.func.attr in _LISTENING
+    }  # fmt: skip
     for resource in facts.resources:
-        if not _opens_connection(resource):
+        if not _opens_connection(resource) or resource.function in listening:
             continue
         info = per_request_function(facts, resource.site.scope)
         if info is None or kept_for_the_app(facts, resource.node, info):
@@ -93,7 +102,8 @@ RULE = Rule(
         "`too many clients`. A pool created once at startup keeps a bounded set of "
         "connections open and lends them out.\n\n"
         "Not reported: SQLite (a connection is a file open), `engine.connect()` and pool "
-        "checkouts (they borrow from a pool), connections opened in startup code, "
+        "checkouts (they borrow from a pool), a dedicated connection that listens for "
+        "notifications (`add_listener`, `notifies()`), connections opened in startup code, "
         "factories, entry points, tests and migrations, and connections stored where "
         "they outlive the request (`global conn`, `app.state.conn = ...`)."
     ),
