@@ -76,6 +76,11 @@ def info(facts: ModuleFacts, name: str) -> FunctionInfo:
             "m",
             "route",
         ),
+        (
+            "from starlette.routing import Route\nasync def h(r): ...\nroutes = [Route('/', endpoint=h)]",
+            "h",
+            "route",
+        ),
         ("from litestar import get\n@get('/x')\nasync def h() -> None: ...", "h", "route"),
         ("from fastapi import Depends\ndef d(): ...\ndef h(x=Depends(d)): ...", "d", "dependency"),
         (
@@ -236,6 +241,11 @@ def test_helpers_only_entry_points_call_run_once():
     facts = facts_of("def load(): ...\ndef main():\n    load()\n")
     assert info(facts, "load").runs_once
     assert not info(facts_of("def load(): ...\n"), "load").runs_once
+
+
+def test_handler_keyword_outside_routing_is_not_a_route():
+    code = "import signal\ndef h(*a): ...\nsignal.signal(signal.SIGTERM, handler=h)\n"
+    assert not info(facts_of(code), "h").roles
 
 
 def test_get_db_called_directly_is_a_factory_not_a_dependency():

@@ -430,11 +430,10 @@ class _RoleFinder:
                 if view is None and len(call.args) >= 2:
                     view = call.args[1]
                 self._mark(view, "route")
-            for keyword in call.keywords:
-                if keyword.arg in ("endpoint", "view_func", "handler") and last not in (
-                    "add_url_rule",
-                ):
-                    self._mark(keyword.value, "route")
+            if last in _ROUTE_OBJECTS or last in ("add_api_route", "add_route"):
+                for keyword in call.keywords:  # `Route("/", endpoint=handler)`
+                    if keyword.arg in ("endpoint", "view", "handler"):
+                        self._mark(keyword.value, "route")
 
     def _mark(self, expr: ast.expr | None, role: str) -> None:
         scope = self._target(expr)
