@@ -12,7 +12,7 @@ from itertools import count
 from pglint.facts.calls import find_db_calls
 from pglint.facts.model import Binding, Block, CallSite, ModuleFacts, Scope, WithItem
 from pglint.facts.resources import find_resources
-from pglint.facts.roles import find_roles
+from pglint.facts.role_finder import find_roles
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
