@@ -45,7 +45,7 @@ def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, ret: as
         )
         start = source.start(ret)
         fix = None
-        if starts_line(source, ret):
+        if starts_line(source, ret) and len(info.scope.returns) == 1:
             end = source.location(ret.lineno, ret.col_offset + len("return"))
             fix = Fix("safe", "Yield instead of return", (Edit(start, end, "yield"),))
         suggestion = "yield " + source.segment(ret.value) if ret.value is not None else None
