@@ -174,7 +174,12 @@ def try_finally_edit(
     body = function.node.body
     index = body.index(anchor)
     after = body[index + 1 :]
-    if not single_line([anchor, *after]) or not starts_line(source, anchor):
+    statements = [anchor, *after]
+    if not single_line(statements) or not starts_line(source, anchor):
+        return None
+    if len({stmt.lineno for stmt in statements}) != len(statements):
+        return None  # `yield db; db.close()`: statements sharing a line
+    if not all(ends_line(source, stmt) for stmt in statements):
         return None
     releases: list[ast.stmt] = []
     while after and _releases(after[-1], name):
@@ -182,6 +187,7 @@ def try_finally_edit(
     if any(_releases(stmt, name) for stmt in after):
         return None
     indent = line_indent(source, anchor.lineno)
+    unit = "\t" if "\t" in indent else INDENT  # never mix tabs into a tab-indented file
     last_row = body[-1].end_lineno or anchor.lineno
     lines = []
     if acquire_line is not None:
@@ -190,14 +196,14 @@ def try_finally_edit(
     # The anchor's own line keeps what follows the statement (a trailing comment).
     anchor_line = source.line(anchor.lineno)
     rest = anchor_line[source.char_col(anchor.lineno, anchor.end_col_offset or 0) :]
-    lines.append(indent + INDENT + first_line + rest)
+    lines.append(indent + unit + first_line + rest)
     if after:
-        lines += reindent(source, anchor.lineno + 1, after[-1].end_lineno or anchor.lineno, INDENT)
+        lines += reindent(source, anchor.lineno + 1, after[-1].end_lineno or anchor.lineno, unit)
     lines.append(indent + "finally:")
     if releases:
-        lines += reindent(source, releases[0].lineno, last_row, INDENT)
+        lines += reindent(source, releases[0].lineno, last_row, unit)
     else:
-        lines.append(indent + INDENT + resource.release_call(name))
+        lines.append(indent + unit + resource.release_call(name))
     start, end = whole_lines(source, anchor.lineno, last_row)
     return Edit(start, end, "\n".join(lines))
 
