@@ -362,7 +362,11 @@ def resource_states(body: str) -> list[tuple[str, str, bool]]:
             [("connection", "released", False)],
         ),
         ("def f():\n    psycopg2.connect().cursor()", [("connection", "unknown", False)]),
-        ("c = psycopg2.connect()", []),  # module level: lives as long as the app
+        ("c = psycopg2.connect()", []),
+        (
+            "def f():\n    s = Session()\n    s.add(1)",
+            [],
+        ),  # bound to nothing  # module level: lives as long as the app
     ],
 )
 def test_resource_states(body, expected):

@@ -155,9 +155,11 @@ class _Tracker:
         qual = self.resolver.qualname(func)
         if qual in FACTORIES:
             kind = FACTORIES[qual]
-            if kind.role in _TRACKED_ROLES and qual != "sqlalchemy.orm.scoped_session":
-                return Resource(site, kind, function, LIFECYCLE.get((kind.driver, kind.role)))
-            return None
+            if kind.role not in _TRACKED_ROLES or qual == "sqlalchemy.orm.scoped_session":
+                return None
+            if kind.role == "session" and not call.args and not call.keywords:
+                return None  # `Session()` bound to nothing never holds a connection
+            return Resource(site, kind, function, LIFECYCLE.get((kind.driver, kind.role)))
         if isinstance(func, ast.Attribute):
             owner = self.resolver.kind_of(func.value, site.scope, pos)
             if owner is None:

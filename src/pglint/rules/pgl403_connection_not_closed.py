@@ -9,6 +9,10 @@ from pglint.facts.resources import Resource
 from pglint.rules._lifecycle import per_request_function
 from pglint.rules.base import Finding, Rule
 
+# A SQLAlchemy session or connection that has begun a transaction is in a reference cycle
+# with it: dropping it frees nothing until the cyclic garbage collector runs.
+_CYCLIC = frozenset({"sqlalchemy", "sqlalchemy_async"})
+
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
     roles = facts.roles
@@ -22,8 +26,12 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         if roles.runs_once(resource.site.scope):
             continue  # scripts, tests, migrations, startup: the process ends or owns it
-        if state == "not_closed" and per_request_function(facts, resource.site.scope) is None:
-            continue  # a dropped local is closed when the function returns (CPython)
+        if (
+            state == "not_closed"
+            and resource.kind.driver not in _CYCLIC
+            and per_request_function(facts, resource.site.scope) is None
+        ):
+            continue  # a dropped DB-API connection is closed when the function returns
         source = facts.source
         yield Finding(
             source.start(resource.node), source.end(resource.node),
@@ -48,9 +56,9 @@ def _message(resource: Resource) -> str:
             "it in `finally` or use `with`."
         )
     return (
-        f"This {what} is opened on every request and never closed, returned or stored: "
-        "it stays open until garbage collection, and under load the connections run "
-        "out. Use `with` or close it in `finally`."
+        f"This {what} is never closed, returned or stored: it keeps its connection "
+        "checked out until the garbage collector gets to it, and under load the "
+        "connections run out. Use `with` or close it in `finally`."
     )
 
 
@@ -92,9 +100,12 @@ RULE = Rule(
         "`contextlib.closing` or `ExitStack`; one returned to the caller, yielded, "
         "stored on `self` or another object, in a container or a global, or passed to "
         "another function (the new owner closes it); code in `main()`, scripts, CLI "
-        "commands, tests, migrations and startup handlers. A connection that is simply "
-        "dropped in a function no handler in this module calls is not reported either: "
-        "CPython closes it when the function returns."
+        "commands, tests, migrations and startup handlers. A DB-API connection "
+        "(psycopg2, sqlite3...) that is simply dropped in a function no handler in this "
+        "module calls is not reported either: CPython closes it when the function "
+        "returns. A SQLAlchemy session or connection is reported wherever it is dropped: "
+        "once it has begun a transaction it sits in a reference cycle, and its "
+        "connection stays checked out until the cyclic garbage collector runs."
     ),
     example=(
         "import psycopg2\n\n\n"
