@@ -10,7 +10,9 @@ import ast
 from itertools import count
 
 from pglint.facts.calls import find_db_calls
-from pglint.facts.model import Binding, Block, CallSite, ModuleFacts, Scope
+from pglint.facts.model import Binding, Block, CallSite, ModuleFacts, Scope, WithItem
+from pglint.facts.resources import find_resources
+from pglint.facts.role_finder import find_roles
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -26,6 +28,10 @@ class _Walker:
         self._block_ids = count(1)
         self._awaited: set[int] = set()
         self._discarded: set[int] = set()
+        self.blocks: dict[int, tuple[ast.AST, str]] = {}
+        self.with_items: list[WithItem] = []
+        self.awaited_refs: list[ast.expr] = []
+        self.item_stores: list[Binding] = []
 
     def run(self, tree: ast.Module) -> None:
         # An explicit stack: deeply nested expressions must not exhaust Python's recursion.
@@ -48,7 +54,9 @@ class _Walker:
         children = []
         for name, value in ast.iter_fields(node):
             if name in _BODY_FIELDS and isinstance(value, list):
-                inner = (*block, next(self._block_ids))
+                block_id = next(self._block_ids)
+                self.blocks[block_id] = (node, name)
+                inner = (*block, block_id)
                 children.extend((stmt, scope, inner) for stmt in value)
             elif isinstance(value, list):
                 children.extend((v, scope, block) for v in value if isinstance(v, ast.AST))
@@ -136,6 +144,11 @@ class _Walker:
     def with_stmt(self, node: ast.AST, scope: Scope, block: Block) -> list:
         assert isinstance(node, ast.With | ast.AsyncWith)
         for item in node.items:
+            name = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+            self.with_items.append(
+                WithItem(item.context_expr, name, isinstance(node, ast.AsyncWith), node, scope,
+                         block)
+            )  # fmt: skip
             if isinstance(item.optional_vars, ast.Name):
                 binding = self._bind(
                     item.optional_vars.id, "with", item.context_expr, scope, block, node
@@ -204,10 +217,13 @@ class _Walker:
         assert isinstance(node, ast.Await)
         if isinstance(node.value, ast.Call):
             self._awaited.add(id(node.value))
+        elif isinstance(node.value, ast.Name | ast.Attribute):
+            self.awaited_refs.append(node.value)
         return None
 
     def yield_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
         assert isinstance(node, ast.Yield | ast.YieldFrom)
+        scope.is_generator = True
         if node.value is not None:
             scope.yields.append(node.value)
         return None
@@ -252,6 +268,10 @@ class _Walker:
                 and target.value.id in ("self", "cls")
             ):
                 owner.self_bindings.setdefault(target.attr, []).append(binding)
+        elif isinstance(target, ast.Subscript):
+            self.item_stores.append(
+                Binding("[]", "assign", value, _pos(node), block, scope, node=target)
+            )
 
     def _bind(
         self,
@@ -341,5 +361,11 @@ def build_facts(tree: ast.Module, source: SourceText, filename: str) -> ModuleFa
         calls=walker.calls,
         attribute_bindings=walker.attribute_bindings,
     )
+    facts.blocks = walker.blocks
+    facts.with_items = walker.with_items
+    facts.awaited_refs = walker.awaited_refs
+    facts.item_stores = walker.item_stores
     facts.db_calls = find_db_calls(facts)
+    facts.roles = find_roles(facts)
+    facts.resources = find_resources(facts)
     return facts
