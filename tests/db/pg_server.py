@@ -40,6 +40,20 @@ class Server:
     def libpq(self) -> str:
         return f"host=127.0.0.1 port={self.port} user={USER} dbname={DATABASE}"
 
+    def tagged(self, name: str) -> str:
+        """A DSN whose connections show as ``name`` in pg_stat_activity."""
+        return f"{self.dsn}?application_name={name}"
+
+    def connections(self, name: str) -> int:
+        """How many connections tagged ``name`` the server has open right now."""
+        import psycopg
+
+        with psycopg.connect(self.libpq) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchone()
+        return row[0]
+
     def stop(self) -> None:
         _run(self, self.bin_dir / "pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.data.parent, ignore_errors=True)
