@@ -82,6 +82,47 @@ def test_pool_per_request_opens_connections_a_shared_pool_does_not(server, progr
     gc.collect()
     assert settle(server, "pool_per_request", 0) == 0
 
+    shared = program(
+        """
+        import asyncio
+        from contextlib import asynccontextmanager
+
+        import asyncpg
+        from fastapi import FastAPI, Request
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            app.state.pool = await asyncpg.create_pool(app.state.dsn, min_size=2, max_size=2)
+            yield
+            await app.state.pool.close()
+
+        app = FastAPI(lifespan=lifespan)
+
+        @app.get("/orders")
+        async def orders(request: Request):
+            async with request.app.state.pool.acquire() as conn:
+                return await conn.fetchval("SELECT count(*) FROM users")
+
+        def serve(dsn, requests, while_running):
+            class FakeRequest:
+                app = globals()["app"]
+
+            async def run():
+                app.state.dsn = dsn
+                async with lifespan(app):
+                    answers = [await orders(FakeRequest()) for _ in range(requests)]
+                    return answers, while_running()
+            return asyncio.run(run())
+        """
+    )
+    assert "PGL301" not in shared.findings()
+    answers, open_while_serving = shared.load().serve(
+        server.tagged("shared_pool"), 5, lambda: server.connections("shared_pool")
+    )
+    assert answers == [3] * 5
+    assert open_while_serving == 2  # the same two connections served every request
+    assert settle(server, "shared_pool", 0) == 0
+
 
 def test_unawaited_pool_is_never_initialised_and_the_fix_awaits_it(server, program):
     import asyncpg
