@@ -10,7 +10,9 @@ import ast
 from itertools import count
 
 from pglint.facts.calls import find_db_calls
-from pglint.facts.model import Binding, Block, CallSite, ModuleFacts, Scope
+from pglint.facts.driver_calls import find_driver_calls
+from pglint.facts.model import Binding, Block, CallSite, ImportedNames, ModuleFacts, Scope
+from pglint.facts.resolve import Resolver
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -315,7 +317,17 @@ if hasattr(ast, "Match"):
     _HANDLERS[ast.match_case] = _compound
 
 
-def build_facts(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
+def build_facts(
+    tree: ast.Module, source: SourceText, filename: str, imported: ImportedNames | None = None
+) -> ModuleFacts:
+    """The facts of one module; ``imported`` is what the modules it imports provide."""
+    facts = walk(tree, source, filename)
+    resolve_calls(facts, imported or {})
+    return facts
+
+
+def walk(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
+    """The walk alone: scopes, bindings, imports and call sites, no driver resolution."""
     walker = _Walker(tree)
     walker.run(tree)
     facts = ModuleFacts(
@@ -328,5 +340,15 @@ def build_facts(tree: ast.Module, source: SourceText, filename: str) -> ModuleFa
         calls=walker.calls,
         attribute_bindings=walker.attribute_bindings,
     )
-    facts.db_calls = find_db_calls(facts)
     return facts
+
+
+def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
+    """Resolve drivers over the walked facts, with what imported modules provide.
+
+    Runs again (without a new parse or walk) when a project run learns more imports.
+    """
+    facts.imported = imported
+    resolver = Resolver(facts)
+    facts.db_calls = find_db_calls(facts, resolver)
+    facts.driver_calls = find_driver_calls(facts, resolver)

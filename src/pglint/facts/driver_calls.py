@@ -1,0 +1,36 @@
+"""Find the calls that talk to the database through a driver object (PGL501, PGL503).
+
+Only calls whose method name appears in the drivers table's ``IO_METHODS`` have their
+receiver resolved, so the cost stays proportional to the candidate calls.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from pglint.drivers import CONNECTING_ROLES, FACTORIES, IO_METHOD_NAMES, IO_METHODS
+from pglint.facts.model import DriverCall, ModuleFacts
+from pglint.facts.resolve import Resolver
+
+
+def find_driver_calls(facts: ModuleFacts, resolver: Resolver) -> list[DriverCall]:
+    found: list[DriverCall] = []
+    for site in facts.calls:
+        func = site.node.func
+        if isinstance(func, ast.Attribute) and func.attr in IO_METHOD_NAMES:
+            resolved = resolver.kind_of(func.value, site.scope, _pos(site.node))
+            if resolved is None:
+                continue
+            kind, confidence = resolved
+            if func.attr in IO_METHODS.get((kind.driver, kind.role), ()):
+                found.append(DriverCall(site, func.attr, kind, confidence, func.value))
+            continue
+        qual = resolver.qualname(func)
+        kind = FACTORIES.get(qual or "")
+        if kind is not None and kind.role in CONNECTING_ROLES:
+            found.append(DriverCall(site, qual, kind, "certain", None))  # type: ignore[arg-type]
+    return found
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
