@@ -17,18 +17,21 @@ def find_driver_calls(facts: ModuleFacts, resolver: Resolver) -> list[DriverCall
     found: list[DriverCall] = []
     for site in facts.calls:
         func = site.node.func
-        if isinstance(func, ast.Attribute) and func.attr in IO_METHOD_NAMES:
-            resolved = resolver.kind_of(func.value, site.scope, _pos(site.node))
-            if resolved is None:
-                continue
-            kind, confidence = resolved
-            if func.attr in IO_METHODS.get((kind.driver, kind.role), ()):
-                found.append(DriverCall(site, func.attr, kind, confidence, func.value))
-            continue
         qual = resolver.qualname(func)
         kind = FACTORIES.get(qual or "")
-        if kind is not None and kind.role in CONNECTING_ROLES:
-            found.append(DriverCall(site, qual, kind, "certain", None))  # type: ignore[arg-type]
+        if kind is not None:
+            if kind.role in CONNECTING_ROLES:
+                found.append(DriverCall(site, qual, kind, "certain", None))  # type: ignore[arg-type]
+            continue
+        if not isinstance(func, ast.Attribute) or func.attr not in IO_METHOD_NAMES:
+            continue
+        resolved = resolver.kind_of(func.value, site.scope, _pos(site.node))
+        if resolved is None:
+            continue
+        kind, confidence = resolved
+        if func.attr in IO_METHODS.get((kind.driver, kind.role), ()):
+            found.append(DriverCall(site, func.attr, kind, confidence, func.value))
+    found.sort(key=lambda c: _pos(c.node))
     return found
 
 

@@ -1,0 +1,112 @@
+"""Where a call runs, for the async rules: which function, whether it is `async def`, and
+whether that function is a web endpoint or a dependency the framework injects.
+
+The endpoint test is a stand-in for the function roles of the facts pass: a function
+decorated with a route decorator (`@app.get(...)`, `@router.post(...)`, `@app.route(...)`).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope
+
+_ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "route",
+     "websocket", "websocket_route"}
+)  # fmt: skip
+_DEPENDS = frozenset({"Depends", "Security"})
+
+
+def running_function(site: CallSite) -> Scope | None:
+    """The function whose body runs the call; a lambda or nested `def` counts as its own."""
+    return site.scope.function()
+
+
+def is_async(function: Scope | None) -> bool:
+    return function is not None and isinstance(function.node, ast.AsyncFunctionDef)
+
+
+def is_endpoint(function: Scope) -> bool:
+    node = function.node
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    for decorator in node.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Attribute)
+            and decorator.func.attr in _ROUTE_METHODS
+        ):
+            return True
+    return False
+
+
+def injected_parameters(function: Scope, facts: ModuleFacts) -> list[Binding]:
+    """Parameters the framework fills through `Depends(...)` (default or `Annotated`),
+    including an `Annotated` alias imported from another module of the project."""
+    found = []
+    for bindings in function.bindings.values():
+        for binding in bindings:
+            if binding.kind == "param" and (
+                _is_depends(binding.value)
+                or _annotated_depends(binding.annotation, function) is not None
+                or _imported_alias(binding.annotation, facts)
+            ):
+                found.append(binding)
+    found.sort(key=lambda b: b.pos)
+    return found
+
+
+def depends_target(binding: Binding) -> ast.expr | None:
+    """The dependency a parameter names: `get_db` in `Depends(get_db)`."""
+    call = binding.value if _is_depends(binding.value) else None
+    if call is None:
+        call = _annotated_depends(binding.annotation, binding.scope)
+    if not isinstance(call, ast.Call):
+        return None
+    if call.args:
+        return call.args[0]
+    for keyword in call.keywords:
+        if keyword.arg == "dependency":
+            return keyword.value
+    return None
+
+
+def _imported_alias(annotation: ast.expr | None, facts: ModuleFacts) -> bool:
+    if isinstance(annotation, ast.Name):
+        export = facts.imported.get(facts.imports.get(annotation.id, ""))
+        return export is not None and export.role == "annotation"
+    return False
+
+
+def _is_depends(expr: ast.expr | None) -> bool:
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name in _DEPENDS
+
+
+def _annotated_depends(
+    annotation: ast.expr | None, scope: Scope, depth: int = 0
+) -> ast.expr | None:
+    """The `Depends(...)` in `Annotated[T, Depends(...)]`, directly or through a
+    module-level alias (`SessionDep = Annotated[Session, Depends(get_db)]`)."""
+    if isinstance(annotation, ast.Name) and depth < 3:
+        module = scope
+        while module.parent is not None:
+            module = module.parent
+        bindings = module.bindings.get(annotation.id, [])
+        if len(bindings) == 1 and bindings[0].kind == "assign":
+            return _annotated_depends(bindings[0].value, scope, depth + 1)
+        return None
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    head = annotation.value
+    name = head.id if isinstance(head, ast.Name) else getattr(head, "attr", None)
+    if name != "Annotated" or not isinstance(annotation.slice, ast.Tuple):
+        return None
+    for element in annotation.slice.elts[1:]:
+        if _is_depends(element):
+            return element
+    return None
