@@ -33,6 +33,9 @@ class Driver:
     positional: str  # the placeholder to suggest for the n-th value ("{n}" is replaced)
     named: str | None  # the placeholder to suggest for a named value ("{name}")
     module: str  # what to import in a suggestion
+    # An embedded database (SQLite): opening a connection is a file open, not a network
+    # round trip and a server process, so one per request is no pool problem.
+    embedded: bool = False
 
 
 _PERCENT = frozenset({"format", "pyformat"})
@@ -50,8 +53,11 @@ def _driver(
     is_async: bool = False,
     percent: str | None = None,
     module: str | None = None,
+    embedded: bool = False,
 ) -> Driver:
-    return Driver(name, label, is_async, styles, percent, positional, named, module or name)
+    return Driver(
+        name, label, is_async, styles, percent, positional, named, module or name, embedded
+    )
 
 
 DRIVERS: dict[str, Driver] = {
@@ -74,8 +80,8 @@ DRIVERS: dict[str, Driver] = {
         _driver("pg8000", "pg8000", _PERCENT, "%s", "%({name})s"),
         _driver("django", "Django", _PERCENT, "%s", "%({name})s", percent="s"),
         _driver("asyncpg", "asyncpg", frozenset({"numeric"}), "${n}", None, is_async=True),
-        _driver("sqlite3", "sqlite3", _SQLITE, "?", ":{name}"),
-        _driver("aiosqlite", "aiosqlite", _SQLITE, "?", ":{name}", is_async=True),
+        _driver("sqlite3", "sqlite3", _SQLITE, "?", ":{name}", embedded=True),
+        _driver("aiosqlite", "aiosqlite", _SQLITE, "?", ":{name}", is_async=True, embedded=True),
         _driver("pg8000_native", "pg8000.native", _NAMED, ":p{n}", ":{name}"),
         # SQLAlchemy's text() binds :name whatever the driver underneath.
         _driver("sqlalchemy", "SQLAlchemy", _NAMED, ":p{n}", ":{name}"),
@@ -481,3 +487,65 @@ ASYNC_EQUIVALENTS: dict[str, str] = {
     "django": "Django's async ORM methods or `sync_to_async(...)`",
     "sqlalchemy": "an `AsyncSession` from `async_sessionmaker(create_async_engine(...))`",
 }
+
+# --- lifecycle: how driver objects are closed and pool checkouts returned -----------------
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """How a connection or session is released."""
+
+    close: str  # the method that releases it
+    awaited: bool  # `await conn.close()`
+    # What `with obj:` does: True closes it; False only commits or rolls back (psycopg2,
+    # sqlite3); None: no context manager, or not known.
+    with_closes: bool | None
+
+
+LIFECYCLE: dict[tuple[str, str], Lifecycle] = {
+    ("psycopg2", "connection"): Lifecycle("close", False, False),
+    ("psycopg", "connection"): Lifecycle("close", False, True),
+    ("psycopg_async", "connection"): Lifecycle("close", True, True),
+    ("asyncpg", "connection"): Lifecycle("close", True, None),
+    ("aiopg", "connection"): Lifecycle("close", True, True),
+    ("pg8000", "connection"): Lifecycle("close", False, None),
+    ("pg8000_native", "connection"): Lifecycle("close", False, True),
+    ("sqlite3", "connection"): Lifecycle("close", False, False),
+    ("aiosqlite", "connection"): Lifecycle("close", True, True),
+    ("sqlalchemy", "session"): Lifecycle("close", False, True),
+    ("sqlalchemy_async", "session"): Lifecycle("close", True, True),
+    ("sqlalchemy", "connection"): Lifecycle("close", False, True),
+    ("sqlalchemy_async", "connection"): Lifecycle("close", True, True),
+}
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A connection borrowed from a pool, and how it goes back."""
+
+    release: str | None  # the pool method that takes it back; None: only `with` returns it
+    awaited: bool  # `await pool.release(conn)`
+
+
+# (driver, "pool") -> method -> how what it hands out is returned to the pool.
+POOL_CHECKOUTS: dict[tuple[str, str], dict[str, Checkout]] = {
+    ("psycopg2", "pool"): {"getconn": Checkout("putconn", False)},
+    ("psycopg", "pool"): {
+        "getconn": Checkout("putconn", False),
+        "connection": Checkout(None, False),
+    },
+    ("psycopg_async", "pool"): {
+        "getconn": Checkout("putconn", True),
+        "connection": Checkout(None, False),
+    },
+    ("asyncpg", "pool"): {"acquire": Checkout("release", True)},
+    ("aiopg", "pool"): {"acquire": Checkout("release", True)},
+}
+
+# Engine methods that check a connection out of the engine's own pool.
+ENGINE_CONNECTIONS = frozenset({"connect", "begin"})
+
+# Factories whose result must be awaited (or entered with `async with`) before use.
+AWAITABLE_POOL_FACTORIES = frozenset(
+    {"asyncpg.create_pool", "asyncpg.pool.create_pool", "aiopg.create_pool"}
+)

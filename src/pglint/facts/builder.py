@@ -11,8 +11,18 @@ from itertools import count
 
 from pglint.facts.calls import find_db_calls
 from pglint.facts.driver_calls import find_driver_calls
-from pglint.facts.model import Binding, Block, CallSite, ImportedNames, ModuleFacts, Scope
+from pglint.facts.model import (
+    Binding,
+    Block,
+    CallSite,
+    ImportedNames,
+    ModuleFacts,
+    Scope,
+    WithItem,
+)
 from pglint.facts.resolve import Resolver
+from pglint.facts.resources import find_resources
+from pglint.facts.roles import find_roles
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -28,6 +38,10 @@ class _Walker:
         self._block_ids = count(1)
         self._awaited: set[int] = set()
         self._discarded: set[int] = set()
+        self.blocks: dict[int, tuple[ast.AST, str]] = {}
+        self.with_items: list[WithItem] = []
+        self.awaited_refs: list[ast.expr] = []
+        self.item_stores: list[Binding] = []
 
     def run(self, tree: ast.Module) -> None:
         # An explicit stack: deeply nested expressions must not exhaust Python's recursion.
@@ -50,7 +64,9 @@ class _Walker:
         children = []
         for name, value in ast.iter_fields(node):
             if name in _BODY_FIELDS and isinstance(value, list):
-                inner = (*block, next(self._block_ids))
+                block_id = next(self._block_ids)
+                self.blocks[block_id] = (node, name)
+                inner = (*block, block_id)
                 children.extend((stmt, scope, inner) for stmt in value)
             elif isinstance(value, list):
                 children.extend((v, scope, block) for v in value if isinstance(v, ast.AST))
@@ -138,6 +154,11 @@ class _Walker:
     def with_stmt(self, node: ast.AST, scope: Scope, block: Block) -> list:
         assert isinstance(node, ast.With | ast.AsyncWith)
         for item in node.items:
+            name = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+            self.with_items.append(
+                WithItem(item.context_expr, name, isinstance(node, ast.AsyncWith), node, scope,
+                         block)
+            )  # fmt: skip
             if isinstance(item.optional_vars, ast.Name):
                 binding = self._bind(
                     item.optional_vars.id, "with", item.context_expr, scope, block, node
@@ -206,10 +227,13 @@ class _Walker:
         assert isinstance(node, ast.Await)
         if isinstance(node.value, ast.Call):
             self._awaited.add(id(node.value))
+        elif isinstance(node.value, ast.Name | ast.Attribute):
+            self.awaited_refs.append(node.value)
         return None
 
     def yield_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
         assert isinstance(node, ast.Yield | ast.YieldFrom)
+        scope.is_generator = True
         if node.value is not None:
             scope.yields.append(node.value)
         return None
@@ -245,6 +269,10 @@ class _Walker:
                 and target.value.id in ("self", "cls")
             ):
                 owner.self_bindings.setdefault(target.attr, []).append(binding)
+        elif isinstance(target, ast.Subscript):
+            self.item_stores.append(
+                Binding("[]", "assign", value, _pos(node), block, scope, node=target)
+            )
 
     def _bind(
         self,
@@ -340,6 +368,11 @@ def walk(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
         calls=walker.calls,
         attribute_bindings=walker.attribute_bindings,
     )
+    facts.blocks = walker.blocks
+    facts.with_items = walker.with_items
+    facts.awaited_refs = walker.awaited_refs
+    facts.item_stores = walker.item_stores
+    facts.roles = find_roles(facts)  # decorators, calls and names: no driver resolution
     return facts
 
 
@@ -352,3 +385,4 @@ def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
     resolver = Resolver(facts)
     facts.db_calls = find_db_calls(facts, resolver)
     facts.driver_calls = find_driver_calls(facts, resolver)
+    facts.resources = find_resources(facts)

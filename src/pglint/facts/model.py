@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pglint.drivers import Driver, ObjectKind, SqlMethod
 from pglint.source import SourceText
+
+if TYPE_CHECKING:
+    from pglint.facts.resources import Resource
+    from pglint.facts.roles import Roles
 
 Pos = tuple[int, int]
 Block = tuple[int, ...]  # ids of the enclosing statement bodies, outermost first
@@ -48,6 +52,7 @@ class Scope:
     self_bindings: dict[str, list[Binding]] = field(default_factory=dict)
     returns: list[ast.Return] = field(default_factory=list)
     yields: list[ast.expr] = field(default_factory=list)
+    is_generator: bool = False  # has a `yield` (with or without a value)
 
     @property
     def enclosing_class(self) -> Scope | None:
@@ -181,6 +186,18 @@ class DriverCall:
         return self.site.node
 
 
+@dataclass(eq=False)
+class WithItem:
+    """One item of a `with` / `async with` statement, with or without `as`."""
+
+    expr: ast.expr  # the context expression
+    name: str | None  # the `as` name, when it is a plain name
+    is_async: bool
+    node: ast.With | ast.AsyncWith
+    scope: Scope
+    block: Block
+
+
 @dataclass
 class ModuleFacts:
     tree: ast.Module
@@ -196,3 +213,13 @@ class ModuleFacts:
     # What the modules this one imports provide (see pglint.project); empty when the
     # file is linted alone.
     imported: ImportedNames = field(default_factory=dict)
+    # Statement bodies by block id: the statement that owns the body and the field it
+    # fills ("body", "orelse", "finalbody", "handlers"...); tells `finally` blocks apart.
+    blocks: dict[int, tuple[ast.AST, str]] = field(default_factory=dict)
+    with_items: list[WithItem] = field(default_factory=list)
+    awaited_refs: list[ast.expr] = field(default_factory=list)  # `await name`, `await a.b`
+    item_stores: list[Binding] = field(default_factory=list)  # `x[key] = value`
+    # What each function is (route handler, dependency, lifespan...): see facts/roles.py.
+    roles: Roles | None = None
+    # Connections, sessions and pool checkouts acquired in functions: facts/resources.py.
+    resources: list[Resource] = field(default_factory=list)

@@ -1,0 +1,411 @@
+"""Connections, sessions and pool checkouts acquired in functions, and what becomes of them.
+
+For every acquisition (``psycopg2.connect()``, ``SessionLocal()``, ``engine.connect()``,
+``pool.getconn()``, ``await pool.acquire()``...) inside a function, decide from the
+recorded facts whether it is:
+
+- ``released`` on every path: a ``with`` / ``async with`` whose context manager closes it
+  (the drivers table says which do), ``contextlib.closing``, ``ExitStack.enter_context``,
+  or a close / ``putconn`` / ``release`` call in a ``finally`` block;
+- ``closed_on_success``: closed, but not when an exception comes first;
+- ``with_does_not_close``: in a ``with`` block whose context manager only ends the
+  transaction (psycopg2, sqlite3), and not closed otherwise;
+- ``handed_over``: returned, stored on an object, in a container or a global, or passed
+  to another call — someone else owns it now;
+- ``yielded``: handed out by a generator (a dependency, a context manager); whether the
+  code after the ``yield`` closes it is in ``released``;
+- ``not_closed``: none of the above;
+- ``unknown``: used in a way the analysis does not follow (rules stay silent).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pglint.drivers import (
+    ENGINE_CONNECTIONS,
+    FACTORIES,
+    LIFECYCLE,
+    POOL_CHECKOUTS,
+    Checkout,
+    Lifecycle,
+    ObjectKind,
+)
+from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope, WithItem
+from pglint.facts.resolve import Resolver
+
+State = Literal[
+    "released", "closed_on_success", "with_does_not_close", "handed_over", "yielded",
+    "not_closed", "unknown",
+]  # fmt: skip
+
+_TRACKED_ROLES = frozenset({"connection", "session"})
+_CLOSING = frozenset({"closing", "aclosing"})
+_ENTER = frozenset({"enter_context", "enter_async_context", "push_async_exit", "callback"})
+# Methods whose result keeps the connection alive and reachable (`return conn.cursor()`).
+_DERIVED = frozenset({"cursor", "execute"})
+
+
+@dataclass(eq=False)
+class Resource:
+    site: CallSite  # the acquiring call
+    kind: ObjectKind  # driver and role ("connection" or "session")
+    function: Scope  # the function it is acquired in
+    lifecycle: Lifecycle | None  # how it is closed (None: a pool checkout)
+    checkout: Checkout | None = None  # borrowed from a pool: how it goes back
+    pool: ast.expr | None = None  # the pool expression a checkout came from
+    name: str | None = None  # the local name it is bound to
+    with_item: WithItem | None = None  # acquired as the context expression of a `with`
+    state: State = "unknown"
+    released: bool = False  # released on every path (for yielded resources too)
+    releases: list[CallSite] = field(default_factory=list)  # close/putconn/release calls
+    returns: list[ast.Return] = field(default_factory=list)  # returns that hand it out
+    yields: list[ast.expr] = field(default_factory=list)  # yielded values that hand it out
+
+    @property
+    def node(self) -> ast.Call:
+        return self.site.node
+
+    @property
+    def awaited(self) -> bool:
+        return self.site.awaited
+
+    @property
+    def release_call(self) -> str:
+        """The statement that releases it, for suggestions: `pool.putconn(conn)`..."""
+        name = self.name or "conn"
+        if self.checkout is not None and self.checkout.release is not None:
+            pool = ast.unparse(self.pool) if self.pool is not None else "pool"
+            text = f"{pool}.{self.checkout.release}({name})"
+            return f"await {text}" if self.checkout.awaited else text
+        lifecycle = self.lifecycle
+        if lifecycle is None:
+            return f"{name}.close()"
+        text = f"{name}.{lifecycle.close}()"
+        return f"await {text}" if lifecycle.awaited else text
+
+
+def find_resources(facts: ModuleFacts) -> list[Resource]:
+    return _Tracker(facts).run()
+
+
+class _Tracker:
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.resolver = Resolver(facts)
+        self.arg_parent: dict[int, CallSite] = {}
+        self.receiver_of: dict[int, CallSite] = {}
+        for site in facts.calls:
+            call = site.node
+            for arg in call.args:
+                self.arg_parent[id(arg.value if isinstance(arg, ast.Starred) else arg)] = site
+            for keyword in call.keywords:
+                self.arg_parent[id(keyword.value)] = site
+            if isinstance(call.func, ast.Attribute):
+                self.receiver_of[id(call.func.value)] = site
+        self.binding_of: dict[int, Binding] = {}
+        self.bindings_in: dict[Scope, list[Binding]] = {}
+        stores = [b for bs in facts.attribute_bindings.values() for b in bs]
+        everything = [b for s in facts.scopes for bs in s.bindings.values() for b in bs]
+        for binding in everything + stores + facts.item_stores:
+            self.bindings_in.setdefault(binding.scope, []).append(binding)
+            value = binding.value
+            if value is None or binding.kind in ("param", "with", "for"):
+                continue
+            self.binding_of.setdefault(id(_unawait(value)), binding)
+        self.with_of = {id(_unawait(item.expr)): item for item in facts.with_items}
+        self.returned = {
+            id(_unawait(r.value)): r for s in facts.scopes for r in s.returns if r.value
+        }
+        self.yielded = {id(_unawait(v)): v for s in facts.scopes for v in s.yields}
+        self.descendants: dict[Scope, list[Scope]] = {}
+        for scope in facts.scopes:
+            ancestor = scope
+            while ancestor is not None:
+                self.descendants.setdefault(ancestor, []).append(scope)
+                ancestor = ancestor.parent
+
+    def run(self) -> list[Resource]:
+        found = []
+        for site in self.facts.calls:
+            function = site.scope.function()
+            if function is None:
+                continue
+            resource = self._acquisition(site, function)
+            if resource is not None:
+                self._follow(resource)
+                found.append(resource)
+        return found
+
+    # --- what is acquired ------------------------------------------------------------------
+
+    def _acquisition(self, site: CallSite, function: Scope) -> Resource | None:
+        call = site.node
+        func = call.func
+        pos = (call.lineno, call.col_offset)
+        qual = self.resolver.qualname(func)
+        if qual in FACTORIES:
+            kind = FACTORIES[qual]
+            if kind.role in _TRACKED_ROLES and qual != "sqlalchemy.orm.scoped_session":
+                return Resource(site, kind, function, LIFECYCLE.get((kind.driver, kind.role)))
+            return None
+        if isinstance(func, ast.Attribute):
+            owner = self.resolver.kind_of(func.value, site.scope, pos)
+            if owner is None:
+                return None
+            kind = owner[0]
+            checkout = POOL_CHECKOUTS.get((kind.driver, kind.role), {}).get(func.attr)
+            if checkout is not None:
+                connection = ObjectKind(kind.driver, "connection")
+                return Resource(site, connection, function, None, checkout, func.value)
+            if kind.role == "engine" and func.attr in ENGINE_CONNECTIONS:
+                connection = ObjectKind(kind.driver, "connection")
+                return Resource(
+                    site, connection, function, LIFECYCLE.get((kind.driver, "connection"))
+                )
+            if kind.role == "sessionmaker" and func.attr == "begin":
+                session = ObjectKind(kind.driver, "session")
+                return Resource(site, session, function, LIFECYCLE.get((kind.driver, "session")))
+            return None
+        if isinstance(func, ast.Name) and self.resolver.function(func.id) is None:
+            maker = self.resolver.kind_of(func, site.scope, pos)
+            if maker is not None and maker[0].role == "sessionmaker":
+                session = ObjectKind(maker[0].driver, "session")
+                return Resource(
+                    site, session, function, LIFECYCLE.get((maker[0].driver, "session"))
+                )
+        return None
+
+    # --- what becomes of it ----------------------------------------------------------------
+
+    def _follow(self, resource: Resource) -> None:
+        call = resource.node
+        key = id(call)
+        with_item = self.with_of.get(key)
+        if with_item is not None:
+            resource.with_item = with_item
+            resource.name = with_item.name
+            if self._context_releases(resource):
+                resource.state = "released"
+                resource.released = True
+                self._uses(resource)  # a `return` inside the block still matters
+                if resource.yields:
+                    resource.state = "yielded"
+                return
+            if resource.lifecycle is None or resource.lifecycle.with_closes is None:
+                return  # unknown context manager
+            if resource.name is None:
+                resource.state = "with_does_not_close"
+                return
+            self._by_name(resource, default="with_does_not_close")
+            return
+        parent = self.arg_parent.get(key)
+        if parent is not None:
+            last = _last(parent.node.func)
+            if last in _CLOSING or last in _ENTER:
+                resource.state = "released"
+                resource.released = True
+            else:
+                resource.state = "handed_over"
+            return
+        if key in self.returned:
+            resource.state = "handed_over"
+            resource.returns.append(self.returned[key])
+            return
+        if key in self.yielded:
+            resource.state = "yielded"
+            resource.yields.append(self.yielded[key])
+            return
+        binding = self.binding_of.get(key)
+        if binding is None:
+            return  # a receiver (`connect().cursor()`), a comprehension...: not followed
+        if binding.name == "[]" or _stores_outside(binding):
+            resource.state = "handed_over"  # `self.conn = ...`, `conns[key] = ...`
+            return
+        if binding.kind != "assign" or binding.scope.function() is not resource.function:
+            return
+        if binding.name in binding.scope.globals:
+            resource.state = "handed_over"  # `global pool; pool = ...`
+            return
+        resource.name = binding.name
+        self._by_name(resource, default="not_closed")
+
+    def _context_releases(self, resource: Resource) -> bool:
+        if resource.checkout is not None:
+            return True  # `with pool.connection()`, `async with pool.acquire()`
+        return resource.lifecycle is not None and resource.lifecycle.with_closes is True
+
+    def _by_name(self, resource: Resource, default: State) -> None:
+        self._uses(resource)
+        if resource.yields:
+            resource.state = "yielded"
+            resource.released = self._released_on_every_path(resource)
+            return
+        if resource.returns or self._escapes(resource):
+            resource.state = "handed_over"
+            return
+        if self._released_on_every_path(resource):
+            resource.state = "released"
+            resource.released = True
+        elif resource.releases:
+            resource.state = "closed_on_success"
+        else:
+            resource.state = default
+
+    def _uses(self, resource: Resource) -> None:
+        """Record the release calls, returns and yields that name the resource."""
+        name = resource.name
+        if name is None:
+            return
+        function = resource.function
+        for site in self.facts.calls:
+            if site.scope.function() is not function:
+                continue
+            if _is_release(site.node, name, resource):
+                resource.releases.append(site)
+        for ret in function.returns:
+            if ret.value is not None and _hands_out(ret.value, name):
+                resource.returns.append(ret)
+        for value in function.yields:
+            if _hands_out(value, name):
+                resource.yields.append(value)
+
+    def _escapes(self, resource: Resource) -> bool:
+        """Stored, aliased, passed on or captured: another owner may close it."""
+        name = resource.name
+        function = resource.function
+        if name in function.globals:
+            return True
+        inner = self.descendants.get(function, [function])
+        for scope in inner:
+            for binding in self.bindings_in.get(scope, ()):
+                if binding.value is None or binding.kind in ("param", "for"):
+                    continue
+                if _mentions(binding.value, name) or (
+                    scope is not function and _reads(binding.value, name)
+                ):
+                    return True
+            if isinstance(scope.node, ast.Lambda) and _reads(scope.node.body, name):
+                return True
+        for site in self.facts.calls:
+            if site.scope not in inner or site in resource.releases:
+                continue
+            call = site.node
+            if site.scope is not function:  # an inner function or lambda uses it later
+                if _reads(call, name):
+                    return True
+                continue
+            values = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+            values += [k.value for k in call.keywords]
+            if any(_mentions(v, name) for v in values):
+                return True
+        return False
+
+    def _released_on_every_path(self, resource: Resource) -> bool:
+        if resource.state == "released":
+            return True
+        in_finally = in_except = outside = False
+        for site in resource.releases:
+            kinds = [self.facts.blocks.get(b, (None, ""))[1] for b in site.block]
+            owners = [type(self.facts.blocks.get(b, (None, ""))[0]) for b in site.block]
+            if any(k == "finalbody" for k in kinds):
+                in_finally = True
+            elif any(o is ast.ExceptHandler for o in owners):
+                in_except = True
+            else:
+                outside = True
+        if in_finally or (in_except and outside):
+            return True
+        # `with conn:` / `with closing(conn):` later in the function
+        for item in self.facts.with_items:
+            if item.scope.function() is not resource.function:
+                continue
+            expr = item.expr
+            if isinstance(expr, ast.Call) and _last(expr.func) in _CLOSING:
+                expr = expr.args[0] if expr.args else expr
+            if (
+                isinstance(expr, ast.Name)
+                and expr.id == resource.name
+                and (item.expr is not expr or self._context_releases(resource))
+            ):
+                return True
+        return False
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _unawait(expr: ast.expr) -> ast.expr:
+    return expr.value if isinstance(expr, ast.Await) else expr
+
+
+def _last(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None
+
+
+def _is_release(call: ast.Call, name: str, resource: Resource) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if isinstance(func.value, ast.Name) and func.value.id == name:
+            return func.attr in ("close", "release", "aclose", "terminate", "dispose")
+        if func.attr in ("putconn", "release") and call.args:
+            first = call.args[0]
+            return isinstance(first, ast.Name) and first.id == name
+    if _last(func) in _CLOSING and call.args:
+        first = call.args[0]
+        return isinstance(first, ast.Name) and first.id == name
+    return False
+
+
+def _parents(expr: ast.expr) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(expr):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
+
+
+def _mentions(expr: ast.expr, name: str | None) -> bool:
+    """`name` itself appears in the expression (not only as `name.attr`)."""
+    if name is None:
+        return False
+    parents = None
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == name:
+            parents = parents or _parents(expr)
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute) and parent.value is node:
+                continue
+            return True
+    return False
+
+
+def _hands_out(value: ast.expr, name: str) -> bool:
+    """A returned or yielded value that gives the caller the resource (or a cursor on it)."""
+    value = _unawait(value)
+    if _mentions(value, name):
+        return True
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in _DERIVED
+        and isinstance(value.func.value, ast.Name)
+        and value.func.value.id == name
+    )
+
+
+def _stores_outside(binding: Binding) -> bool:
+    """An assignment whose target is an attribute or item (`self.conn = ...`)."""
+    node = binding.node
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return any(isinstance(t, ast.Attribute | ast.Subscript) for t in targets)
+
+
+def _reads(expr: ast.AST, name: str | None) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
