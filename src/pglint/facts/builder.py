@@ -190,7 +190,10 @@ class _Walker:
             if alias.name == "*":
                 continue
             local = alias.asname or alias.name
-            self.imports[local] = f"{base}.{alias.name}" if base else alias.name
+            if node.module is None:  # `from . import x`: a module of the package
+                self.imports[local] = "." * node.level + alias.name
+            else:
+                self.imports[local] = f"{base}.{alias.name}" if base else alias.name
             self._bind(local, "import", None, scope, block, node)
         return None
 

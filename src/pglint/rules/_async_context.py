@@ -1,8 +1,9 @@
 """Where a call runs, for the async rules: which function, whether it is `async def`, and
 whether that function is a web endpoint or a dependency the framework injects.
 
-The endpoint test is a stand-in for the function roles of the facts pass: a function
-decorated with a route decorator (`@app.get(...)`, `@router.post(...)`, `@app.route(...)`).
+Endpoints come from the function roles of the facts pass (``facts.roles``). Injected
+parameters are read here because they may name an `Annotated[..., Depends(...)]` alias
+defined in this module or imported from another module of the project.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ def is_async(function: Scope | None) -> bool:
     return function is not None and isinstance(function.node, ast.AsyncFunctionDef)
 
 
-def is_endpoint(function: Scope) -> bool:
+def is_endpoint(function: Scope, facts: ModuleFacts) -> bool:
+    info = facts.roles.of(function) if facts.roles is not None else None
+    if info is not None:
+        return info.is_endpoint
     node = function.node
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return False

@@ -38,15 +38,32 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 def _through_dependency(
     call: DriverCall, function: Scope, facts: ModuleFacts, resolver: Resolver
 ) -> bool:
-    """A call on a `Depends(...)` parameter: PGL502 reports the injection instead."""
-    root = call.receiver
-    while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
-        root = root.func if isinstance(root, ast.Call) else root.value
-    if not isinstance(root, ast.Name):
-        return False
-    bindings = resolver.reaching(root.id, call.site.scope, _pos(call.node))
+    """A call on a `Depends(...)` parameter, or on an object made from one (`conn.cursor()`):
+    PGL502 reports the injection instead."""
     injected = {id(b) for b in injected_parameters(function, facts)}
-    return bool(bindings) and all(id(b) in injected for b in bindings)
+    if not injected:
+        return False
+    expr = call.receiver
+    pos = _pos(call.node)
+    for _ in range(4):  # `cur` <- `conn.cursor()` <- `conn` parameter
+        root = _root_name(expr)
+        if root is None:
+            return False
+        bindings = resolver.reaching(root.id, call.site.scope, pos)
+        if not bindings:
+            return False
+        if all(id(b) in injected for b in bindings):
+            return True
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "with"):
+            return False
+        expr, pos = bindings[0].value, bindings[0].pos
+    return False
+
+
+def _root_name(expr: ast.expr | None) -> ast.Name | None:
+    while isinstance(expr, ast.Attribute | ast.Call | ast.Subscript | ast.Await):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return expr if isinstance(expr, ast.Name) else None
 
 
 def _finding(calls: list[DriverCall], function: Scope, facts: ModuleFacts) -> Finding:
@@ -73,7 +90,7 @@ def _finding(calls: list[DriverCall], function: Scope, facts: ModuleFacts) -> Fi
     equivalent = ASYNC_EQUIVALENTS.get(first.kind.driver)
     if equivalent:
         lines.append(f"# or use {equivalent}")
-    if is_endpoint(function):
+    if is_endpoint(function, facts):
         lines.append(
             f"# or declare `def {name}(...)`: the framework runs a plain `def` endpoint in "
             "a thread pool"
