@@ -134,3 +134,15 @@ def test_module_names(tmp_path):
 )
 def test_relative_imports(qual, module, package, expected):
     assert _absolute(qual, module, package) == expected
+
+
+def test_a_dense_import_graph_is_summarized_once_per_module(tmp_path):
+    # Every module imports every earlier one: walking each path anew would take 2**30 steps.
+    (tmp_path / "m0.py").write_text("import asyncpg\n\npool: asyncpg.Pool\n")
+    for i in range(1, 31):
+        imports = "".join(f"from m{j} import pool as p{j}\n" for j in range(i))
+        (tmp_path / f"m{i}.py").write_text(imports + f"pool = p{i - 1}\n")
+    project = Project()
+    exports = project.summary(str(tmp_path / "m30.py")).exports
+    assert exports["pool"].kind.driver == "asyncpg"
+    assert project.parses == 31

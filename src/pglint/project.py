@@ -17,7 +17,8 @@ under that root are read; everything else is left to the single-file view.
 Cost: every file is read and parsed at most once per run. A module summarized because
 another imports it keeps its parsed facts until it is linted itself, so the lint phase
 reuses them; summaries are cached by content hash (and the summaries they were computed
-from), in memory for the life of the process.
+from), in memory for the life of the process. A module's summary is made once per
+content; when only a module it imports changes, it is seen by a new `Project`.
 """
 
 from __future__ import annotations
@@ -162,7 +163,9 @@ class Project:
         unit = self.unit(path)
         if unit is None or unit.path in self._active:
             return EMPTY  # unreadable, or an import cycle: what is known so far
-        if unit.summary is not None and unit.facts is None:
+        if unit.summary is not None:
+            # Made once per content: a module imported by many is summarized once, and
+            # the import graph is walked once however many paths lead to a module.
             return unit.summary
         self._active.add(unit.path)
         try:

@@ -18,6 +18,8 @@ from pglint.rules.base import Finding, Rule
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
+    if facts.roles is not None and "test" in facts.roles.module_roles:
+        return  # a blocked loop in a test slows the test, nothing else
     resolver = Resolver(facts)
     groups: dict[tuple[int, str], list[DriverCall]] = {}
     functions: dict[int, Scope] = {}
@@ -79,7 +81,8 @@ def _finding(calls: list[DriverCall], function: Scope, facts: ModuleFacts) -> Fi
     )
     if len(calls) > 1:
         others = len(calls) - 1
-        message += f" ({others} more blocking {label} call{'s' if others > 1 else ''} follow.)"
+        calls_follow = "call follows" if others == 1 else "calls follow"
+        message += f" ({others} more blocking {label} {calls_follow}.)"
     lines = []
     offload = _to_thread(first, facts) if len(calls) == 1 and first.receiver else None
     lines.append(
@@ -145,7 +148,9 @@ RULE = Rule(
         "Not reported: calls in a plain `def` (a framework runs a sync endpoint in a "
         "thread pool), in a nested `def` or `lambda` inside the `async def`, and functions "
         "handed to `asyncio.to_thread()`, `loop.run_in_executor()`, `run_in_threadpool()` "
-        "or `AsyncSession.run_sync()`. One finding per function and driver, at the first "
+        "or `AsyncSession.run_sync()`; nor anything in test modules (`test_*.py`, `conftest.py`), "
+        "where a blocked loop only slows the test. One finding per function and driver, "
+        "at the first "
         "blocking call; calls on a `Depends(...)` parameter are reported once, at the "
         "function, by PGL502."
     ),

@@ -54,6 +54,8 @@ class _Secret:
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
+    if facts.roles is not None and "test" in facts.roles.module_roles:
+        return  # test credentials are for throwaway databases
     resolver = Resolver(facts)
     seen: set[int] = set()
     for node, in_factory in _candidates(facts, resolver):
@@ -191,7 +193,9 @@ RULE = Rule(
         "A URL without a password, a value read from `os.environ` or a settings object, "
         "an f-string whose password part is interpolated, and template text such as "
         "`${DB_PASSWORD}` or `<password>` are not reported. Well-known defaults "
-        "(`postgres`, `password`, `changeme`...) are reported with a softer message."
+        "(`postgres`, `password`, `changeme`...) are reported with a softer message. Test "
+        "modules (`test_*.py`, `*_test.py`, `conftest.py`) are not checked: their "
+        "credentials belong to throwaway databases."
     ),
     example=(
         "import os\n\n"
