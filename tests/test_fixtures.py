@@ -387,6 +387,19 @@ def test_example_app_shows_every_rule():
     assert not missing, f"the example app shows no {sorted(missing)} (found {dict(found)})"
 
 
+# The async and secrets rules need the whole app: a router's `get_db` and `pg_pool` are
+# defined in another module, so the example is linted as a project, like `pglint check`.
+EXAMPLE_PROJECT_CODES = {"PGL501", "PGL502", "PGL503", "PGL601"}
+
+
+def test_example_app_shows_the_project_rules():
+    from pglint import lint_paths
+
+    found = Counter(d.code for r in lint_paths([str(EXAMPLES)]) for d in r.diagnostics)
+    missing = EXAMPLE_PROJECT_CODES - set(found)
+    assert not missing, f"the example app shows no {sorted(missing)} (found {dict(found)})"
+
+
 # --- multi-module projects ----------------------------------------------------------------
 
 # Each directory under fixtures/projects/ is a small application linted as one project
