@@ -371,6 +371,7 @@ def test_every_rule_has_fixtures(rule):
 
 
 EXAMPLE_CODES = {"PGL101", "PGL102", "PGL201", "PGL202", "PGL203", "PGL204", "PGL205"}
+EXAMPLE_CODES |= {"PGL301", "PGL302", "PGL303", "PGL401", "PGL402", "PGL403", "PGL404"}
 
 
 def test_example_app_shows_every_rule():

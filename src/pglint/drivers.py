@@ -176,6 +176,9 @@ ANNOTATIONS: dict[str, ObjectKind] = {
     "psycopg.AsyncCursor": K("psycopg_async", "cursor"),
     "psycopg_pool.ConnectionPool": K("psycopg", "pool"),
     "psycopg_pool.AsyncConnectionPool": K("psycopg_async", "pool"),
+    "psycopg2.pool.SimpleConnectionPool": K("psycopg2", "pool"),
+    "psycopg2.pool.ThreadedConnectionPool": K("psycopg2", "pool"),
+    "psycopg2.pool.AbstractConnectionPool": K("psycopg2", "pool"),
     "asyncpg.Connection": K("asyncpg", "connection"),
     "asyncpg.connection.Connection": K("asyncpg", "connection"),
     "asyncpg.Pool": K("asyncpg", "pool"),
@@ -525,17 +528,20 @@ class Checkout:
 
     release: str | None  # the pool method that takes it back; None: only `with` returns it
     awaited: bool  # `await pool.release(conn)`
+    # `with pool.method() as conn` gives it back. psycopg2's `with pool.getconn()` only
+    # ends a transaction; psycopg 3's closes the connection instead of returning it.
+    with_releases: bool = True
 
 
 # (driver, "pool") -> method -> how what it hands out is returned to the pool.
 POOL_CHECKOUTS: dict[tuple[str, str], dict[str, Checkout]] = {
-    ("psycopg2", "pool"): {"getconn": Checkout("putconn", False)},
+    ("psycopg2", "pool"): {"getconn": Checkout("putconn", False, False)},
     ("psycopg", "pool"): {
-        "getconn": Checkout("putconn", False),
+        "getconn": Checkout("putconn", False, False),
         "connection": Checkout(None, False),
     },
     ("psycopg_async", "pool"): {
-        "getconn": Checkout("putconn", True),
+        "getconn": Checkout("putconn", True, False),
         "connection": Checkout(None, False),
     },
     ("asyncpg", "pool"): {"acquire": Checkout("release", True)},
@@ -549,3 +555,13 @@ ENGINE_CONNECTIONS = frozenset({"connect", "begin"})
 AWAITABLE_POOL_FACTORIES = frozenset(
     {"asyncpg.create_pool", "asyncpg.pool.create_pool", "aiopg.create_pool"}
 )
+
+# Session factories imported from another module of the app: the FastAPI tutorial's names
+# are conventions strong enough to know what calling them returns. Async names only.
+CONVENTIONAL_SESSION_FACTORIES: dict[str, ObjectKind] = {
+    "SessionLocal": K("sqlalchemy", "sessionmaker"),
+    "AsyncSessionLocal": K("sqlalchemy_async", "sessionmaker"),
+    "async_session": K("sqlalchemy_async", "sessionmaker"),
+    "async_session_maker": K("sqlalchemy_async", "sessionmaker"),
+    "AsyncSessionFactory": K("sqlalchemy_async", "sessionmaker"),
+}

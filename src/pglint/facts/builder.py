@@ -22,7 +22,7 @@ from pglint.facts.model import (
 )
 from pglint.facts.resolve import Resolver
 from pglint.facts.resources import find_resources
-from pglint.facts.roles import find_roles
+from pglint.facts.role_finder import find_roles
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")

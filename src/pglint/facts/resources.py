@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pglint.drivers import (
+    CONVENTIONAL_SESSION_FACTORIES,
     ENGINE_CONNECTIONS,
     FACTORIES,
     LIFECYCLE,
@@ -41,6 +42,7 @@ State = Literal[
     "not_closed", "unknown",
 ]  # fmt: skip
 
+_LIBRARIES = frozenset({"sqlalchemy", "sqlmodel", "fastapi", "flask_sqlalchemy"})
 _TRACKED_ROLES = frozenset({"connection", "session"})
 _CLOSING = frozenset({"closing", "aclosing"})
 _ENTER = frozenset({"enter_context", "enter_async_context", "push_async_exit", "callback"})
@@ -72,10 +74,9 @@ class Resource:
     def awaited(self) -> bool:
         return self.site.awaited
 
-    @property
-    def release_call(self) -> str:
+    def release_call(self, name: str | None = None) -> str:
         """The statement that releases it, for suggestions: `pool.putconn(conn)`..."""
-        name = self.name or "conn"
+        name = name or self.name or "conn"
         if self.checkout is not None and self.checkout.release is not None:
             pool = ast.unparse(self.pool) if self.pool is not None else "pool"
             text = f"{pool}.{self.checkout.release}({name})"
@@ -95,16 +96,17 @@ class _Tracker:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.resolver = Resolver(facts)
+
+    def _index(self) -> None:
+        """Where each expression sits: built only for modules that acquire something."""
+        facts = self.facts
         self.arg_parent: dict[int, CallSite] = {}
-        self.receiver_of: dict[int, CallSite] = {}
         for site in facts.calls:
             call = site.node
             for arg in call.args:
                 self.arg_parent[id(arg.value if isinstance(arg, ast.Starred) else arg)] = site
             for keyword in call.keywords:
                 self.arg_parent[id(keyword.value)] = site
-            if isinstance(call.func, ast.Attribute):
-                self.receiver_of[id(call.func.value)] = site
         self.binding_of: dict[int, Binding] = {}
         self.bindings_in: dict[Scope, list[Binding]] = {}
         stores = [b for bs in facts.attribute_bindings.values() for b in bs]
@@ -122,7 +124,7 @@ class _Tracker:
         self.yielded = {id(_unawait(v)): v for s in facts.scopes for v in s.yields}
         self.descendants: dict[Scope, list[Scope]] = {}
         for scope in facts.scopes:
-            ancestor = scope
+            ancestor: Scope | None = scope
             while ancestor is not None:
                 self.descendants.setdefault(ancestor, []).append(scope)
                 ancestor = ancestor.parent
@@ -130,13 +132,18 @@ class _Tracker:
     def run(self) -> list[Resource]:
         found = []
         for site in self.facts.calls:
+            if not _may_acquire(site.node.func):
+                continue
             function = site.scope.function()
             if function is None:
                 continue
             resource = self._acquisition(site, function)
             if resource is not None:
-                self._follow(resource)
                 found.append(resource)
+        if found:
+            self._index()
+            for resource in found:
+                self._follow(resource)
         return found
 
     # --- what is acquired ------------------------------------------------------------------
@@ -148,9 +155,11 @@ class _Tracker:
         qual = self.resolver.qualname(func)
         if qual in FACTORIES:
             kind = FACTORIES[qual]
-            if kind.role in _TRACKED_ROLES and qual != "sqlalchemy.orm.scoped_session":
-                return Resource(site, kind, function, LIFECYCLE.get((kind.driver, kind.role)))
-            return None
+            if kind.role not in _TRACKED_ROLES or qual == "sqlalchemy.orm.scoped_session":
+                return None
+            if kind.role == "session" and not call.args and not call.keywords:
+                return None  # `Session()` bound to nothing never holds a connection
+            return Resource(site, kind, function, LIFECYCLE.get((kind.driver, kind.role)))
         if isinstance(func, ast.Attribute):
             owner = self.resolver.kind_of(func.value, site.scope, pos)
             if owner is None:
@@ -170,13 +179,28 @@ class _Tracker:
                 return Resource(site, session, function, LIFECYCLE.get((kind.driver, "session")))
             return None
         if isinstance(func, ast.Name) and self.resolver.function(func.id) is None:
-            maker = self.resolver.kind_of(func, site.scope, pos)
+            maker = self.resolver.kind_of(func, site.scope, pos) or self._conventional(func, site)
             if maker is not None and maker[0].role == "sessionmaker":
                 session = ObjectKind(maker[0].driver, "session")
                 return Resource(
                     site, session, function, LIFECYCLE.get((maker[0].driver, "session"))
                 )
         return None
+
+    def _conventional(self, func: ast.Name, site: CallSite):
+        """`SessionLocal()` with `SessionLocal` imported from the app's own module."""
+        kind = CONVENTIONAL_SESSION_FACTORIES.get(func.id)
+        if kind is None:
+            return None
+        bindings = self.resolver.reaching(func.id, site.scope, (site.node.lineno, 0))
+        if len(bindings) != 1 or bindings[0].kind != "import":
+            return None
+        qual = self.facts.imports.get(func.id, "")
+        if not qual.startswith(".") and qual.partition(".")[0] in _LIBRARIES:
+            return None
+        if kind.driver == "sqlalchemy" and site.scope.is_async:
+            return None  # a sync or an async sessionmaker: cannot tell which close applies
+        return kind, "likely"
 
     # --- what becomes of it ----------------------------------------------------------------
 
@@ -194,7 +218,9 @@ class _Tracker:
                 if resource.yields:
                     resource.state = "yielded"
                 return
-            if resource.lifecycle is None or resource.lifecycle.with_closes is None:
+            if resource.checkout is None and (
+                resource.lifecycle is None or resource.lifecycle.with_closes is None
+            ):
                 return  # unknown context manager
             if resource.name is None:
                 resource.state = "with_does_not_close"
@@ -233,8 +259,8 @@ class _Tracker:
         self._by_name(resource, default="not_closed")
 
     def _context_releases(self, resource: Resource) -> bool:
-        if resource.checkout is not None:
-            return True  # `with pool.connection()`, `async with pool.acquire()`
+        if resource.checkout is not None:  # `with pool.connection()`, `async with pool.acquire()`
+            return resource.checkout.with_releases
         return resource.lifecycle is not None and resource.lifecycle.with_closes is True
 
     def _by_name(self, resource: Resource, default: State) -> None:
@@ -265,6 +291,8 @@ class _Tracker:
                 continue
             if _is_release(site.node, name, resource):
                 resource.releases.append(site)
+            elif _registers_close(site.node, name):
+                resource.state = "released"  # `stack.callback(conn.close)`, atexit
         for ret in function.returns:
             if ret.value is not None and _hands_out(ret.value, name):
                 resource.returns.append(ret)
@@ -336,6 +364,18 @@ class _Tracker:
 
 # --- helpers ------------------------------------------------------------------------------
 
+# Method names that can acquire something; other attribute calls are skipped cheaply.
+_ACQUIRING_METHODS = (
+    {m for methods in POOL_CHECKOUTS.values() for m in methods} | ENGINE_CONNECTIONS | {"begin"}
+)
+_FACTORY_TAILS = {q.rpartition(".")[2] for q in FACTORIES}
+
+
+def _may_acquire(func: ast.expr) -> bool:
+    if isinstance(func, ast.Attribute):
+        return func.attr in _ACQUIRING_METHODS or func.attr in _FACTORY_TAILS
+    return isinstance(func, ast.Name)
+
 
 def _unawait(expr: ast.expr) -> ast.expr:
     return expr.value if isinstance(expr, ast.Await) else expr
@@ -360,6 +400,19 @@ def _is_release(call: ast.Call, name: str, resource: Resource) -> bool:
     if _last(func) in _CLOSING and call.args:
         first = call.args[0]
         return isinstance(first, ast.Name) and first.id == name
+    return False
+
+
+def _registers_close(call: ast.Call, name: str) -> bool:
+    """`stack.callback(conn.close)`, `atexit.register(conn.close)`: closed for sure later."""
+    for arg in call.args:
+        if (
+            isinstance(arg, ast.Attribute)
+            and arg.attr in ("close", "aclose", "release")
+            and isinstance(arg.value, ast.Name)
+            and arg.value.id == name
+        ):
+            return True
     return False
 
 

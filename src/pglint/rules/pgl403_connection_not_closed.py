@@ -1,0 +1,157 @@
+"""PGL403: a connection or session opened and not closed on every path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglint.facts.model import ModuleFacts
+from pglint.facts.resources import Resource
+from pglint.rules._lifecycle import per_request_function
+from pglint.rules.base import Finding, Rule
+
+# A SQLAlchemy session or connection that has begun a transaction is in a reference cycle
+# with it: dropping it frees nothing until the cyclic garbage collector runs.
+_CYCLIC = frozenset({"sqlalchemy", "sqlalchemy_async"})
+
+
+def check(facts: ModuleFacts) -> Iterator[Finding]:
+    roles = facts.roles
+    if roles is None:
+        return
+    for resource in facts.resources:
+        if resource.checkout is not None or resource.lifecycle is None:
+            continue  # pool checkouts are PGL404
+        state = resource.state
+        if state not in ("closed_on_success", "with_does_not_close", "not_closed"):
+            continue
+        if roles.runs_once(resource.site.scope):
+            continue  # scripts, tests, migrations, startup: the process ends or owns it
+        if (
+            state == "not_closed"
+            and resource.kind.driver not in _CYCLIC
+            and per_request_function(facts, resource.site.scope) is None
+        ):
+            continue  # a dropped DB-API connection is closed when the function returns
+        source = facts.source
+        yield Finding(
+            source.start(resource.node), source.end(resource.node),
+            _message(resource), _suggestion(facts, resource),
+        )  # fmt: skip
+
+
+def _message(resource: Resource) -> str:
+    label = resource.kind.info.label
+    what = "session" if resource.kind.role == "session" else f"{label} connection"
+    if resource.state == "with_does_not_close":
+        return (
+            f"`with` on a {what} commits or rolls back the transaction but does not close "
+            "the connection; it stays open after the block. Close it in `finally` or "
+            "wrap it in `contextlib.closing(...)`."
+        )
+    if resource.state == "closed_on_success":
+        return (
+            f"This {what} is closed, but not in `finally` or by `with`: every path that "
+            "skips the close — an exception, an early return, an untaken branch — leaks "
+            "it, and a run of failing requests exhausts the server's connections. Close "
+            "it in `finally` or use `with`."
+        )
+    return (
+        f"This {what} is never closed, returned or stored: it keeps its connection "
+        "checked out until the garbage collector gets to it, and under load the "
+        "connections run out. Use `with` or close it in `finally`."
+    )
+
+
+def _suggestion(facts: ModuleFacts, resource: Resource) -> str:
+    call = facts.source.segment(resource.node)
+    awaited = "await " if resource.awaited else ""
+    name = resource.name or ("db" if resource.kind.role == "session" else "conn")
+    lifecycle = resource.lifecycle
+    if lifecycle is not None and lifecycle.with_closes:
+        prefix = "async with" if lifecycle.awaited else "with"
+        return f"{prefix} {call} as {name}:\n    ..."
+    if lifecycle is not None and lifecycle.with_closes is False:
+        return (
+            "from contextlib import closing\n\n"
+            f"with closing({call}) as {name}, {name}:  # closes; the inner `{name}` commits\n"
+            "    ..."
+        )
+    return f"{name} = {awaited}{call}\ntry:\n    ...\nfinally:\n    {resource.release_call(name)}"
+
+
+RULE = Rule(
+    code="PGL403",
+    name="connection-not-closed",
+    summary="connection or session opened and not closed on every path",
+    what_it_does=(
+        "Checks for connections and sessions a function opens and does not close on "
+        "every path: closed only after code that can raise, held in a `with "
+        "psycopg2.connect()` / `with sqlite3.connect()` block (which does not close), or, "
+        "on the request path, never closed at all."
+    ),
+    why_bad=(
+        "A connection that is closed only when everything succeeds leaks on the first "
+        "exception, and exceptions come in bursts — a few dozen failing requests can "
+        "hold every connection PostgreSQL allows. psycopg2's and sqlite3's connection "
+        "context managers are a common trap: `with psycopg2.connect() as conn:` commits "
+        "or rolls back at the end of the block and leaves the connection open (psycopg "
+        "3, SQLAlchemy and aiosqlite close it).\n\n"
+        "Not reported: a connection closed in `finally` or by a closing `with`, "
+        "`contextlib.closing` or `ExitStack`; one returned to the caller, yielded, "
+        "stored on `self` or another object, in a container or a global, or passed to "
+        "another function (the new owner closes it); code in `main()`, scripts, CLI "
+        "commands, tests, migrations and startup handlers. A DB-API connection "
+        "(psycopg2, sqlite3...) that is simply dropped in a function no handler in this "
+        "module calls is not reported either: CPython closes it when the function "
+        "returns. A SQLAlchemy session or connection is reported wherever it is dropped: "
+        "once it has begun a transaction it sits in a reference cycle, and its "
+        "connection stays checked out until the cyclic garbage collector runs."
+    ),
+    example=(
+        "import psycopg2\n\n\n"
+        "def count_users(dsn):\n"
+        "    with psycopg2.connect(dsn) as conn:\n"
+        "        with conn.cursor() as cur:\n"
+        '            cur.execute("SELECT count(*) FROM users")\n'
+        "            return cur.fetchone()[0]\n"
+    ),
+    use_instead=(
+        "from contextlib import closing\n\n"
+        "import psycopg2\n\n\n"
+        "def count_users(dsn):\n"
+        "    with closing(psycopg2.connect(dsn)) as conn, conn:\n"
+        "        with conn.cursor() as cur:\n"
+        '            cur.execute("SELECT count(*) FROM users")\n'
+        "            return cur.fetchone()[0]\n"
+    ),
+    check=check,
+    see_also="PGL404 for connections borrowed from a pool; PGL402 for dependencies.",
+    references=(
+        "https://www.psycopg.org/docs/usage.html#with-statement",
+        "https://docs.python.org/3/library/sqlite3.html#sqlite3-connection-context-manager",
+    ),
+    more_bad=(
+        "from sqlalchemy import create_engine, text\n\n"
+        'engine = create_engine("postgresql://app@db/app")\n\n\n'
+        "def archive(order_id):\n"
+        "    conn = engine.connect()\n"
+        '    conn.execute(text("UPDATE orders SET archived = true WHERE id = :id"), '
+        '{"id": order_id})\n'
+        "    conn.commit()\n"
+        "    conn.close()\n",
+    ),
+    more_good=(
+        "from sqlalchemy import create_engine, text\n\n"
+        'engine = create_engine("postgresql://app@db/app")\n\n\n'
+        "def archive(order_id):\n"
+        "    with engine.begin() as conn:\n"
+        '        conn.execute(text("UPDATE orders SET archived = true WHERE id = :id"), '
+        '{"id": order_id})\n',
+        "import psycopg2\n\n\n"
+        "class Repository:\n"
+        "    def __init__(self, dsn):\n"
+        "        self.conn = psycopg2.connect(dsn)\n\n"
+        "    def close(self):\n"
+        "        self.conn.close()\n",
+    ),
+)

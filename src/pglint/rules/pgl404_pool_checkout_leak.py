@@ -1,0 +1,133 @@
+"""PGL404: a connection borrowed from a pool is not given back on every path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglint.facts.model import ModuleFacts
+from pglint.facts.resources import Resource
+from pglint.rules.base import Finding, Rule
+
+
+def check(facts: ModuleFacts) -> Iterator[Finding]:
+    roles = facts.roles
+    if roles is None:
+        return
+    for resource in facts.resources:
+        checkout = resource.checkout
+        if checkout is None or checkout.release is None:
+            continue
+        if resource.state not in ("closed_on_success", "with_does_not_close", "not_closed"):
+            continue
+        if roles.runs_once(resource.site.scope):
+            continue
+        source = facts.source
+        yield Finding(
+            source.start(resource.node), source.end(resource.node),
+            _message(resource), _suggestion(facts, resource),
+        )  # fmt: skip
+
+
+def _message(resource: Resource) -> str:
+    release = resource.release_call()
+    if resource.state == "closed_on_success":
+        how = (
+            f"is given back (`{release}`), but not in `finally`: every path that skips "
+            "it — an exception, an early return, an untaken branch — keeps it checked "
+            "out for good"
+        )
+    elif resource.state == "with_does_not_close":
+        how = (
+            "is used in a `with` block, which ends a transaction but does not give it "
+            f"back; nothing calls `{release}`"
+        )
+    else:
+        how = f"is never given back: nothing calls `{release}`"
+    return (
+        f"This pool connection {how}. A pool has a fixed number of connections; once "
+        "they have all leaked, every request waits for one and times out. Give it back "
+        "in `finally`, or borrow it with a context manager."
+    )
+
+
+def _suggestion(facts: ModuleFacts, resource: Resource) -> str:
+    call = facts.source.segment(resource.node)
+    name = resource.name or "conn"
+    if resource.checkout is not None and resource.checkout.awaited and resource.awaited:
+        pool = facts.source.segment(resource.pool) if resource.pool is not None else "pool"
+        if resource.kind.driver in ("asyncpg", "aiopg"):
+            return f"async with {pool}.acquire() as {name}:\n    ..."
+    if resource.kind.driver == "psycopg":
+        pool = facts.source.segment(resource.pool) if resource.pool is not None else "pool"
+        return f"with {pool}.connection() as {name}:\n    ..."
+    awaited = "await " if resource.awaited else ""
+    return f"{name} = {awaited}{call}\ntry:\n    ...\nfinally:\n    {resource.release_call(name)}"
+
+
+RULE = Rule(
+    code="PGL404",
+    name="pool-checkout-leak",
+    summary="connection borrowed from a pool not given back on every path",
+    what_it_does=(
+        "Checks for `pool.getconn()` (psycopg2, psycopg_pool) without `putconn()` in "
+        "`finally`, and `await pool.acquire()` (asyncpg, aiopg) without `release()` in "
+        "`finally`, when the connection is not handed to a caller or stored."
+    ),
+    why_bad=(
+        "A pool lends out a fixed number of connections. One that is never given back "
+        "is gone for good — the garbage collector does not return it — and one given "
+        "back only on success leaks on every exception. When the last one has leaked, "
+        "every request blocks waiting for a connection and fails with a pool timeout, "
+        "while the database itself sits idle. Borrow with `async with pool.acquire()` / "
+        "`with pool.connection()`, or give the connection back in `finally`.\n\n"
+        "Not reported: a checkout returned to the caller, yielded by a dependency "
+        "(PGL402 checks those), stored on an object, or borrowed in tests, scripts and "
+        "startup code."
+    ),
+    example=(
+        "import asyncpg\n\n\n"
+        "async def get_user(pool: asyncpg.Pool, user_id: int):\n"
+        "    conn = await pool.acquire()\n"
+        '    row = await conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)\n'
+        "    await pool.release(conn)\n"
+        "    return row\n"
+    ),
+    use_instead=(
+        "import asyncpg\n\n\n"
+        "async def get_user(pool: asyncpg.Pool, user_id: int):\n"
+        "    async with pool.acquire() as conn:\n"
+        '        return await conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)\n'
+    ),
+    check=check,
+    see_also="PGL403 for connections that are not from a pool.",
+    references=(
+        "https://magicstack.github.io/asyncpg/current/api/index.html#asyncpg.pool.Pool.acquire",
+        "https://www.psycopg.org/docs/pool.html",
+    ),
+    more_bad=(
+        "from psycopg2.pool import ThreadedConnectionPool\n\n"
+        'pool = ThreadedConnectionPool(1, 10, "dbname=app")\n\n\n'
+        "def names():\n"
+        "    conn = pool.getconn()\n"
+        "    with conn.cursor() as cur:\n"
+        '        cur.execute("SELECT name FROM users")\n'
+        "        return cur.fetchall()\n",
+    ),
+    more_good=(
+        "from psycopg2.pool import ThreadedConnectionPool\n\n"
+        'pool = ThreadedConnectionPool(1, 10, "dbname=app")\n\n\n'
+        "def names():\n"
+        "    conn = pool.getconn()\n"
+        "    try:\n"
+        "        with conn.cursor() as cur:\n"
+        '            cur.execute("SELECT name FROM users")\n'
+        "            return cur.fetchall()\n"
+        "    finally:\n"
+        "        pool.putconn(conn)\n",
+        "from psycopg_pool import ConnectionPool\n\n"
+        'pool = ConnectionPool("dbname=app")\n\n\n'
+        "def names():\n"
+        "    with pool.connection() as conn:\n"
+        '        return conn.execute("SELECT name FROM users").fetchall()\n',
+    ),
+)
