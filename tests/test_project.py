@@ -146,3 +146,23 @@ def test_a_dense_import_graph_is_summarized_once_per_module(tmp_path):
     exports = project.summary(str(tmp_path / "m30.py")).exports
     assert exports["pool"].kind.driver == "asyncpg"
     assert project.parses == 31
+
+
+def test_the_command_line_lints_a_directory_as_a_project(tmp_path):
+    import json
+    import shutil
+
+    from conftest import invoke
+
+    shutil.copytree(APP, tmp_path / "async_app")
+    run = invoke("check", "--isolated", "--output-format", "json", str(tmp_path / "async_app"))
+    found = Counter(d["code"] for d in json.loads(run.stdout))
+    assert found == Counter({"PGL201": 1, "PGL501": 1, "PGL502": 2, "PGL503": 2})
+    # --fix re-lints each file round after round with what its imports provided: the fixes
+    # that need another module are applied, and those findings stay in the report.
+    run = invoke("check", "--isolated", "--fix", "--output-format", "json", str(tmp_path))
+    left = Counter(d["code"] for d in json.loads(run.stdout))
+    assert left == Counter({"PGL501": 1, "PGL502": 2})
+    orders = (tmp_path / "async_app" / "app" / "routers" / "orders.py").read_text()
+    assert "await pool.execute(" in orders
+    assert 'WHERE id = $1", order_id)  # expect: PGL201' in orders

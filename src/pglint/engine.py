@@ -216,3 +216,9 @@ def lint_paths(paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS) -> l
 # The project state `lint_file` uses when no run hands one over (the CLI lints file by
 # file); keyed by file content, so a changed file is simply read again.
 PROCESS_PROJECT = Project()
+
+
+def imported_for(filename: str) -> ImportedNames:
+    """What the project modules a file imports provided when `lint_file` linted it; empty
+    for a file not linted that way (standard input, a single source text)."""
+    return PROCESS_PROJECT.imported_for(filename)

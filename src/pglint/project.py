@@ -67,6 +67,7 @@ class Unit:
     parse_error: BaseException | None = None
     decode_error: str | None = None
     summary: ModuleSummary | None = None
+    imported: ImportedNames | None = None  # what its imports provided when it was linted
 
 
 @dataclass
@@ -153,11 +154,18 @@ class Project:
         if unit.facts is None:
             return None
         imported = self.imported_names(unit)
+        unit.imported = imported
         key = _key(imported)
         if unit.resolved_with != key:
             resolve_calls(unit.facts, imported)
             unit.resolved_with = key
         return unit.facts
+
+    def imported_for(self, path: str) -> ImportedNames:
+        """What the imports of an already linted file provided: `--fix` re-lints the
+        file's text round after round, and a fix never changes what it imports."""
+        unit = self.units.get(os.path.normcase(os.path.abspath(path)))
+        return unit.imported or {} if unit is not None else {}
 
     def summary(self, path: str) -> ModuleSummary:
         unit = self.unit(path)
