@@ -79,6 +79,9 @@ class Project:
     parses: int = 0
     _retained: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _active: set[str] = field(default_factory=set)
+    # File-system lookups, once per run: which file a dotted name is, which module a file.
+    _found: dict[tuple[str, str], tuple[str, list[str]] | None] = field(default_factory=dict)
+    _names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -184,7 +187,8 @@ class Project:
                 unit.summary = cached
                 return cached
             facts = self.facts_for(unit)
-            summary = summarize(facts, module_name(unit.path)[1]) if facts else EMPTY
+            module = self._names.get(unit.path) or module_name(unit.path)
+            summary = summarize(facts, module[1]) if facts else EMPTY
             self.summaries[cache_key] = summary
             unit.summary = summary
             return summary
@@ -196,14 +200,20 @@ class Project:
         facts = unit.facts
         if facts is None:
             return {}
-        root, module = module_name(unit.path)
+        names = self._names.get(unit.path)
+        if names is None:
+            names = self._names[unit.path] = module_name(unit.path)
+        root, module = names
         is_package = os.path.basename(unit.path).startswith("__init__.")
         imported: ImportedNames = {}
         for qual in set(facts.imports.values()):
             absolute = _absolute(qual, module, is_package)
             if absolute is None:
                 continue
-            found = _find_module(root, absolute)
+            lookup = (root, absolute)
+            if lookup not in self._found:
+                self._found[lookup] = _find_module(root, absolute)
+            found = self._found[lookup]
             if found is None:
                 continue
             path, rest = found

@@ -12,17 +12,23 @@ from pglint.drivers import CONNECTING_ROLES, FACTORIES, IO_METHOD_NAMES, IO_METH
 from pglint.facts.model import DriverCall, ModuleFacts
 from pglint.facts.resolve import Resolver
 
+# Last names of the connecting factories: only calls ending in one need a qualified name.
+_FACTORY_TAILS = frozenset(
+    name.rpartition(".")[2] for name, kind in FACTORIES.items() if kind.role in CONNECTING_ROLES
+)
+
 
 def find_driver_calls(facts: ModuleFacts, resolver: Resolver) -> list[DriverCall]:
     found: list[DriverCall] = []
     for site in facts.calls:
         func = site.node.func
-        qual = resolver.qualname(func)
-        kind = FACTORIES.get(qual or "")
-        if kind is not None:
-            if kind.role in CONNECTING_ROLES:
+        tail = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if tail in _FACTORY_TAILS:
+            qual = resolver.qualname(func)
+            kind = FACTORIES.get(qual or "")
+            if kind is not None:
                 found.append(DriverCall(site, qual, kind, "certain", None))  # type: ignore[arg-type]
-            continue
+                continue
         if not isinstance(func, ast.Attribute) or func.attr not in IO_METHOD_NAMES:
             continue
         resolved = resolver.kind_of(func.value, site.scope, _pos(site.node))
