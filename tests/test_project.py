@@ -166,3 +166,15 @@ def test_the_command_line_lints_a_directory_as_a_project(tmp_path):
     orders = (tmp_path / "async_app" / "app" / "routers" / "orders.py").read_text()
     assert "await pool.execute(" in orders
     assert 'WHERE id = $1", order_id)  # expect: PGL201' in orders
+
+
+def test_a_file_linted_twice_in_one_run_gives_the_same_answer():
+    project = Project()
+    orders = str(APP / "app" / "routers" / "orders.py")
+    first = lint_file(orders, project=project)
+    again = lint_file(orders, project=project)
+    assert first.diagnostics and first.diagnostics == again.diagnostics
+    assert again.source is not None and again.source.text == first.source.text
+    # Released after linting: only the small summary stays in memory.
+    unit = project.units[str(Path(orders).resolve())]
+    assert unit.facts is None and unit.source is None and unit.summary is not None

@@ -187,14 +187,15 @@ def lint_file(
         return result
     if unit is None or unit.source is None:
         return LintResult(path, error=unit.decode_error if unit else "cannot be read")
-    text = facts.source if facts is not None else SourceText(unit.source.text)
+    source_file = unit.source
+    text = facts.source if facts is not None else SourceText(source_file.text)
     if facts is None:
         diagnostics = list(_unparsed(unit.parse_error, text, path))
     else:
         facts.filename = path
         diagnostics = list(_run_rules(facts, path, settings))
         project.release(unit)
-    return _finish(unit.source, text, path, diagnostics)
+    return _finish(source_file, text, path, diagnostics)
 
 
 def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:

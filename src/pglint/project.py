@@ -105,6 +105,8 @@ class Project:
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         if known is not None and known.digest == digest:
             known.stamp = stamp
+            if known.source is None and known.decode_error is None:
+                known.source = decode_source(data)  # the same bytes decoded before
             return known
         unit = Unit(key, stamp, digest)
         self.units[key] = unit
@@ -145,6 +147,7 @@ class Project:
         if unit.summary is None and unit.facts is not None and unit.path not in self._active:
             self.summary(unit.path)
         unit.facts = None
+        unit.source = None
         unit.resolved_with = None
         self._retained.pop(unit.path, None)
 
@@ -152,8 +155,12 @@ class Project:
 
     def facts_for(self, unit: Unit) -> ModuleFacts | None:
         """The unit's facts, resolved with what its imports provide."""
-        if unit.facts is None and unit.source is not None and unit.parse_error is None:
-            self._walk(unit, unit.path)  # dropped from memory earlier: read it again
+        if unit.facts is None and unit.parse_error is None:
+            if unit.source is None:  # released after an earlier lint: read it again
+                fresh = self.unit(unit.path, _read(unit.path))
+                if fresh is not unit or unit.source is None:
+                    return None
+            self._walk(unit, unit.path)
         if unit.facts is None:
             return None
         imported = self.imported_names(unit)
@@ -315,6 +322,14 @@ def _find_module(root: str, dotted: str) -> tuple[str, list[str]] | None:
             if os.path.isfile(candidate):
                 return os.path.normcase(os.path.abspath(candidate)), parts[size:]
     return None
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _display(path: str) -> str:
