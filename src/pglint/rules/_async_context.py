@@ -1,5 +1,5 @@
-"""Where a call runs, for the async rules: which function, whether it is `async def`, and
-whether that function is a web endpoint or a dependency the framework injects.
+"""For the async rules: whether a function is `async def`, whether it is a web endpoint,
+and which of its parameters the framework injects.
 
 Endpoints come from the function roles of the facts pass (``facts.roles``). Injected
 parameters are read here because they may name an `Annotated[..., Depends(...)]` alias
@@ -10,18 +10,9 @@ from __future__ import annotations
 
 import ast
 
-from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope
+from pglint.facts.model import Binding, ModuleFacts, Scope
 
-_ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "route",
-     "websocket", "websocket_route"}
-)  # fmt: skip
 _DEPENDS = frozenset({"Depends", "Security"})
-
-
-def running_function(site: CallSite) -> Scope | None:
-    """The function whose body runs the call; a lambda or nested `def` counts as its own."""
-    return site.scope.function()
 
 
 def is_async(function: Scope | None) -> bool:
@@ -30,19 +21,7 @@ def is_async(function: Scope | None) -> bool:
 
 def is_endpoint(function: Scope, facts: ModuleFacts) -> bool:
     info = facts.roles.of(function) if facts.roles is not None else None
-    if info is not None:
-        return info.is_endpoint
-    node = function.node
-    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return False
-    for decorator in node.decorator_list:
-        if (
-            isinstance(decorator, ast.Call)
-            and isinstance(decorator.func, ast.Attribute)
-            and decorator.func.attr in _ROUTE_METHODS
-        ):
-            return True
-    return False
+    return info is not None and info.is_endpoint
 
 
 def injected_parameters(function: Scope, facts: ModuleFacts) -> list[Binding]:

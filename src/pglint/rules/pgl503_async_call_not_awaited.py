@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DriverCall, ModuleFacts
+from pglint.rules._async_context import is_async
 from pglint.rules.base import Finding, Rule
 
 _OUTCOMES = {
@@ -33,7 +33,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         if site.awaited or not site.discarded:
             continue
         function = site.scope.function()
-        in_async = function is not None and isinstance(function.node, ast.AsyncFunctionDef)
+        in_async = is_async(function)
         if not in_async and call.confidence != "certain":
             continue
         shown = _shown(call, facts)
