@@ -175,7 +175,7 @@ class Project:
         """What the imports of an already linted file provided: `--fix` re-lints the
         file's text round after round, and a fix never changes what it imports."""
         unit = self.units.get(os.path.normcase(os.path.abspath(path)))
-        return unit.imported or {} if unit is not None else {}
+        return (unit.imported or {}) if unit is not None else {}
 
     def summary(self, path: str) -> ModuleSummary:
         unit = self.unit(path)

@@ -18,8 +18,6 @@ from pglint.rules.base import Finding, Rule
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    if facts.roles is not None and "test" in facts.roles.module_roles:
-        return  # a blocked loop in a test slows the test, nothing else
     resolver = Resolver(facts)
     groups: dict[tuple[int, str], list[DriverCall]] = {}
     functions: dict[int, Scope] = {}
@@ -29,6 +27,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         function = call.site.scope.function()
         if function is None or not is_async(function):
             continue
+        if facts.roles is not None and facts.roles.runs_once(function):
+            continue  # startup, a script's main(), a migration: no requests wait on it
         if _through_dependency(call, function, facts, resolver):
             continue
         functions[id(function)] = function
@@ -148,9 +148,9 @@ RULE = Rule(
         "Not reported: calls in a plain `def` (a framework runs a sync endpoint in a "
         "thread pool), in a nested `def` or `lambda` inside the `async def`, and functions "
         "handed to `asyncio.to_thread()`, `loop.run_in_executor()`, `run_in_threadpool()` "
-        "or `AsyncSession.run_sync()`; nor anything in test modules (`test_*.py`, `conftest.py`), "
-        "where a blocked loop only slows the test. One finding per function and driver, "
-        "at the first "
+        "or `AsyncSession.run_sync()`; nor code that runs once rather than per request: "
+        "lifespan and startup handlers, a script's `main()`, migrations and tests. One "
+        "finding per function and driver, at the first "
         "blocking call; calls on a `Depends(...)` parameter are reported once, at the "
         "function, by PGL502."
     ),
