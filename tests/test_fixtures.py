@@ -388,6 +388,53 @@ def test_example_app_shows_every_rule():
     assert not missing, f"the example app shows no {sorted(missing)} (found {dict(found)})"
 
 
+# The async and secrets rules need the whole app: a router's `get_db` and `pg_pool` are
+# defined in another module, so the example is linted as a project, like `pglint check`.
+EXAMPLE_PROJECT_CODES = {"PGL501", "PGL502", "PGL503", "PGL601"}
+
+
+def test_example_app_shows_the_project_rules():
+    from pglint import lint_paths
+
+    found = Counter(d.code for r in lint_paths([str(EXAMPLES)]) for d in r.diagnostics)
+    missing = EXAMPLE_PROJECT_CODES - set(found)
+    assert not missing, f"the example app shows no {sorted(missing)} (found {dict(found)})"
+
+
+# --- multi-module projects ----------------------------------------------------------------
+
+# Each directory under fixtures/projects/ is a small application linted as one project
+# (`lint_paths` on the directory, as `pglint check DIR` does): its files carry the same
+# `# expect:` annotations, and some findings need what another module defines.
+PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_project_fixture(project: Path):
+    from pglint import lint_paths
+
+    results = {Path(r.filename).resolve(): r for r in lint_paths([str(project)])}
+    files = sorted(project.rglob("*.py"))
+    assert files and set(results) == {f.resolve() for f in files}
+    annotated = 0
+    failures = []
+    for path in files:
+        result = results[path.resolve()]
+        assert result.error is None, f"{path}: {result.error}"
+        annotations = read_annotations(read(path))
+        annotated += len(annotations)
+        expected = expected_pairs(annotations)
+        actual = Counter((d.location.row, d.code) for d in result.diagnostics)
+        if expected != actual:
+            shown = path.relative_to(project)
+            failures.append(
+                f"{shown}: missing {sorted((expected - actual).elements())}, "
+                f"unexpected {[describe(d) for d in result.diagnostics if (d.location.row, d.code) in actual - expected]}"
+            )
+    assert annotated, f"{project.name} has no `# expect` annotations"
+    assert not failures, "\n".join(failures)
+
+
 # --- the harness's own helpers ------------------------------------------------------------
 
 

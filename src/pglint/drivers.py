@@ -428,6 +428,89 @@ SANITIZERS = frozenset(
 # psycopg's composition API builds SQL safely.
 COMPOSITION_MODULES = frozenset({"psycopg.sql", "psycopg2.sql", "psycopg2.extensions"})
 
+# Methods that talk to the database, per kind of object. On an async driver's object they
+# return a coroutine that does nothing until awaited (PGL503); on a sync driver's object
+# they block the calling thread (PGL501). Calls that only build or configure objects
+# (`cursor()` on most drivers, `session.add()`, `conn.transaction()`) are not listed.
+_DBAPI_CURSOR_IO = frozenset(
+    {"execute", "executemany", "fetchone", "fetchall", "fetchmany", "callproc", "scroll",
+     "nextset"}
+)  # fmt: skip
+_SA_SESSION_IO = frozenset(
+    {"execute", "exec", "scalar", "scalars", "commit", "rollback", "flush", "refresh", "get",
+     "get_one", "merge", "stream", "stream_scalars", "run_sync"}
+)  # fmt: skip
+_SA_CONNECTION_IO = frozenset(
+    {"execute", "exec_driver_sql", "scalar", "scalars", "commit", "rollback", "stream",
+     "stream_scalars", "run_sync"}
+)  # fmt: skip
+_ASYNCPG_IO = frozenset(
+    {"execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany", "close",
+     "copy_from_table", "copy_from_query", "copy_to_table", "copy_records_to_table"}
+)  # fmt: skip
+IO_METHODS: dict[tuple[str, str], frozenset[str]] = {
+    # sync drivers: blocking calls
+    ("psycopg2", "connection"): frozenset({"commit", "rollback"}),
+    ("psycopg2", "cursor"): _DBAPI_CURSOR_IO | {"copy_expert", "copy_from", "copy_to"},
+    ("psycopg2", "pool"): frozenset({"getconn"}),
+    ("psycopg", "connection"): frozenset({"execute", "commit", "rollback"}),
+    ("psycopg", "cursor"): _DBAPI_CURSOR_IO | {"copy", "stream"},
+    ("psycopg", "pool"): frozenset({"getconn", "connection", "wait", "open"}),
+    ("pg8000", "connection"): frozenset({"commit", "rollback", "run"}),
+    ("pg8000", "cursor"): _DBAPI_CURSOR_IO,
+    ("pg8000_native", "connection"): frozenset({"run"}),
+    ("sqlite3", "connection"): frozenset({"execute", "executemany", "executescript", "commit",
+                                          "rollback"}),
+    ("sqlite3", "cursor"): _DBAPI_CURSOR_IO | {"executescript"},
+    ("django", "connection"): frozenset({"cursor"}),  # opens the connection if needed
+    ("django", "cursor"): _DBAPI_CURSOR_IO,
+    ("sqlalchemy", "session"): (_SA_SESSION_IO - {"run_sync", "stream", "stream_scalars"})
+    | {"query", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"},
+    ("sqlalchemy", "connection"): _SA_CONNECTION_IO - {"run_sync", "stream", "stream_scalars"},
+    ("sqlalchemy", "engine"): frozenset({"connect", "begin", "execute", "raw_connection"}),
+    # async drivers: coroutines
+    ("psycopg_async", "connection"): frozenset(
+        {"execute", "commit", "rollback", "close", "set_autocommit", "set_isolation_level",
+         "set_read_only", "set_deferrable"}
+    ),
+    ("psycopg_async", "cursor"): _DBAPI_CURSOR_IO | {"close"},
+    ("psycopg_async", "pool"): frozenset({"getconn", "putconn", "open", "close", "wait",
+                                           "check", "resize"}),
+    ("asyncpg", "connection"): _ASYNCPG_IO
+    | {"prepare", "reset", "set_type_codec", "set_builtin_type_codec", "reset_type_codec",
+       "add_listener", "remove_listener", "reload_schema_state"},
+    ("asyncpg", "pool"): _ASYNCPG_IO | {"release", "expire_connections"},
+    ("aiopg", "cursor"): _DBAPI_CURSOR_IO,
+    ("aiopg", "pool"): frozenset({"wait_closed", "clear"}),
+    ("aiosqlite", "connection"): frozenset(
+        {"execute", "executemany", "executescript", "execute_fetchall", "execute_insert",
+         "commit", "rollback", "close", "backup"}
+    ),
+    ("aiosqlite", "cursor"): _DBAPI_CURSOR_IO | {"executescript", "close"},
+    ("sqlalchemy_async", "session"): _SA_SESSION_IO | {"close", "delete", "invalidate", "reset"},
+    ("sqlalchemy_async", "connection"): _SA_CONNECTION_IO | {"close", "start", "invalidate"},
+    ("sqlalchemy_async", "engine"): frozenset({"dispose"}),
+    ("databases", "database"): frozenset(
+        {"connect", "disconnect", "execute", "execute_many", "fetch_all", "fetch_one",
+         "fetch_val"}
+    ),
+}  # fmt: skip
+IO_METHOD_NAMES = frozenset(name for names in IO_METHODS.values() for name in names)
+
+# Factories that open a connection (or a pool's first connections) when called: on a sync
+# driver, the call blocks.
+CONNECTING_ROLES = frozenset({"connection", "pool"})
+
+# What to use instead of a sync driver inside `async def` (PGL501, PGL502).
+ASYNC_EQUIVALENTS: dict[str, str] = {
+    "psycopg2": "asyncpg (`await pool.fetch(...)`) or psycopg 3's `AsyncConnectionPool`",
+    "psycopg": "psycopg 3's `AsyncConnection` / `AsyncConnectionPool` (`await cur.execute(...)`)",
+    "pg8000": "asyncpg (`await pool.fetch(...)`)",
+    "pg8000_native": "asyncpg (`await pool.fetch(...)`)",
+    "sqlite3": "aiosqlite (`async with aiosqlite.connect(...) as db`)",
+    "django": "Django's async ORM methods or `sync_to_async(...)`",
+    "sqlalchemy": "an `AsyncSession` from `async_sessionmaker(create_async_engine(...))`",
+}
 
 # --- lifecycle: how driver objects are closed and pool checkouts returned -----------------
 

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from pglint.diagnostics import Diagnostic, Location
 from pglint.facts import build_facts
+from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import discover
 from pglint.noqa import NoqaMap
+from pglint.project import Project
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source
@@ -40,8 +42,10 @@ def lint_source(
     tree: ast.Module | None = None,
     apply_noqa: bool = True,
     keep_suppressed: bool = False,
+    imported: ImportedNames | None = None,
 ) -> LintResult:
-    """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has.
+    """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has;
+    ``imported`` is what the project modules it imports provide (see pglint.project).
 
     ``keep_suppressed`` keeps the findings `# noqa` silenced in ``LintResult.suppressed``
     (for reports, such as SARIF, that show them marked as suppressed).
@@ -54,7 +58,18 @@ def lint_source(
     else:
         source_file = SourceFile(text=source.removeprefix("\ufeff"))
     text = SourceText(source_file.text)
-    diagnostics = list(_check(text, filename, settings, tree))
+    diagnostics = list(_check(text, filename, settings, tree, imported))
+    return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed)
+
+
+def _finish(
+    source_file: SourceFile,
+    text: SourceText,
+    filename: str,
+    diagnostics: list[Diagnostic],
+    apply_noqa: bool = True,
+    keep_suppressed: bool = False,
+) -> LintResult:
     suppressed: list[Diagnostic] = []
     if apply_noqa and diagnostics and "noqa" in source_file.text.lower():
         noqa = NoqaMap(text.lines, text.text)
@@ -71,7 +86,11 @@ def lint_source(
 
 
 def _check(
-    text: SourceText, filename: str, settings: Settings, tree: ast.Module | None
+    text: SourceText,
+    filename: str,
+    settings: Settings,
+    tree: ast.Module | None,
+    imported: ImportedNames | None = None,
 ) -> Iterator[Diagnostic]:
     if tree is None:
         try:
@@ -85,7 +104,18 @@ def _check(
             )
             return
     try:
-        facts = build_facts(tree, text, filename)
+        facts = build_facts(tree, text, filename, imported)
+    except RecursionError:
+        yield _own("PGL000", "analysis gave up: the code is nested too deeply", filename)
+        return
+    except Exception as exc:  # a bug in pglint must never end the run
+        yield _internal_error(exc, filename)
+        return
+    yield from _run_rules(facts, filename, settings)
+
+
+def _run_rules(facts: ModuleFacts, filename: str, settings: Settings) -> Iterator[Diagnostic]:
+    try:
         for rule in all_rules():
             if not settings.is_enabled(rule.code, filename):
                 continue
@@ -103,13 +133,17 @@ def _check(
     except RecursionError:
         yield _own("PGL000", "analysis gave up: the code is nested too deeply", filename)
     except Exception as exc:  # a bug in pglint must never end the run
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        yield _own(
-            "PGL000",
-            f"internal error while analysing this file: {_describe(exc)} "
-            f"(at {Path(where.filename).name}:{where.lineno}); please report it",
-            filename,
-        )
+        yield _internal_error(exc, filename)
+
+
+def _internal_error(exc: Exception, filename: str) -> Diagnostic:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return _own(
+        "PGL000",
+        f"internal error while analysing this file: {_describe(exc)} "
+        f"(at {Path(where.filename).name}:{where.lineno}); please report it",
+        filename,
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -142,7 +176,14 @@ def _looks_like_newer_python(msg: str) -> bool:
     return sys.version_info < (3, 12) and msg.startswith("f-string")
 
 
-def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> LintResult:
+def lint_file(
+    path: str, settings: Settings = DEFAULT_SETTINGS, project: Project | None = None
+) -> LintResult:
+    """Lint one file with what the project modules it imports provide.
+
+    ``project`` holds what a run has read and summarized; by default, one shared by the
+    whole process (summaries are keyed by file content, so they never go stale).
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -150,8 +191,51 @@ def lint_file(path: str, settings: Settings = DEFAULT_SETTINGS) -> LintResult:
         return LintResult(path, error="is a directory")
     except OSError as exc:
         return LintResult(path, error=exc.strerror or str(exc))
-    return lint_source(data, path, settings)
+    project = project if project is not None else PROCESS_PROJECT
+    try:
+        unit = project.unit(path, data)
+        facts = project.facts_for(unit) if unit is not None else None
+    except RecursionError:
+        return lint_source(data, path, settings)
+    except Exception as exc:  # a bug in the project pass: lint the file on its own
+        result = lint_source(data, path, settings)
+        result.diagnostics.append(_internal_error(exc, path))
+        return result
+    if unit is None or unit.source is None:
+        return LintResult(path, error=unit.decode_error if unit else "cannot be read")
+    source_file = unit.source
+    text = facts.source if facts is not None else SourceText(source_file.text)
+    if facts is None:
+        diagnostics = list(_unparsed(unit.parse_error, text, path))
+    else:
+        facts.filename = path
+        diagnostics = list(_run_rules(facts, path, settings))
+        project.release(unit)
+    return _finish(source_file, text, path, diagnostics)
+
+
+def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:
+    if isinstance(error, SyntaxError):
+        yield _syntax_error(error, path, text)
+    elif isinstance(error, RecursionError):
+        yield _own("PGL000", "analysis gave up: the code is nested too deeply", path)
+    else:
+        detail = _describe(error) if error is not None else "unknown error"
+        yield _own("PGL001", f"cannot parse this file: {detail}", path, Location(1, 1))
 
 
 def lint_paths(paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS) -> list[LintResult]:
-    return [lint_file(path, settings) for path in discover(paths, settings)]
+    """Lint files and directories as one project: each file is read and parsed once."""
+    project = Project()
+    return [lint_file(path, settings, project) for path in discover(paths, settings)]
+
+
+# The project state `lint_file` uses when no run hands one over (the CLI lints file by
+# file); keyed by file content, so a changed file is simply read again.
+PROCESS_PROJECT = Project()
+
+
+def imported_for(filename: str) -> ImportedNames:
+    """What the project modules a file imports provided when `lint_file` linted it; empty
+    for a file not linted that way (standard input, a single source text)."""
+    return PROCESS_PROJECT.imported_for(filename)

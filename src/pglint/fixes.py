@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from pglint.diagnostics import Diagnostic, Edit, Location
-from pglint.engine import LintResult, lint_source
+from pglint.engine import LintResult, imported_for, lint_source
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import LINE_BREAK, line_starts
 
@@ -125,7 +125,7 @@ def fix_text(
     rejected: list[Diagnostic] = []
     refused: set[tuple] = set()
     for round_number in range(max_rounds + 1):
-        result = lint_source(text, filename, settings)
+        result = lint_source(text, filename, settings, imported=imported_for(filename))
         candidates = [
             d
             for d in result.diagnostics

@@ -10,7 +10,17 @@ import ast
 from itertools import count
 
 from pglint.facts.calls import find_db_calls
-from pglint.facts.model import Binding, Block, CallSite, ModuleFacts, Scope, WithItem
+from pglint.facts.driver_calls import find_driver_calls
+from pglint.facts.model import (
+    Binding,
+    Block,
+    CallSite,
+    ImportedNames,
+    ModuleFacts,
+    Scope,
+    WithItem,
+)
+from pglint.facts.resolve import Resolver
 from pglint.facts.resources import find_resources
 from pglint.facts.role_finder import find_roles
 from pglint.source import SourceText
@@ -180,7 +190,10 @@ class _Walker:
             if alias.name == "*":
                 continue
             local = alias.asname or alias.name
-            self.imports[local] = f"{base}.{alias.name}" if base else alias.name
+            if node.module is None:  # `from . import x`: a module of the package
+                self.imports[local] = "." * node.level + alias.name
+            else:
+                self.imports[local] = f"{base}.{alias.name}" if base else alias.name
             self._bind(local, "import", None, scope, block, node)
         return None
 
@@ -374,7 +387,17 @@ if hasattr(ast, "Match"):
     _HANDLERS[ast.match_case] = _compound
 
 
-def build_facts(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
+def build_facts(
+    tree: ast.Module, source: SourceText, filename: str, imported: ImportedNames | None = None
+) -> ModuleFacts:
+    """The facts of one module; ``imported`` is what the modules it imports provide."""
+    facts = walk(tree, source, filename)
+    resolve_calls(facts, imported or {})
+    return facts
+
+
+def walk(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
+    """The walk alone: scopes, bindings, imports and call sites, no driver resolution."""
     walker = _Walker(tree)
     walker.run(tree)
     facts = ModuleFacts(
@@ -391,7 +414,17 @@ def build_facts(tree: ast.Module, source: SourceText, filename: str) -> ModuleFa
     facts.with_items = walker.with_items
     facts.awaited_refs = walker.awaited_refs
     facts.item_stores = walker.item_stores
-    facts.db_calls = find_db_calls(facts)
-    facts.roles = find_roles(facts)
-    facts.resources = find_resources(facts)
+    facts.roles = find_roles(facts)  # decorators, calls and names: no driver resolution
     return facts
+
+
+def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
+    """Resolve drivers over the walked facts, with what imported modules provide.
+
+    Runs again (without a new parse or walk) when a project run learns more imports.
+    """
+    facts.imported = imported
+    resolver = Resolver(facts)
+    facts.db_calls = find_db_calls(facts, resolver)
+    facts.driver_calls = find_driver_calls(facts, resolver)
+    facts.resources = find_resources(facts)

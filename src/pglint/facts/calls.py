@@ -34,8 +34,8 @@ _SCALAR_CALLS = frozenset({"str", "int", "float", "bool", "UUID", "Decimal", "uu
 _SQLALCHEMY = frozenset({"sqlalchemy", "sqlalchemy_async"})
 
 
-def find_db_calls(facts: ModuleFacts) -> list[DbCall]:
-    resolver = Resolver(facts)
+def find_db_calls(facts: ModuleFacts, resolver: Resolver | None = None) -> list[DbCall]:
+    resolver = resolver or Resolver(facts)
     finder = _Finder(facts, resolver, SqlEvaluator(resolver))
     text_sites: list[CallSite] = []
     calls: list[DbCall] = []

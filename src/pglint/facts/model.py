@@ -148,6 +148,44 @@ class DbCall:
         return self.driver is not None and self.confidence != "unknown"
 
 
+ExportRole = Literal["object", "provider", "annotation"]
+
+
+@dataclass(frozen=True)
+class Export:
+    """A name a module offers to others, and the driver object behind it."""
+
+    name: str
+    # "object": the name is the object itself (an engine, a pool, a sessionmaker);
+    # "provider": a function that returns or yields one (a FastAPI dependency);
+    # "annotation": a type alias for one (`SessionDep = Annotated[Session, Depends(...)]`).
+    role: ExportRole
+    kind: ObjectKind
+    confidence: Literal["certain", "likely"]
+    yields: bool = False  # a provider that yields (a generator dependency)
+
+
+# Imported qualified name as this module spells it (`.database.get_db`, `app.db.engine`)
+# -> what the imported module says it is.
+ImportedNames = dict[str, Export]
+
+
+@dataclass(eq=False)
+class DriverCall:
+    """A call that talks to the database through a driver object: a method from the
+    drivers table's ``IO_METHODS`` on a resolved receiver, or a factory that connects."""
+
+    site: CallSite
+    method: str  # the method name, or the factory's qualified name
+    kind: ObjectKind  # the receiver's kind, or what the factory makes
+    confidence: Literal["certain", "likely"]
+    receiver: ast.expr | None  # None for a factory call
+
+    @property
+    def node(self) -> ast.Call:
+        return self.site.node
+
+
 @dataclass(eq=False)
 class WithItem:
     """One item of a `with` / `async with` statement, with or without `as`."""
@@ -171,6 +209,10 @@ class ModuleFacts:
     calls: list[CallSite]
     attribute_bindings: dict[str, list[Binding]]  # `<anything>.attr = value`
     db_calls: list[DbCall] = field(default_factory=list)
+    driver_calls: list[DriverCall] = field(default_factory=list)
+    # What the modules this one imports provide (see pglint.project); empty when the
+    # file is linted alone.
+    imported: ImportedNames = field(default_factory=dict)
     # Statement bodies by block id: the statement that owns the body and the field it
     # fills ("body", "orelse", "finalbody", "handlers"...); tells `finally` blocks apart.
     blocks: dict[int, tuple[ast.AST, str]] = field(default_factory=dict)

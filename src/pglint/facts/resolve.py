@@ -124,12 +124,23 @@ class Resolver:
             qual = self.imports.get(binding.name)
             if qual in OBJECTS:
                 return OBJECTS[qual], "certain"
+            return self._imported(qual, "object")
         return None
+
+    def _imported(self, qual: str | None, role: str) -> Resolved:
+        """What another module of the project says ``qual`` is (see pglint.project)."""
+        export = self.facts.imported.get(qual) if qual else None
+        if export is None or export.role != role:
+            return None
+        return export.kind, export.confidence
 
     def _attribute_kind(self, expr: ast.Attribute, scope: Scope, pos: Pos, depth: int) -> Resolved:
         qual = self.qualname(expr)
         if qual in OBJECTS:
             return OBJECTS[qual], "certain"
+        imported = self._imported(qual, "object")
+        if imported is not None:
+            return imported
         if expr.attr in DJANGO_MANAGER_ATTRIBUTES and not isinstance(expr.value, ast.Call):
             return ObjectKind("django", "manager"), "likely"
         owner = _method_owner(scope)
@@ -181,7 +192,7 @@ class Resolver:
             target = self.function(func.id)
             if target is not None and target is not scope:
                 return self.provided_kind(target, depth)
-        return None
+        return self._imported(qual, "provider")
 
     def provided_kind(self, function: Scope, depth: int = 0) -> Resolved:
         """What a factory function or dependency returns or yields."""
@@ -207,10 +218,10 @@ class Resolver:
             function = self.function(target.id)
             if function is not None:
                 return self.provided_kind(function, depth)
-        return None
+        return self._imported(self.qualname(target), "provider")
 
-    def annotation_kind(self, annotation: ast.expr | None) -> ObjectKind | None:
-        if annotation is None:
+    def annotation_kind(self, annotation: ast.expr | None, depth: int = 0) -> ObjectKind | None:
+        if annotation is None or depth > _MAX_DEPTH:
             return None
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
@@ -218,8 +229,8 @@ class Resolver:
             except (SyntaxError, ValueError):
                 return None
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-            left = self.annotation_kind(annotation.left)
-            right = self.annotation_kind(annotation.right)
+            left = self.annotation_kind(annotation.left, depth + 1)
+            right = self.annotation_kind(annotation.right, depth + 1)
             return left or right if not (left and right and left != right) else None
         if isinstance(annotation, ast.Subscript):
             name = self.qualname(annotation.value) or _plain_name(annotation.value)
@@ -227,12 +238,28 @@ class Resolver:
                 inner = annotation.slice
                 if isinstance(inner, ast.Tuple) and inner.elts:
                     inner = inner.elts[0]
-                return self.annotation_kind(inner)
+                return self.annotation_kind(inner, depth + 1)
             return None
         qual = self.qualname(annotation)
         if qual is None:
+            return self._alias_kind(annotation, depth)
+        found = ANNOTATIONS.get(qual) or ANNOTATIONS.get(_canonical(qual))
+        if found is None:
+            imported = self._imported(qual, "annotation")
+            found = imported[0] if imported else None
+        return found
+
+    def _alias_kind(self, annotation: ast.expr, depth: int) -> ObjectKind | None:
+        """`SessionDep = Annotated[Session, Depends(get_db)]` at module level."""
+        if not isinstance(annotation, ast.Name):
             return None
-        return ANNOTATIONS.get(qual) or ANNOTATIONS.get(_canonical(qual))
+        bindings = self.facts.module.bindings.get(annotation.id, [])
+        if len(bindings) != 1 or bindings[0].kind != "assign":
+            return None
+        value = bindings[0].value
+        if not isinstance(value, ast.Subscript):
+            return None
+        return self.annotation_kind(value, depth + 1)
 
 
 def _canonical(qual: str) -> str:

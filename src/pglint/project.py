@@ -1,0 +1,340 @@
+"""Project-wide facts: what each module offers to the modules that import it.
+
+A FastAPI app defines its engine in `database.py`, its `get_db` dependency in `deps.py`
+and its endpoints in `routers/*.py`. Linted one by one, `routers/users.py` cannot tell
+what `Depends(get_db)` hands out. So before a file is linted, the modules it imports
+from the same project are summarized — which of their names are driver objects (engines,
+pools, sessionmakers), which are functions returning or yielding one (dependencies), and
+which are `Annotated[..., Depends(...)]` aliases — and the file's driver resolution reads
+those summaries.
+
+The project a file belongs to is found from the file itself: the directories above it
+that are packages (hold an `__init__.py`) are its package path, and the directory above
+the topmost package is the import root. A file outside any package has its own directory
+as import root, so `from database import get_db` next to it resolves too. Only modules
+under that root are read; everything else is left to the single-file view.
+
+Cost: every file is read and parsed at most once per run. A module summarized because
+another imports it keeps its parsed facts until it is linted itself, so the lint phase
+reuses them; summaries are cached by content hash (and the summaries they were computed
+from), in memory for the life of the process. A module's summary is made once per
+content; when only a module it imports changes, it is seen by a new `Project`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from pglint.facts.builder import resolve_calls, walk
+from pglint.facts.model import Export, ImportedNames, ModuleFacts
+from pglint.facts.resolve import Resolver
+from pglint.source import DecodeError, SourceFile, SourceText, decode_source
+
+# Parsed facts kept for modules summarized but not linted yet; beyond this many, the
+# oldest are dropped (a later lint of that file parses it again).
+MAX_RETAINED_FACTS = 2000
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    """What one module exports, as far as driver objects go."""
+
+    module: str
+    exports: dict[str, Export]
+
+    @property
+    def key(self) -> tuple[tuple[str, Export], ...]:
+        return tuple(sorted(self.exports.items(), key=lambda item: item[0]))
+
+
+EMPTY = ModuleSummary("", {})
+
+
+@dataclass
+class Unit:
+    """One file of the project as read once: its text, parse and facts."""
+
+    path: str  # absolute, normalized
+    stamp: tuple[int, int]  # (mtime_ns, size) when read
+    digest: str
+    source: SourceFile | None = None
+    facts: ModuleFacts | None = None  # walked; resolved when ``resolved_with`` is set
+    resolved_with: tuple | None = None
+    parse_error: BaseException | None = None
+    decode_error: str | None = None
+    summary: ModuleSummary | None = None
+    imported: ImportedNames | None = None  # what its imports provided when it was linted
+
+
+@dataclass
+class Project:
+    """The project-wide state of one run (or one process): files read, summaries made."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    summaries: dict[tuple, ModuleSummary] = field(default_factory=dict)
+    parses: int = 0
+    _retained: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _active: set[str] = field(default_factory=set)
+    # File-system lookups, once per run: which file a dotted name is, which module a file.
+    _found: dict[tuple[str, str], tuple[str, list[str]] | None] = field(default_factory=dict)
+    _names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def unit(self, path: str, data: bytes | None = None) -> Unit | None:
+        """The file at ``path``, read, decoded, parsed and walked once per content."""
+        key = os.path.normcase(os.path.abspath(path))
+        try:
+            info = os.stat(key)
+        except OSError:
+            info = None
+        stamp = (info.st_mtime_ns, info.st_size) if info else (0, -1)
+        known = self.units.get(key)
+        if known is not None and data is None and known.stamp == stamp:
+            return known
+        if data is None:
+            try:
+                with open(key, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                return None
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if known is not None and known.digest == digest:
+            known.stamp = stamp
+            if known.source is None and known.decode_error is None:
+                known.source = decode_source(data)  # the same bytes decoded before
+            return known
+        unit = Unit(key, stamp, digest)
+        self.units[key] = unit
+        try:
+            unit.source = decode_source(data)
+        except DecodeError as exc:
+            unit.decode_error = str(exc)
+            return unit
+        self._walk(unit, path)
+        return unit
+
+    def _walk(self, unit: Unit, filename: str) -> None:
+        text = SourceText(unit.source.text)  # type: ignore[union-attr]
+        try:
+            self.parses += 1
+            tree = ast.parse(text.text, filename=filename)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            unit.parse_error = exc
+            return
+        try:
+            unit.facts = walk(tree, text, _display(filename))
+        except RecursionError as exc:
+            unit.parse_error = exc
+            return
+        self._retain(unit.path)
+
+    def _retain(self, path: str) -> None:
+        self._retained[path] = None
+        self._retained.move_to_end(path)
+        while len(self._retained) > MAX_RETAINED_FACTS:
+            old, _ = self._retained.popitem(last=False)
+            if old in self.units:
+                self.units[old].facts = None
+
+    def release(self, unit: Unit) -> None:
+        """The file has been linted: summarize it from the same facts (a module imported
+        later needs no second parse), then drop its tree and facts."""
+        if unit.summary is None and unit.facts is not None and unit.path not in self._active:
+            self.summary(unit.path)
+        unit.facts = None
+        unit.source = None
+        unit.resolved_with = None
+        self._retained.pop(unit.path, None)
+
+    # --- resolving ---------------------------------------------------------------------
+
+    def facts_for(self, unit: Unit) -> ModuleFacts | None:
+        """The unit's facts, resolved with what its imports provide."""
+        if unit.facts is None and unit.parse_error is None:
+            if unit.source is None:  # released after an earlier lint: read it again
+                fresh = self.unit(unit.path, _read(unit.path))
+                if fresh is not unit or unit.source is None:
+                    return None
+            self._walk(unit, unit.path)
+        if unit.facts is None:
+            return None
+        imported = self.imported_names(unit)
+        unit.imported = imported
+        key = _key(imported)
+        if unit.resolved_with != key:
+            resolve_calls(unit.facts, imported)
+            unit.resolved_with = key
+        return unit.facts
+
+    def imported_for(self, path: str) -> ImportedNames:
+        """What the imports of an already linted file provided: `--fix` re-lints the
+        file's text round after round, and a fix never changes what it imports."""
+        unit = self.units.get(os.path.normcase(os.path.abspath(path)))
+        return (unit.imported or {}) if unit is not None else {}
+
+    def summary(self, path: str) -> ModuleSummary:
+        unit = self.unit(path)
+        if unit is None or unit.path in self._active:
+            return EMPTY  # unreadable, or an import cycle: what is known so far
+        if unit.summary is not None:
+            # Made once per content: a module imported by many is summarized once, and
+            # the import graph is walked once however many paths lead to a module.
+            return unit.summary
+        self._active.add(unit.path)
+        try:
+            imported = self.imported_names(unit)
+            cache_key = (unit.digest, _key(imported))
+            cached = self.summaries.get(cache_key)
+            if cached is not None:
+                unit.summary = cached
+                return cached
+            facts = self.facts_for(unit)
+            module = self._names.get(unit.path) or module_name(unit.path)
+            summary = summarize(facts, module[1]) if facts else EMPTY
+            self.summaries[cache_key] = summary
+            unit.summary = summary
+            return summary
+        finally:
+            self._active.discard(unit.path)
+
+    def imported_names(self, unit: Unit) -> ImportedNames:
+        """What the project modules this unit imports provide, keyed as it spells them."""
+        facts = unit.facts
+        if facts is None:
+            return {}
+        names = self._names.get(unit.path)
+        if names is None:
+            names = self._names[unit.path] = module_name(unit.path)
+        root, module = names
+        is_package = os.path.basename(unit.path).startswith("__init__.")
+        imported: ImportedNames = {}
+        for qual in set(facts.imports.values()):
+            absolute = _absolute(qual, module, is_package)
+            if absolute is None:
+                continue
+            lookup = (root, absolute)
+            if lookup not in self._found:
+                self._found[lookup] = _find_module(root, absolute)
+            found = self._found[lookup]
+            if found is None:
+                continue
+            path, rest = found
+            if path == unit.path:
+                continue
+            exports = self.summary(path).exports
+            if not rest:  # `from app import db` / `import app.db as db`: the module itself
+                for name, export in exports.items():
+                    imported[f"{qual}.{name}"] = export
+            elif len(rest) == 1 and rest[0] in exports:
+                imported[qual] = exports[rest[0]]
+        return imported
+
+
+def _key(imported: ImportedNames) -> tuple:
+    return tuple(sorted(imported.items(), key=lambda item: item[0]))
+
+
+# --- summaries ------------------------------------------------------------------------
+
+
+def summarize(facts: ModuleFacts, module: str) -> ModuleSummary:
+    """The module-level names that are driver objects, providers of one, or aliases."""
+    resolver = Resolver(facts)
+    exports: dict[str, Export] = {}
+    scope = facts.module
+    end = (len(facts.source.lines) + 1, 0)
+    for name, bindings in scope.bindings.items():
+        binding = bindings[-1]
+        if binding.kind == "def" and isinstance(
+            binding.node, ast.FunctionDef | ast.AsyncFunctionDef
+        ):
+            function = resolver.function(name)
+            resolved = resolver.provided_kind(function) if function is not None else None
+            if resolved is not None:
+                kind, confidence = resolved
+                exports[name] = Export(name, "provider", kind, confidence, function.is_generator)  # type: ignore[union-attr]
+            continue
+        if binding.kind == "import":
+            export = facts.imported.get(facts.imports.get(name, ""))
+            if export is not None:
+                exports[name] = Export(name, export.role, export.kind, export.confidence,
+                                       export.yields)  # fmt: skip
+            continue
+        if binding.kind == "assign" and _is_annotated(binding.value):
+            kind = resolver.annotation_kind(binding.value)
+            if kind is not None:
+                exports[name] = Export(name, "annotation", kind, "certain")
+            continue
+        if binding.kind in ("assign", "with"):
+            resolved = resolver.kind_of(ast.Name(id=name), scope, end)
+            if resolved is not None:
+                exports[name] = Export(name, "object", resolved[0], resolved[1])
+    return ModuleSummary(module, exports)
+
+
+def _is_annotated(value: ast.expr | None) -> bool:
+    if not isinstance(value, ast.Subscript):
+        return False
+    head = value.value
+    return (head.id if isinstance(head, ast.Name) else getattr(head, "attr", "")) == "Annotated"
+
+
+# --- module names -----------------------------------------------------------------------
+
+
+def module_name(path: str) -> tuple[str, str]:
+    """(import root, dotted module name) of a file: the packages above it, then its stem."""
+    directory, base = os.path.split(path)
+    stem = base.rsplit(".", 1)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        if not package:
+            break
+        parts.insert(0, package)
+    return directory, ".".join(parts)
+
+
+def _absolute(qual: str, module: str, is_package: bool) -> str | None:
+    """`.database.get_db` in `app.routers.users` -> `app.routers.database.get_db`."""
+    level = len(qual) - len(qual.lstrip("."))
+    if level == 0:
+        return qual
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    if level - 1 >= len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    rest = qual[level:]
+    return ".".join([*base, rest] if rest else base) or None
+
+
+def _find_module(root: str, dotted: str) -> tuple[str, list[str]] | None:
+    """The project file a dotted name starts with, and the names after it."""
+    parts = dotted.split(".")
+    for size in range(len(parts), 0, -1):
+        base = os.path.join(root, *parts[:size])
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return os.path.normcase(os.path.abspath(candidate)), parts[size:]
+    return None
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _display(path: str) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith("..") else relative
