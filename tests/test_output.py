@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -12,6 +13,7 @@ from conftest import (
     INJECTION,
     INJECTION_COLUMN,
     INJECTION_ROW,
+    ROOT,
     SYNTAX_ERROR,
     invoke,
     write,
@@ -184,3 +186,22 @@ def diagnostic(start=None, end=None, fix=None) -> Diagnostic:
 
 def edit() -> Edit:
     return Edit(Location(1, 1), Location(1, 1), "x")
+
+
+def test_sarif_sees_what_json_sees_across_modules():
+    # SARIF keeps suppressed findings, so it reads files through its own path; it must
+    # still lint each one with what the modules it imports provide (PGL502 needs that).
+    examples = str(ROOT / "examples")
+    items = json.loads(invoke("check", "--output-format", "json", examples).stdout)
+    sarif = json.loads(invoke("check", "--output-format", "sarif", examples).stdout)
+    from_json = sorted((Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in items)
+    from_sarif = sorted(
+        (
+            Path(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).name,
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["ruleId"],
+        )
+        for r in sarif["runs"][0]["results"]
+    )
+    assert "PGL502" in {code for *_, code in from_json}
+    assert from_sarif == from_json

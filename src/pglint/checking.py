@@ -62,20 +62,14 @@ class Run:
     # --- one file ---------------------------------------------------------------------
 
     def lint(self, path: str, settings: Settings) -> LintResult:
-        # The engine's lint_file does not keep suppressed findings; reports that show
-        # them, and notebooks, read the file here.
-        if not self.keep_suppressed and not path.endswith(NOTEBOOK_SUFFIX):
-            return lint_file(path, settings)
+        if not path.endswith(NOTEBOOK_SUFFIX):
+            return lint_file(path, settings, keep_suppressed=self.keep_suppressed)
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
-        except IsADirectoryError:
-            return LintResult(path, error="is a directory")
         except OSError as exc:
             return LintResult(path, error=exc.strerror or str(exc))
-        if path.endswith(NOTEBOOK_SUFFIX):
-            return lint_notebook(data, path, settings, keep_suppressed=self.keep_suppressed)
-        return lint_source(data, path, settings, keep_suppressed=True)
+        return lint_notebook(data, path, settings, keep_suppressed=self.keep_suppressed)
 
     def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
         try:

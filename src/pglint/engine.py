@@ -177,7 +177,11 @@ def _looks_like_newer_python(msg: str) -> bool:
 
 
 def lint_file(
-    path: str, settings: Settings = DEFAULT_SETTINGS, project: Project | None = None
+    path: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    project: Project | None = None,
+    *,
+    keep_suppressed: bool = False,
 ) -> LintResult:
     """Lint one file with what the project modules it imports provide.
 
@@ -196,9 +200,9 @@ def lint_file(
         unit = project.unit(path, data)
         facts = project.facts_for(unit) if unit is not None else None
     except RecursionError:
-        return lint_source(data, path, settings)
+        return lint_source(data, path, settings, keep_suppressed=keep_suppressed)
     except Exception as exc:  # a bug in the project pass: lint the file on its own
-        result = lint_source(data, path, settings)
+        result = lint_source(data, path, settings, keep_suppressed=keep_suppressed)
         result.diagnostics.append(_internal_error(exc, path))
         return result
     if unit is None or unit.source is None:
@@ -211,7 +215,7 @@ def lint_file(
         facts.filename = path
         diagnostics = list(_run_rules(facts, path, settings))
         project.release(unit)
-    return _finish(source_file, text, path, diagnostics)
+    return _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed)
 
 
 def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:
