@@ -28,6 +28,7 @@ INSERT INTO users (email, name) VALUES
     ('ada@example.com', 'Ada'), ('bob@example.com', 'Bob'), ('cy@example.com', 'Cy');
 CREATE TABLE products (id serial PRIMARY KEY, sku text NOT NULL, price numeric NOT NULL);
 INSERT INTO products (sku, price) VALUES ('OLD-1', 5), ('NEW-1', 7), ('NEW-2', 9);
+CREATE TABLE audit (id serial PRIMARY KEY, name text NOT NULL);
 """
 
 INJECTION = "' OR '1'='1"
