@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import CLEAN, FIXABLE, FIXED, FIXTURE_FILES, INJECTION, invoke, write
+from conftest import CLEAN, FIXABLE, FIXED, FIXTURE_FILES, INJECTION, ROOT, console, invoke, write
 from pglint.diagnostics import Diagnostic, Edit, Fix, Location
 from pglint.fixes import apply_fixes, apply_round, fix_text, unified_diff
 
@@ -199,3 +201,33 @@ def test_fix_turns_each_fixture_into_its_companion(project, fixture: Path):
     assert target.read_bytes() == expected
     again = invoke("check", "--isolated", "--diff", fixture.name)
     assert (again.exit_code, again.stdout) == (0, "")
+
+
+def test_fix_on_the_examples_is_complete_and_matches_diff(tmp_path):
+    # Two copies of examples/: one fixed by --fix, one patched with --diff's output by
+    # the real `patch` tool; they must end up the same, parse, and have no safe fix left.
+    fixed_root, patched_root = tmp_path / "fixed", tmp_path / "patched"
+    for root in (fixed_root, patched_root):
+        shutil.copytree(ROOT / "examples", root / "examples")
+        (root / "pyproject.toml").write_text("[tool.pglint]\n")
+    diff = console("check", "--diff", "examples", cwd=patched_root)
+    assert diff.exit_code == 1 and diff.stdout.startswith("--- examples/")
+    subprocess.run(["patch", "-p0", "--quiet"], input=diff.stdout_bytes, cwd=patched_root,
+                   check=True)  # fmt: skip
+    first = console("check", "--fix", "examples", cwd=fixed_root)
+    assert "fixed" in first.stdout
+    again = console("check", "--output-format", "json", "examples", cwd=fixed_root)
+    safe_left = [
+        d["code"]
+        for d in json.loads(again.stdout)
+        if (d["fix"] or {}).get("applicability") == "safe"
+    ]
+    assert safe_left == []
+    for path in sorted((fixed_root / "examples").rglob("*.py")):
+        twin = patched_root / path.relative_to(fixed_root)
+        assert path.read_text() == twin.read_text(), path.name
+        compile(path.read_text(), str(path), "exec")
+    assert any(
+        path.read_text() != (ROOT / path.relative_to(fixed_root)).read_text()
+        for path in (fixed_root / "examples").rglob("*.py")
+    )

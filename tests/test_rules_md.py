@@ -81,3 +81,24 @@ def test_docs_check_mode(tmp_path):
     assert main([str(target)]) == 0
     assert main(["--check", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == render_rules_md()
+
+
+def test_readme_fix_table_is_fresh():
+    from pglint.docs import FIXES_END, FIXES_START, with_fix_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert FIXES_START in readme and FIXES_END in readme
+    if with_fix_table(readme) != readme:
+        pytest.fail(
+            f"README's table of fixes is stale; run `{REGENERATE}` from the repository root",
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_fix_summary_matches_fix_availability(rule):
+    what, applicability = rule.fix_summary
+    if rule.fix_availability == "none":
+        assert (what, applicability) == ("", "")
+    else:
+        assert what and applicability in ("safe", "unsafe", "safe or unsafe")

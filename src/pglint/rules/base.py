@@ -44,6 +44,9 @@ class Rule:
     check: Callable[[ModuleFacts], Iterable[Finding]]
     fix_availability: FixAvailability = "none"
     fix_safety: str = ""
+    # (what the fix does, in a few words; "safe", "unsafe" or "safe or unsafe"), for the
+    # README's table of fixes.
+    fix_summary: tuple[str, str] = ("", "")
     see_also: str = ""
     references: tuple[str, ...] = ()
     more_bad: tuple[str, ...] = field(default=())

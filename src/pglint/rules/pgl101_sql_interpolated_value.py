@@ -155,6 +155,10 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=(
+        "rewrites the call with bound parameters in the driver's style; quotes around the value go",
+        "unsafe",
+    ),
     fix_safety=(
         "The fix is unsafe (applied with `--fix --unsafe-fixes`): it rewrites the call to "
         "the parameterized form in the driver's own style (`%s` with a tuple for psycopg, "

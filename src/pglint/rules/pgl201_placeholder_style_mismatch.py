@@ -166,6 +166,10 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=(
+        "renumbers the placeholders into the driver's style when their count matches the values",
+        "safe",
+    ),
     fix_safety=(
         "Safe: positional placeholders are renumbered (`%s` → `$1, $2` for asyncpg; "
         "`$1..$n` in order or `?` → `%s` for psycopg; `%s` → `?` for sqlite3) only when "

@@ -217,6 +217,11 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=(
+        "`(x)` → `(x,)`, unpacks a tuple given to asyncpg, wraps separate values; "
+        "unsafe when `x` might already be a sequence",
+        "safe or unsafe",
+    ),
     fix_safety=(
         "Safe: `(x)` → `(x,)` and `x` → `(x,)` when `x` is known to be a single value "
         "(a literal, an annotated or assigned scalar, an attribute or item); a tuple or "

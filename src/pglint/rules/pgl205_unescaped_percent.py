@@ -100,6 +100,10 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=(
+        "doubles each stray `%`; unsafe when it looks like a printf conversion (`%d`)",
+        "safe or unsafe",
+    ),
     fix_safety=(
         "Safe: each stray `%` is doubled, which is exactly what the driver expects. "
         "Offered only when the query is a plain string literal (no f-string, no escape "

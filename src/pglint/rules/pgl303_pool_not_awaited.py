@@ -167,6 +167,7 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=("adds `await` to the pool factory inside `async def`", "safe"),
     fix_safety=(
         "Safe inside an `async def` when the result is assigned: `await` is added in "
         "front of the call. At module level there is no fix — the pool belongs in the "

@@ -162,6 +162,11 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=(
+        "`return db` → `try: yield db finally: db.close()`; "
+        "unsafe when a return annotation must change too",
+        "safe or unsafe",
+    ),
     fix_safety=(
         "When the `return` is the last statement of the dependency and its only return, "
         "the fix turns it into `try: yield ... finally: <close>` (naming the value first "

@@ -145,6 +145,7 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=("moves the `yield` into `try` and the close into `finally`", "safe"),
     fix_safety=(
         "Safe: the `yield` and the statements after it (all one line each, at the top "
         "level of the function) move into `try`, and a close that already ends the "

@@ -104,6 +104,7 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
+    fix_summary=("adds `await` inside `async def`", "safe"),
     fix_safety=(
         "Safe inside `async def`: `await` is added in front of the call, which is what the "
         "code meant. No fix in a plain `def`, which cannot await; the message says to make "
