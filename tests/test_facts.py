@@ -189,7 +189,7 @@ def test_methods_of_other_objects_are_not_db_calls() -> None:
         ("TABLE = 'users'\ncur.execute(f'SELECT * FROM {TABLE}')", "SELECT * FROM users"),
         (
             "marks = ', '.join(['%s'] * len(ids))\ncur.execute(f'SELECT 1 WHERE id IN ({marks})', ids)",
-            "SELECT 1 WHERE id IN ([['%s'] * len(ids)])",
+            "SELECT 1 WHERE id IN ([marks])",
         ),
         ("cur.execute(f'SELECT * FROM t LIMIT {int(n)}')", "SELECT * FROM t LIMIT [int(n)]"),
         (

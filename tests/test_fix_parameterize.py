@@ -165,3 +165,33 @@ def test_multi_line_call_keeps_its_indentation(project):
 def test_no_fix(project, source):
     assert fixed(project, source) == textwrap.dedent(source)
     assert "PGL101" in invoke("check", "--output-format", "concise", "db.py").stdout
+
+
+def test_values_are_passed_by_the_names_the_query_used(project):
+    # `name = input()`: the fix passes `name`; it must not call input() a second time.
+    result = fixed(
+        project,
+        """\
+        import psycopg2
+
+        def orders(conn: psycopg2.extensions.connection):
+            name = input()
+            cur = conn.cursor()
+            cur.execute(f"SELECT * FROM orders WHERE customer = '{name}'")
+        """,
+    )
+    assert 'cur.execute("SELECT * FROM orders WHERE customer = %s", (name,))' in result
+    assert result.count("input()") == 1
+
+
+def test_no_fix_when_the_values_come_from_text_built_earlier(project):
+    source = """\
+        import psycopg2
+
+        def orders(conn: psycopg2.extensions.connection, customer):
+            where = f"customer = '{customer}'"
+            customer = None
+            cur = conn.cursor()
+            cur.execute(f"SELECT * FROM orders WHERE {where}")
+        """
+    assert fixed(project, source) == textwrap.dedent(source)

@@ -226,3 +226,17 @@ def test_file_rows_of_string_sources_and_unmatched_layouts():
     # A "source" key in cell metadata ahead of the real one: no guess, no mapping.
     data["cells"][5]["metadata"] = {"source": ["decoy"]}
     assert 6 not in Notebook(json.dumps(data, indent=1, sort_keys=True)).file_rows()
+
+
+def test_unsafe_fix_parameterizes_the_injection_in_its_cell(notebook):
+    before = json.loads(notebook.read_text(encoding="utf-8"))
+    run = invoke("check", "--fix", "--unsafe-fixes", "orders.ipynb")
+    assert run.exit_code == 0, run.stdout
+    after = json.loads(notebook.read_text(encoding="utf-8"))
+    assert "".join(after["cells"][5]["source"]).splitlines()[2] == (
+        'cur.execute("SELECT * FROM orders WHERE customer = %s", (name,))'
+    )
+    for cell in (5, 6):
+        after["cells"][cell]["source"] = before["cells"][cell]["source"]
+    assert after == before
+    assert invoke("check", "orders.ipynb").exit_code == 0

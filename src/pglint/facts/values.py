@@ -320,6 +320,7 @@ class SqlEvaluator:
             value = self._eval(start.value, start.scope, start.pos, start.block, depth)
             if value is None:
                 return None
+            value = [_named_hole(name, v) for v in value]
             augs = [b for b in bindings if b.kind == "aug" and b.pos > start.pos]
             for aug in augs:
                 if not isinstance(aug.op, ast.Add) or aug.value is None:
@@ -552,6 +553,16 @@ def _only_holes(variants: list[Variant]) -> bool:
 
 def _looks_non_text(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and not isinstance(expr.value, str)
+
+
+def _named_hole(name: ast.Name, variant: Variant) -> Variant:
+    """`name = input()`: an opaque value is referred to by its name, as the SQL wrote it,
+    so messages and fixes say `name` (and a fix never calls `input()` a second time)."""
+    pieces, exact = variant
+    if len(pieces) == 1 and pieces[0].text is None:
+        piece = pieces[0]
+        return (Piece(None, name, piece.safe, piece.hint),), exact
+    return variant
 
 
 def _unanchor(piece: Piece) -> Piece:

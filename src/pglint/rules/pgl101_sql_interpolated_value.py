@@ -78,7 +78,7 @@ def parameterize_fix(call: DbCall, rendered: Rendered, source: SourceText) -> Fi
     """
     if not call.resolved or call.driver is None or len(call.sql) != 1:
         return None
-    if not _written_inside(call, source):
+    if not _written_inside(call, source) or not _holes_inside(call, rendered, source):
         return None
     new = rewrite(call, rendered, source)
     if new is None or not (new.positional or new.named):
@@ -104,6 +104,19 @@ def _written_inside(call: DbCall, source: SourceText) -> bool:
     outer = call.text_call if call.text_call is not None else call.node
     arguments = [*outer.args, *(k.value for k in outer.keywords)]
     return any(node is argument for argument in arguments)
+
+
+def _holes_inside(call: DbCall, rendered: Rendered, source: SourceText) -> bool:
+    """Every interpolated expression is written in the call itself, so the parameters the
+    fix passes are evaluated where the query was (not text built earlier from other
+    names, which may since have changed)."""
+    start, end = source.start(call.node), source.end(call.node)
+    return all(
+        piece.expr is not None
+        and start <= source.start(piece.expr)
+        and source.end(piece.expr) <= end
+        for piece in rendered.holes
+    )
 
 
 def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | None:
