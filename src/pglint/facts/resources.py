@@ -344,7 +344,7 @@ class _Tracker:
                 in_except = True
             else:
                 outside = True
-        if in_finally or (in_except and outside):
+        if in_finally or (in_except and outside) or self._closed_in_else(resource):
             return True
         # `with conn:` / `with closing(conn):` later in the function
         for item in self.facts.with_items:
@@ -361,8 +361,31 @@ class _Tracker:
                 return True
         return False
 
+    def _closed_in_else(self, resource: Resource) -> bool:
+        """`try: conn = connect() except ...: bail  else: conn.close()`: the close is the
+        first thing that runs once the connection exists, so no path skips it."""
+        if not resource.site.block:
+            return False
+        try_node, field_name = self.facts.blocks.get(resource.site.block[-1], (None, ""))
+        if not isinstance(try_node, ast.Try) or field_name != "body" or not try_node.orelse:
+            return False
+        acquired, first_else = try_node.body[-1], try_node.orelse[0]
+        return _contains(acquired, resource.node) and any(
+            _contains(first_else, site.node) and isinstance(first_else, ast.Expr)
+            for site in resource.releases
+        )
+
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _contains(statement: ast.stmt, node: ast.AST) -> bool:
+    start = (statement.lineno, statement.col_offset)
+    end = (statement.end_lineno or 0, statement.end_col_offset or 0)
+    return start <= (node.lineno, node.col_offset) and (  # type: ignore[attr-defined]
+        (node.end_lineno or 0, node.end_col_offset or 0) <= end  # type: ignore[attr-defined]
+    )
+
 
 # Method names that can acquire something; other attribute calls are skipped cheaply.
 _ACQUIRING_METHODS = (
