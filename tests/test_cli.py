@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from conftest import (
     CLEAN,
+    FIXTURE_FILES,
     INJECTION,
     INJECTION_COLUMN,
     INJECTION_ROW,
@@ -359,3 +360,22 @@ def test_empty_stdin_is_clean_in_every_mode(project, args):
     run = invoke("check", *args, input=b"")
     assert run.exit_code == 0, run.stderr
     assert "error" not in run.stderr
+
+
+def test_parallel_run_reports_exactly_what_one_process_reports(project):
+    # Enough files to use worker processes (and every fixture's findings among them).
+    for path in FIXTURE_FILES:
+        write(project, f"pkg/{path.name}", path.read_bytes())
+    for i in range(20):
+        write(project, f"pkg/clean_{i}.py", CLEAN)
+    write(project, "pkg/broken.py", b"def broken(:\n")
+    one = invoke("check", "--output-format", "json", "-j", "1", "pkg")
+    two = invoke("check", "--output-format", "json", "-j", "2", "pkg")
+    assert len(list((project / "pkg").glob("*.py"))) >= 32
+    assert one.exit_code == two.exit_code == 1
+    assert json.loads(one.stdout) == json.loads(two.stdout)
+    assert any(d["code"] == "PGL001" for d in json.loads(two.stdout))
+
+
+def test_jobs_must_not_be_negative(project):
+    assert invoke("check", "-j", "-1", ".").exit_code == 2

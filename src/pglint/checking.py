@@ -7,6 +7,8 @@ fixed by ``pglint.notebooks`` and written back as JSON.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from pglint.config import ConfigError
@@ -23,6 +25,22 @@ from pglint.notebooks import (
 )
 from pglint.output import display_path
 from pglint.settings import Settings
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 32
+
+
+def _lint_task(task: tuple[str, Settings, bool]) -> LintResult:
+    """Lint one file (a module-level function, so worker processes can run it)."""
+    path, settings, keep_suppressed = task
+    if not path.endswith(NOTEBOOK_SUFFIX):
+        return lint_file(path, settings, keep_suppressed=keep_suppressed)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return LintResult(path, error=exc.strerror or str(exc))
+    return lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)
 
 
 def _stderr(text: str) -> None:
@@ -62,14 +80,35 @@ class Run:
     # --- one file ---------------------------------------------------------------------
 
     def lint(self, path: str, settings: Settings) -> LintResult:
-        if not path.endswith(NOTEBOOK_SUFFIX):
-            return lint_file(path, settings, keep_suppressed=self.keep_suppressed)
+        return _lint_task((path, settings, self.keep_suppressed))
+
+    def _collect(self, result: LintResult) -> None:
+        """Keep a file's result, or report why it has none."""
+        if result.error is not None or result.source is None:
+            self.error(result.filename, result.error or "cannot be read")
+        else:
+            self.results.append(result)
+
+    def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
+        """Check every file; a read-only run over many files uses ``jobs`` processes."""
+        if fix or diff or jobs <= 1 or len(paths) < PARALLEL_MIN_FILES:
+            for path in paths:
+                self.check_file(path, fix=fix, diff=diff)
+            return
+        tasks = []
+        for path in paths:
+            try:
+                tasks.append((path, self.settings_for(path), self.keep_suppressed))
+            except ConfigError as exc:
+                self.error(path, str(exc))
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            return LintResult(path, error=exc.strerror or str(exc))
-        return lint_notebook(data, path, settings, keep_suppressed=self.keep_suppressed)
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                chunk = max(1, len(tasks) // (jobs * 8))
+                results = list(pool.map(_lint_task, tasks, chunksize=chunk))
+        except (OSError, BrokenProcessPool):  # no processes here: do it in this one
+            results = [_lint_task(task) for task in tasks]
+        for result in results:
+            self._collect(result)
 
     def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
         try:

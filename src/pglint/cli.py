@@ -172,6 +172,14 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     help="A pyproject.toml (its [tool.pglint]) or a TOML file with the same keys.",
 )
 @click.option("--isolated", "--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes for a run over many files; 0: one per core.",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -194,6 +202,7 @@ def check(
     respect_gitignore: bool | None,
     config_file: str | None,
     isolated: bool,
+    jobs: int,
 ) -> int:
     """Lint PATHS (files or directories; default: the current directory; `-`: stdin)."""
     flags = Selection(
@@ -247,13 +256,15 @@ def check(
             sys.stdout.buffer.flush()
             stdout_is_report = False
     else:
-        for path in discover(
-            paths or (".",), settings, force_exclude=force_exclude,
-            respect_gitignore=respect_gitignore, notebooks=True,
-        ):  # fmt: skip
-            if _excluded_by_own_config(resolver, path, paths, force_exclude):
-                continue
-            run.check_file(path, fix=fixing, diff=diff)
+        found = [
+            path
+            for path in discover(
+                paths or (".",), settings, force_exclude=force_exclude,
+                respect_gitignore=respect_gitignore, notebooks=True,
+            )
+            if not _excluded_by_own_config(resolver, path, paths, force_exclude)
+        ]  # fmt: skip
+        run.check_files(found, fix=fixing, diff=diff, jobs=jobs or os.cpu_count() or 1)
         if not run.results and not run.errors:
             click.echo("pglint: warning: no Python files found under the given paths", err=True)
     if diff:
