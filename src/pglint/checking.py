@@ -43,6 +43,18 @@ def _lint_task(task: tuple[str, Settings, bool]) -> LintResult:
     return lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)
 
 
+def _lint_task_lean(task: tuple[str, Settings, bool]) -> LintResult:
+    return _lean(_lint_task(task))
+
+
+def _lean(result: LintResult) -> LintResult:
+    """Drop the text of a clean file: reports only show the code of findings, and a run
+    over a large tree must not hold every file in memory."""
+    if result.error is None and not result.diagnostics and not result.suppressed:
+        result.source = None
+    return result
+
+
 def _stderr(text: str) -> None:
     import click
 
@@ -84,10 +96,10 @@ class Run:
 
     def _collect(self, result: LintResult) -> None:
         """Keep a file's result, or report why it has none."""
-        if result.error is not None or result.source is None:
+        if result.error is not None or (result.source is None and result.diagnostics):
             self.error(result.filename, result.error or "cannot be read")
         else:
-            self.results.append(result)
+            self.results.append(_lean(result))
 
     def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
         """Check every file; a read-only run over many files uses ``jobs`` processes."""
@@ -104,9 +116,9 @@ class Run:
         try:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 chunk = max(1, len(tasks) // (jobs * 8))
-                results = list(pool.map(_lint_task, tasks, chunksize=chunk))
+                results = list(pool.map(_lint_task_lean, tasks, chunksize=chunk))
         except (OSError, BrokenProcessPool):  # no processes here: do it in this one
-            results = [_lint_task(task) for task in tasks]
+            results = [_lint_task_lean(task) for task in tasks]
         for result in results:
             self._collect(result)
 
@@ -123,11 +135,11 @@ class Run:
         if not (fix or diff) or not any(
             is_applicable(d, self.applicabilities) for d in result.diagnostics
         ):
-            self.results.append(result)
+            self.results.append(_lean(result))
             return
         fixed = self._fixed(path, result, settings)
         if fixed is None:
-            self.results.append(result)
+            self.results.append(_lean(result))
             return
         before, after, outcome_result, fixed_diagnostics = fixed
         if diff:
