@@ -155,6 +155,29 @@ def free_name(scope: Scope, preferred: tuple[str, ...]) -> str:
     return f"{base}{number}"
 
 
+def yield_and_close_edit(
+    source: SourceText,
+    function: FunctionInfo,
+    resource: Resource,
+    anchor: ast.stmt,
+    value: ast.expr,
+) -> tuple[Edit | None, str]:
+    """``anchor`` hands out ``value`` (`return db`, `yield SessionLocal()`): the edit that
+    yields it inside try/finally and closes it, naming it first when it has no name;
+    with the name it is yielded as."""
+    if isinstance(value, ast.Name) and resource.name == value.id:
+        name = value.id
+        return try_finally_edit(source, function, resource, anchor, f"yield {name}", name), name
+    inner = value.value if isinstance(value, ast.Await) else value
+    if inner is resource.node:
+        preferred = ("db", "session") if resource.kind.role == "session" else ("conn",)
+        name = free_name(function.scope, preferred)
+        acquire = f"{name} = {source.segment(value)}"
+        edit = try_finally_edit(source, function, resource, anchor, f"yield {name}", name, acquire)
+        return edit, name
+    return None, resource.name or "db"
+
+
 def try_finally_edit(
     source: SourceText,
     function: FunctionInfo,

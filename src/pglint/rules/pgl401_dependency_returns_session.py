@@ -10,7 +10,7 @@ from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
-from pglint.rules._lifecycle import ends_line, free_name, starts_line, try_finally_edit
+from pglint.rules._lifecycle import ends_line, starts_line, yield_and_close_edit
 from pglint.rules.base import Finding, Rule
 
 
@@ -86,17 +86,7 @@ def _rewrite(
         return None, resource.name or "db"
     if len(info.scope.returns) != 1:
         return None, resource.name or "db"
-    if resource.name is not None and isinstance(value, ast.Name):
-        name = resource.name
-        edit = try_finally_edit(source, info, resource, ret, f"yield {name}", name)
-        return edit, name
-    if value is resource.node or (isinstance(value, ast.Await) and value.value is resource.node):
-        preferred = ("db", "session") if resource.kind.role == "session" else ("conn",)
-        name = free_name(info.scope, preferred)
-        acquire = f"{name} = {source.segment(value)}"
-        edit = try_finally_edit(source, info, resource, ret, f"yield {name}", name, acquire)
-        return edit, name
-    return None, resource.name or "db"
+    return yield_and_close_edit(source, info, resource, ret, value)
 
 
 def _suggestion(facts: ModuleFacts, resource: Resource, ret: ast.Return, name: str) -> str:

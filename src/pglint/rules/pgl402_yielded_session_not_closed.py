@@ -11,7 +11,7 @@ from pglint.diagnostics import Fix
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
-from pglint.rules._lifecycle import free_name, try_finally_edit, yield_location
+from pglint.rules._lifecycle import yield_and_close_edit, yield_location
 from pglint.rules.base import Finding, Rule
 
 
@@ -73,17 +73,7 @@ def _rewrite(facts: ModuleFacts, info: FunctionInfo, resource: Resource, value: 
     anchor = _top_level_yield(body, value)
     if anchor is None or resource.with_item is not None:
         return None, resource.name or "db"
-    if isinstance(value, ast.Name) and resource.name == value.id:
-        name = value.id
-        return try_finally_edit(source, info, resource, anchor, f"yield {name}", name), name
-    inner = value.value if isinstance(value, ast.Await) else value
-    if inner is resource.node:
-        preferred = ("db", "session") if resource.kind.role == "session" else ("conn",)
-        name = free_name(info.scope, preferred)
-        acquire = f"{name} = {source.segment(value)}"
-        edit = try_finally_edit(source, info, resource, anchor, f"yield {name}", name, acquire)
-        return edit, name
-    return None, resource.name or "db"
+    return yield_and_close_edit(source, info, resource, anchor, value)
 
 
 def _top_level_yield(body: list[ast.stmt], value: ast.expr) -> ast.stmt | None:
