@@ -246,3 +246,64 @@ def test_dependency_that_does_not_close_runs_the_pool_dry(server, program, code_
         assert serve_requests(fixed, server.dsn, 10, handler) == [expected] * 10
     finally:
         gc.enable()
+
+
+def test_connection_per_request_pays_for_a_new_server_process_each_time(server, program):
+    code = program(
+        """
+        import psycopg2
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/backend")
+        def backend(dsn: str):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT pg_backend_pid()")
+                return cur.fetchone()[0]
+            finally:
+                conn.close()
+        """
+    )
+    assert "PGL302" in code.findings()
+    module = code.load()
+    pids = {module.backend(server.dsn) for _ in range(5)}
+    assert len(pids) == 5  # five requests, five connections, five server processes
+
+
+def test_checkout_not_given_back_on_error_drains_the_pool(server, program):
+    import psycopg2.pool
+
+    code = program(
+        """
+        import psycopg2.pool
+
+        pool = None
+
+        def configure(dsn):
+            global pool
+            pool = psycopg2.pool.SimpleConnectionPool(1, 2, dsn)
+
+        def price(sku):
+            conn = pool.getconn()
+            cur = conn.cursor()
+            cur.execute("SELECT price FROM products WHERE sku = %s", (sku,))
+            price = cur.fetchone()[0]
+            pool.putconn(conn)
+            return price
+        """
+    )
+    assert "PGL404" in code.findings()
+    module = code.load()
+    module.configure(server.dsn)
+    try:
+        assert module.price("NEW-1") == 7
+        for _ in range(2):  # an unknown SKU raises before putconn: the checkout leaks
+            with pytest.raises(TypeError):
+                module.price("NO-SUCH-SKU")
+        with pytest.raises(psycopg2.pool.PoolError, match="exhausted"):
+            module.price("NEW-1")
+    finally:
+        module.pool.closeall()

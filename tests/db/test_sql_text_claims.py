@@ -295,3 +295,28 @@ def test_placeholder_inside_quotes_is_never_bound_as_a_value(
     except sqlalchemy.exc.DBAPIError:
         result = "error"
     assert result == outcome
+
+
+# --- PGL203: values that do not match the placeholders ------------------------------------
+
+
+def test_missing_value_fails_on_every_call(server, program):
+    import psycopg2
+
+    code = program(
+        """
+        import psycopg2
+
+        def add(dsn, name):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute("INSERT INTO audit (id, name) VALUES (%s, %s)", (name,))
+                conn.commit()
+            finally:
+                conn.close()
+        """
+    )
+    assert "PGL203" in code.findings()
+    with pytest.raises((IndexError, TypeError, psycopg2.ProgrammingError)):
+        code.load().add(server.dsn, "missing value")
