@@ -98,7 +98,7 @@ def build(root: Path, packages: tuple[str, ...]) -> Path:
     corpus = root / "py"
     corpus.mkdir(parents=True, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        fetched = dict(zip(packages, pool.map(lambda p: fetch(p, sdists), packages)))
+        fetched = dict(zip(packages, pool.map(lambda p: fetch(p, sdists), packages), strict=True))
     skipped = {name: why for name, (archive, why) in fetched.items() if archive is None}
     for name, (archive, _) in fetched.items():
         if archive is not None:
