@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import statistics
@@ -27,24 +28,40 @@ def tool(name: str) -> str | None:
 
 
 def plain_flake8(root: Path) -> str | None:
-    """A flake8 with no plugins but its own, in a venv under ``root`` (made once)."""
+    """A flake8 with no plugins but its own, in a venv under ``root``.
+
+    It gets the same versions of flake8 and its own plugins as this environment, so the
+    only difference between the two flake8 commands is pglint; the venv is remade when
+    those versions change."""
     venv = root / PLAIN_FLAKE8_VENV
     flake8 = venv / "bin" / "flake8"
-    if flake8.exists():
+    pins = flake8_pins()
+    record = venv / "pins.txt"
+    if flake8.exists() and record.exists() and record.read_text() == "\n".join(pins):
         return str(flake8)
+    shutil.rmtree(venv, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
-    print(f"making {venv} with only flake8 in it...", file=sys.stderr)
+    print(f"making {venv} with only {' '.join(pins)} in it...", file=sys.stderr)
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "flake8"],
-            check=True,
-        )
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pins]
+        subprocess.run(pip, check=True, stderr=subprocess.DEVNULL)
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"could not make the plain flake8 venv: {exc}", file=sys.stderr)
         shutil.rmtree(venv, ignore_errors=True)
         return None
+    record.write_text("\n".join(pins))
     return str(flake8)
+
+
+def flake8_pins() -> list[str]:
+    pins = []
+    for name in ("flake8", "pyflakes", "pycodestyle", "mccabe"):
+        try:
+            pins.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pins.append(name)
+    return pins
 
 
 @dataclass
