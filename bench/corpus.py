@@ -132,8 +132,17 @@ def fetch(package: str, sdists: Path) -> tuple[Path | None, str]:
         return None, "pip download timed out"
     existing = archives_in(target)
     if done.returncode != 0 or not existing:
-        errors = [ln for ln in done.stderr.splitlines() if "ERROR" in ln or "error" in ln]
-        return None, (errors[-1].strip() if errors else f"pip exit {done.returncode}")[:160]
+        log = target / "pip-error.log"
+        log.write_text(done.stderr)
+        lines = [ln.strip() for ln in done.stderr.splitlines()]
+        # pip's own verdict, else the exception the package's build raised, else anything.
+        errors = (
+            [ln for ln in lines if ln.startswith("ERROR:")]
+            or [ln for ln in lines if re.match(r"\w+(Error|Exception): ", ln)]
+            or [ln for ln in lines if ln.lower().startswith("error")]
+        )
+        reason = errors[-1][:160] if errors else f"pip exited {done.returncode}"
+        return None, f"{reason} (full output: {log})"
     return existing[0], ""
 
 
