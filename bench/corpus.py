@@ -1,0 +1,215 @@
+"""Build the benchmark corpus: the Python files of real projects that nobody here wrote.
+
+Run from the repository root:  .venv/bin/python bench/corpus.py [--dir DIR] [--scale N]
+
+Source distributions of web frameworks, web apps and database libraries are fetched with
+`pip download --no-binary :all: --no-deps` (only once: a package whose archive is already
+there is not fetched again), and only their `.py` files are extracted. A package that
+cannot be fetched is skipped and named; the corpus is whatever was fetched.
+
+Layout under DIR (default `.bench-corpus/` at the repository root, which git ignores):
+
+    sdists/<package>/   the downloaded archives, reused by later runs
+    py/<package>/       the extracted `.py` files: the corpus the timings run on
+    py-x<N>/copy<i>/    with --scale N: N copies of py/, for the linearity check
+
+Prints the number of packages, files and lines of the corpus (and of the scaled tree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = REPO_ROOT / ".bench-corpus"
+
+# Web frameworks and apps, ORMs, drivers and database tools: code that talks to databases
+# the way pglint's users' code does, plus the frameworks around it.
+PACKAGES = (
+    "django",
+    "sqlalchemy",
+    "fastapi",
+    "flask",
+    "alembic",
+    "sqlmodel",
+    "psycopg",
+    "psycopg2",
+    "asyncpg",
+    "databases",
+    "fastapi-users",
+    "flask-sqlalchemy",
+    "flask-appbuilder",
+    "ormar",
+    "tortoise-orm",
+    "pgcli",
+    "pg8000",
+    "records",
+    "dataset",
+    "sqlalchemy-utils",
+    "django-extensions",
+    "djangorestframework",
+    "starlette",
+    "quart",
+    "sanic",
+    "aiohttp",
+    "aiopg",
+    "peewee",
+    "piccolo",
+    "pony",
+)
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".zip")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="corpus root directory")
+    parser.add_argument(
+        "--scale", type=int, default=0, metavar="N", help="also build py-xN/: N copies of py/"
+    )
+    parser.add_argument(
+        "--packages", help="comma-separated package names instead of the built-in list"
+    )
+    args = parser.parse_args(argv)
+    packages = tuple(args.packages.split(",")) if args.packages else PACKAGES
+    corpus = build(args.dir, packages)
+    files, lines = count(corpus)
+    print(f"corpus: {corpus}: {files:,} files, {lines:,} lines")
+    if args.scale > 1:
+        scaled = scale(corpus, args.scale)
+        files, lines = count(scaled)
+        print(f"scaled x{args.scale}: {scaled}: {files:,} files, {lines:,} lines")
+    return 0
+
+
+def build(root: Path, packages: tuple[str, ...]) -> Path:
+    """Fetch what is missing, extract what is not extracted yet; return the corpus dir."""
+    sdists = root / "sdists"
+    corpus = root / "py"
+    corpus.mkdir(parents=True, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        fetched = dict(zip(packages, pool.map(lambda p: fetch(p, sdists), packages), strict=True))
+    skipped = {name: why for name, (archive, why) in fetched.items() if archive is None}
+    for name, (archive, _) in fetched.items():
+        if archive is not None:
+            extract(archive, corpus / normalize(name))
+    ok = len(packages) - len(skipped)
+    print(f"packages: {ok} of {len(packages)} in the corpus")
+    for name, why in sorted(skipped.items()):
+        print(f"  skipped {name}: {why}")
+    return corpus
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def fetch(package: str, sdists: Path) -> tuple[Path | None, str]:
+    """The package's source archive, downloaded unless already there; or why not."""
+    target = sdists / normalize(package)
+    existing = archives_in(target)
+    if existing:
+        return existing[0], ""
+    target.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        *("-m", "pip", "download", "--quiet", "--disable-pip-version-check"),
+        *("--no-binary", ":all:", "--no-deps", "--dest", str(target), package),
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return None, "pip download timed out"
+    existing = archives_in(target)
+    if done.returncode != 0 or not existing:
+        log = target / "pip-error.log"
+        log.write_text(done.stderr)
+        lines = [ln.strip() for ln in done.stderr.splitlines()]
+        # pip's own verdict, else the exception the package's build raised, else anything.
+        errors = (
+            [ln for ln in lines if ln.startswith("ERROR:")]
+            or [ln for ln in lines if re.match(r"\w+(Error|Exception): ", ln)]
+            or [ln for ln in lines if ln.lower().startswith("error")]
+        )
+        reason = errors[-1][:160] if errors else f"pip exited {done.returncode}"
+        return None, f"{reason} (full output: {log})"
+    return existing[0], ""
+
+
+def archives_in(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.name.endswith(ARCHIVE_SUFFIXES))
+
+
+def extract(archive: Path, destination: Path) -> None:
+    """Write the archive's `.py` files under ``destination``, without its top directory.
+
+    Extracted into a temporary sibling and renamed, so an interrupted run leaves no
+    half-extracted package that a later run would take as done."""
+    if destination.exists():
+        return
+    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=destination.parent))
+    try:
+        for member_name, data in python_members(archive):
+            parts = Path(member_name).parts[1:]  # drop the `name-version/` top directory
+            if not parts or any(part in ("..", "") for part in parts):
+                continue
+            out = staging.joinpath(*parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+        os.replace(staging, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def python_members(archive: Path):
+    """(name, bytes) of every regular `.py` file in a tar or zip archive."""
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zipped:
+            for info in zipped.infolist():
+                if not info.is_dir() and info.filename.endswith(".py"):
+                    yield info.filename, zipped.read(info)
+        return
+    with tarfile.open(archive) as tarred:
+        for member in tarred:
+            if member.isfile() and member.name.endswith(".py") and not member.name.startswith("/"):
+                handle = tarred.extractfile(member)
+                if handle is not None:
+                    yield member.name, handle.read()
+
+
+def scale(corpus: Path, factor: int) -> Path:
+    """``factor`` full copies of the corpus side by side (kept if already complete)."""
+    scaled = corpus.parent / f"{corpus.name}-x{factor}"
+    expected, _ = count(corpus)
+    for index in range(factor):
+        copy = scaled / f"copy{index}"
+        if copy.exists() and count(copy)[0] == expected:
+            continue
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(corpus, copy)
+    return scaled
+
+
+def count(directory: Path) -> tuple[int, int]:
+    files = lines = 0
+    for path in directory.rglob("*.py"):
+        if path.is_file():
+            files += 1
+            lines += path.read_bytes().count(b"\n")
+    return files, lines
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
