@@ -41,6 +41,20 @@ class Resolver:
             if scope.kind == "function" and scope.parent is facts.module:
                 self._functions.setdefault(scope.name, scope)
         self._active: set[int] = set()
+        # Kinds of bindings already worked out, and how many lookups were cut short (by
+        # depth or a cycle): a result reached through a cut is not remembered.
+        self._binding_kinds: dict[int, Resolved] = {}
+        self._cuts = 0
+
+    @classmethod
+    def of(cls, facts: ModuleFacts) -> Resolver:
+        """The resolver every rule of one lint shares, so what one rule worked out the
+        next one reuses; a new one when the module's imports were resolved anew."""
+        cached = facts.__dict__.get("_shared_resolver")
+        if cached is None or cached[0] is not facts.imported:
+            cached = (facts.imported, cls(facts))
+            facts.__dict__["_shared_resolver"] = cached
+        return cached[1]
 
     # --- names -------------------------------------------------------------------------
 
@@ -86,7 +100,10 @@ class Resolver:
     # --- kinds -------------------------------------------------------------------------
 
     def kind_of(self, expr: ast.expr | None, scope: Scope, pos: Pos, depth: int = 0) -> Resolved:
-        if expr is None or depth > _MAX_DEPTH or id(expr) in self._active:
+        if expr is None:
+            return None
+        if depth > _MAX_DEPTH or id(expr) in self._active:
+            self._cuts += 1
             return None
         self._active.add(id(expr))
         try:
@@ -112,6 +129,16 @@ class Resolver:
         return self._kinds_of(self.reaching(name, scope, pos), depth)
 
     def binding_kind(self, binding: Binding, depth: int = 0) -> Resolved:
+        key = id(binding)
+        if key in self._binding_kinds:
+            return self._binding_kinds[key]
+        cuts = self._cuts
+        resolved = self._binding_kind(binding, depth)
+        if self._cuts == cuts:
+            self._binding_kinds[key] = resolved
+        return resolved
+
+    def _binding_kind(self, binding: Binding, depth: int) -> Resolved:
         if binding.annotation is not None:
             kind = self.annotation_kind(binding.annotation)
             if kind is not None:

@@ -95,7 +95,7 @@ def find_resources(facts: ModuleFacts) -> list[Resource]:
 class _Tracker:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
-        self.resolver = Resolver(facts)
+        self.resolver = Resolver.of(facts)
 
     def _index(self) -> None:
         """Where each expression sits: built only for modules that acquire something."""

@@ -15,7 +15,7 @@ _ROLES = frozenset({"engine", "pool", "database"})
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    resolver = Resolver(facts)
+    resolver = Resolver.of(facts)
     for site in facts.calls:
         qual = resolver.qualname(site.node.func)
         kind = FACTORIES.get(qual or "")

@@ -13,7 +13,7 @@ from pglint.rules.base import Finding, Rule
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    resolver = Resolver(facts)
+    resolver = Resolver.of(facts)
     sites = [
         s for s in facts.calls
         if not s.awaited and resolver.qualname(s.node.func) in AWAITABLE_POOL_FACTORIES

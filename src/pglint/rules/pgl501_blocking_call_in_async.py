@@ -18,7 +18,7 @@ from pglint.rules.base import Finding, Rule
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    resolver = Resolver(facts)
+    resolver = Resolver.of(facts)
     groups: dict[tuple[int, str], list[DriverCall]] = {}
     functions: dict[int, Scope] = {}
     for call in facts.driver_calls:

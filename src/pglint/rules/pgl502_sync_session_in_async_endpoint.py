@@ -19,7 +19,7 @@ _NOUNS = {"session": "session", "connection": "connection", "cursor": "cursor"}
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    resolver = Resolver(facts)
+    resolver = Resolver.of(facts)
     for function in facts.scopes:
         if function.kind != "function" or not isinstance(function.node, ast.AsyncFunctionDef):
             continue

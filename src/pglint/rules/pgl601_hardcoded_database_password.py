@@ -56,7 +56,7 @@ class _Secret:
 def check(facts: ModuleFacts) -> Iterator[Finding]:
     if facts.roles is not None and "test" in facts.roles.module_roles:
         return  # test credentials are for throwaway databases
-    resolver = Resolver(facts)
+    resolver = Resolver.of(facts)
     seen: set[int] = set()
     for node, in_factory in _candidates(facts, resolver):
         if id(node) in seen:
