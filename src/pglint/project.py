@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
+from pglint.files import FileTooLarge, read_source_file
+from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source
 
 # Parsed facts kept for modules summarized but not linted yet; beyond this many, the
@@ -97,10 +99,8 @@ class Project:
         if known is not None and data is None and known.stamp == stamp:
             return known
         if data is None:
-            try:
-                with open(key, "rb") as handle:
-                    data = handle.read()
-            except OSError:
+            data = _read(key)
+            if data is None:
                 return None
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         if known is not None and known.digest == digest:
@@ -325,10 +325,11 @@ def _find_module(root: str, dotted: str) -> tuple[str, list[str]] | None:
 
 
 def _read(path: str) -> bytes | None:
+    # An imported module past the default size budget is treated as not found: what it
+    # provides stays unknown, so rules stay silent about it.
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_source_file(path, DEFAULT_MAX_FILE_SIZE)
+    except (OSError, FileTooLarge):
         return None
 
 
