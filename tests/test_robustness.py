@@ -13,8 +13,10 @@ import codecs
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -436,3 +438,23 @@ def test_budget_values_are_validated(project, line, message):
     assert run.exit_code == 2
     assert message in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_compiler_warnings_are_not_pglints_to_give(project):
+    # An invalid escape sequence warns when parsed (SyntaxWarning from Python 3.12); under
+    # `-W error` it would become a SyntaxError and hide the file's findings.
+    write(project, "escape.py", injection() + 'PATTERN = "\\d+"\n')
+    write(project, "known_bad.py", INJECTION)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "pglint", "check", "--output-format", "concise", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stderr == ""
+    found = sorted(line.split(" ")[:2] for line in done.stdout.splitlines() if FINDING.match(line))
+    assert found == [["escape.py:6:5:", "PGL101"], ["known_bad.py:7:5:", "PGL101"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [d.code for d in lint_source(injection() + 'P = "\\d"\n').diagnostics] == ["PGL101"]

@@ -22,7 +22,7 @@ from pglint.noqa import NoqaMap
 from pglint.project import Project
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
-from pglint.source import DecodeError, SourceFile, SourceText, decode_source
+from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
 
 @dataclass
@@ -97,7 +97,7 @@ def _check(
 ) -> Iterator[Diagnostic]:
     if tree is None:
         try:
-            tree = ast.parse(text.text, filename=filename)
+            tree = parse_module(text.text, filename)
         except SyntaxError as exc:
             yield _syntax_error(exc, filename, text)
             return

@@ -34,7 +34,7 @@ from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.files import FileTooLarge, read_source_file
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
-from pglint.source import DecodeError, SourceFile, SourceText, decode_source
+from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
 # Parsed facts kept for modules summarized but not linted yet; beyond this many, the
 # oldest are dropped (a later lint of that file parses it again).
@@ -122,7 +122,7 @@ class Project:
         text = SourceText(unit.source.text)  # type: ignore[union-attr]
         try:
             self.parses += 1
-            tree = ast.parse(text.text, filename=filename)
+            tree = parse_module(text.text, filename)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             unit.parse_error = exc
             return
