@@ -236,7 +236,12 @@ def lint_file(
     project = project if project is not None else PROCESS_PROJECT
     try:
         unit = project.unit(path, data)
+        resolving = time.monotonic()
         facts = project.facts_for(unit) if unit is not None else None
+        if deadline is not None:
+            # Resolving imports summarizes the modules imported, once for the whole run:
+            # their cost is not this file's.
+            deadline += time.monotonic() - resolving
     except RecursionError:
         return lint_source(data, path, settings, keep_suppressed=keep_suppressed)
     except Exception as exc:  # a bug in the project pass: lint the file on its own
