@@ -19,7 +19,7 @@ from pglint.facts import build_facts
 from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.noqa import NoqaMap
-from pglint.project import Project
+from pglint.project import AnalysisTooDeep, Project
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
@@ -267,7 +267,7 @@ def lint_file(
 def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:
     if isinstance(error, SyntaxError):
         yield _syntax_error(error, path, text)
-    elif isinstance(error, RecursionError):
+    elif isinstance(error, AnalysisTooDeep):
         yield _own("PGL000", "analysis gave up: the code is nested too deeply", path)
     else:
         detail = _describe(error) if error is not None else "unknown error"

@@ -56,6 +56,11 @@ class ModuleSummary:
 EMPTY = ModuleSummary("", {})
 
 
+class AnalysisTooDeep(RecursionError):
+    """The file parsed, but the facts pass recursed past Python's limit (pglint's limit,
+    unlike a file too deeply nested for the interpreter itself to parse)."""
+
+
 @dataclass
 class Unit:
     """One file of the project as read once: its text, parse and facts."""
@@ -128,8 +133,8 @@ class Project:
             return
         try:
             unit.facts = walk(tree, text, _display(filename))
-        except RecursionError as exc:
-            unit.parse_error = exc
+        except RecursionError:
+            unit.parse_error = AnalysisTooDeep()
             return
         self._retain(unit.path)
 
