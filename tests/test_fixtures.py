@@ -326,7 +326,8 @@ def test_fixes(path: Path):
 def _load_rules() -> tuple[list, BaseException | None]:
     """The registered rules; an import error in a rule fails one test, not collection."""
     try:
-        return [rule for rule in all_rules() if rule.code != "PGL000"], None
+        # PGL000 (pglint's bug) and PGL002 (a budget) have no example in user code.
+        return [rule for rule in all_rules() if rule.code not in ("PGL000", "PGL002")], None
     except Exception as exc:
         return [], exc
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
-from pglint.engine import LintResult, lint_file, lint_source
+from pglint.engine import LintResult, lint_file, lint_source, too_large
+from pglint.files import FileTooLarge, read_source_file
 from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
 from pglint.noqa import add_noqa
 from pglint.notebooks import (
@@ -25,6 +26,7 @@ from pglint.notebooks import (
 )
 from pglint.output import display_path
 from pglint.settings import Settings
+from pglint.source import SourceFile
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 32
@@ -36,8 +38,9 @@ def _lint_task(task: tuple[str, Settings, bool]) -> LintResult:
     if not path.endswith(NOTEBOOK_SUFFIX):
         return lint_file(path, settings, keep_suppressed=keep_suppressed)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_source_file(path, settings.max_file_size)
+    except FileTooLarge as exc:
+        return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text=""))
     except OSError as exc:
         return LintResult(path, error=exc.strerror or str(exc))
     return lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)

@@ -7,6 +7,7 @@ the same project gives the same answer under either front end.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pglint.settings import DEFAULT_EXCLUDES, SELECTOR_PATTERN, Selection, Settings
+from pglint.settings import (
+    DEFAULT_EXCLUDES,
+    DEFAULT_MAX_FILE_SECONDS,
+    DEFAULT_MAX_FILE_SIZE,
+    SELECTOR_PATTERN,
+    Selection,
+    Settings,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,7 +33,8 @@ PYPROJECT = "pyproject.toml"
 SECTION = "[tool.pglint]"
 CODE_KEYS = ("select", "ignore", "extend-select")
 PATTERN_KEYS = ("exclude", "extend-exclude")
-KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS, "respect-gitignore")
+BUDGET_KEYS = ("max-file-size", "max-file-seconds")
+KNOWN_KEYS = (*CODE_KEYS, "per-file-ignores", *PATTERN_KEYS, "respect-gitignore", *BUDGET_KEYS)
 
 
 class ConfigError(Exception):
@@ -42,6 +51,8 @@ class FileConfig:
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
+    max_file_seconds: float | None = DEFAULT_MAX_FILE_SECONDS
 
 
 def find_config(start: Path) -> Path | None:
@@ -89,6 +100,8 @@ def build_settings(
         exclude=DEFAULT_EXCLUDES if config is None or config.exclude is None else config.exclude,
         extend_exclude=config.extend_exclude if config else (),
         root=str(root.resolve()),
+        max_file_size=config.max_file_size if config else DEFAULT_MAX_FILE_SIZE,
+        max_file_seconds=config.max_file_seconds if config else DEFAULT_MAX_FILE_SECONDS,
     )
 
 
@@ -114,7 +127,7 @@ class SettingsResolver:
         """Raises ``ConfigError`` when the file's own configuration is invalid."""
         if not self.hierarchical or filename == "-":
             return self.base
-        directory = str(Path(filename).resolve().parent)
+        directory = str(_resolved(Path(filename)).parent)
         if directory not in self._by_directory:
             self._by_directory[directory] = self._for_config(find_config(Path(directory)))
         return self._by_directory[directory]
@@ -133,6 +146,13 @@ def settings_for_directory(directory: str) -> Settings:
     """The settings for files in ``directory`` (cached: flake8 asks once per file)."""
     path = find_config(Path(directory))
     return build_settings(load_config(path) if path else None, root=None)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return Path(os.path.realpath(path.absolute().parent)) / path.name
 
 
 def _read_text(path: Path) -> str:
@@ -191,9 +211,20 @@ def _validate(path: Path, section: Mapping[str, Any], where: str) -> FileConfig:
     if not isinstance(respect_gitignore, bool):
         got = _toml_type(respect_gitignore)
         raise fail(f"'respect-gitignore' must be true or false, got {got}")
+
+    def budget(key: str, default: float, kind: type) -> Any:
+        value = section.get(key, default)
+        # 0 turns the limit off; TOML has no null.
+        if type(value) not in (int, kind) or value < 0:
+            unit = "bytes" if kind is int else "seconds"
+            raise fail(f"{key!r} must be a number of {unit} (0: no limit), got {_toml_type(value)}")
+        return kind(value) if value else None
+
     return FileConfig(
         path=path,
         respect_gitignore=respect_gitignore,
+        max_file_size=budget("max-file-size", DEFAULT_MAX_FILE_SIZE, int),
+        max_file_seconds=budget("max-file-seconds", DEFAULT_MAX_FILE_SECONDS, float),
         select=codes("select", section["select"]) if "select" in section else None,
         ignore=codes("ignore", section.get("ignore", [])),
         extend_select=codes("extend-select", section.get("extend-select", [])),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,12 +17,12 @@ from pathlib import Path
 from pglint.diagnostics import Diagnostic, Location
 from pglint.facts import build_facts
 from pglint.facts.model import ImportedNames, ModuleFacts
-from pglint.files import discover
+from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.noqa import NoqaMap
-from pglint.project import Project
+from pglint.project import AnalysisTooDeep, Project
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
-from pglint.source import DecodeError, SourceFile, SourceText, decode_source
+from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
 
 @dataclass
@@ -50,6 +51,7 @@ def lint_source(
     ``keep_suppressed`` keeps the findings `# noqa` silenced in ``LintResult.suppressed``
     (for reports, such as SARIF, that show them marked as suppressed).
     """
+    deadline = _deadline(settings)
     if isinstance(source, bytes):
         try:
             source_file = decode_source(source)
@@ -58,7 +60,7 @@ def lint_source(
     else:
         source_file = SourceFile(text=source.removeprefix("\ufeff"))
     text = SourceText(source_file.text)
-    diagnostics = list(_check(text, filename, settings, tree, imported))
+    diagnostics = list(_check(text, filename, settings, tree, imported, deadline))
     return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed)
 
 
@@ -91,10 +93,11 @@ def _check(
     settings: Settings,
     tree: ast.Module | None,
     imported: ImportedNames | None = None,
+    deadline: float | None = None,
 ) -> Iterator[Diagnostic]:
     if tree is None:
         try:
-            tree = ast.parse(text.text, filename=filename)
+            tree = parse_module(text.text, filename)
         except SyntaxError as exc:
             yield _syntax_error(exc, filename, text)
             return
@@ -111,14 +114,19 @@ def _check(
     except Exception as exc:  # a bug in pglint must never end the run
         yield _internal_error(exc, filename)
         return
-    yield from _run_rules(facts, filename, settings)
+    yield from _run_rules(facts, filename, settings, deadline)
 
 
-def _run_rules(facts: ModuleFacts, filename: str, settings: Settings) -> Iterator[Diagnostic]:
+def _run_rules(
+    facts: ModuleFacts, filename: str, settings: Settings, deadline: float | None = None
+) -> Iterator[Diagnostic]:
     try:
         for rule in all_rules():
             if not settings.is_enabled(rule.code, filename):
                 continue
+            if _out_of_time(deadline):
+                yield _over_time(settings, filename, f"before {rule.code}")
+                return
             for finding in rule.check(facts):
                 yield Diagnostic(
                     code=rule.code,
@@ -155,6 +163,35 @@ def _own(code: str, message: str, filename: str, location: Location | None = Non
     return Diagnostic(code, message, filename, location, location, name=_OWN_NAMES.get(code, ""))
 
 
+def _deadline(settings: Settings) -> float | None:
+    seconds = settings.max_file_seconds
+    return time.monotonic() + seconds if seconds else None
+
+
+def _out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _over_time(settings: Settings, filename: str, where: str) -> Diagnostic:
+    # Checked between phases, not preemptively: a phase that has started finishes.
+    return _own(
+        "PGL002",
+        f"file skipped {where}: analysing it took longer than the "
+        f"{settings.max_file_seconds:g} s budget (`max-file-seconds`); "
+        "the findings before this point are reported",
+        filename,
+    )
+
+
+def too_large(settings: Settings, filename: str, size: int) -> Diagnostic:
+    return _own(
+        "PGL002",
+        f"file skipped: {size:,} bytes is more than the {settings.max_file_size:,}-byte "
+        "budget (`max-file-size`)",
+        filename,
+    )
+
+
 _OWN_NAMES = {"PGL000": "internal-error", "PGL001": "syntax-error", "PGL002": "file-skipped"}
 
 
@@ -188,17 +225,23 @@ def lint_file(
     ``project`` holds what a run has read and summarized; by default, one shared by the
     whole process (summaries are keyed by file content, so they never go stale).
     """
+    deadline = _deadline(settings)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        return LintResult(path, error="is a directory")
+        data = read_source_file(path, settings.max_file_size)
+    except FileTooLarge as exc:
+        diagnostics = [too_large(settings, path, exc.size)]
+        return LintResult(path, diagnostics, SourceFile(text=""))
     except OSError as exc:
         return LintResult(path, error=exc.strerror or str(exc))
     project = project if project is not None else PROCESS_PROJECT
     try:
         unit = project.unit(path, data)
+        resolving = time.monotonic()
         facts = project.facts_for(unit) if unit is not None else None
+        if deadline is not None:
+            # Resolving imports summarizes the modules imported, once for the whole run:
+            # their cost is not this file's.
+            deadline += time.monotonic() - resolving
     except RecursionError:
         return lint_source(data, path, settings, keep_suppressed=keep_suppressed)
     except Exception as exc:  # a bug in the project pass: lint the file on its own
@@ -211,9 +254,12 @@ def lint_file(
     text = facts.source if facts is not None else SourceText(source_file.text)
     if facts is None:
         diagnostics = list(_unparsed(unit.parse_error, text, path))
+    elif _out_of_time(deadline):
+        diagnostics = [_over_time(settings, path, "after parsing and the facts pass")]
+        project.release(unit)
     else:
         facts.filename = path
-        diagnostics = list(_run_rules(facts, path, settings))
+        diagnostics = list(_run_rules(facts, path, settings, deadline))
         project.release(unit)
     return _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed)
 
@@ -221,7 +267,7 @@ def lint_file(
 def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:
     if isinstance(error, SyntaxError):
         yield _syntax_error(error, path, text)
-    elif isinstance(error, RecursionError):
+    elif isinstance(error, AnalysisTooDeep):
         yield _own("PGL000", "analysis gave up: the code is nested too deeply", path)
     else:
         detail = _describe(error) if error is not None else "unknown error"

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pglint.settings import DEFAULT_EXCLUDES, DEFAULT_SETTINGS, Settings
 
-__all__ = ["DEFAULT_EXCLUDES", "NOTEBOOK_SUFFIXES", "PYTHON_SUFFIXES", "GitIgnore", "discover"]
+__all__ = [
+    "DEFAULT_EXCLUDES",
+    "NOTEBOOK_SUFFIXES",
+    "PYTHON_SUFFIXES",
+    "FileTooLarge",
+    "GitIgnore",
+    "discover",
+    "read_source_file",
+]
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -65,6 +74,41 @@ def discover(
                 yield full
 
 
+class FileTooLarge(Exception):
+    """The file is larger than the run's size budget; it is skipped unread."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+_KINDS = (
+    (stat.S_ISDIR, "is a directory"),
+    (stat.S_ISFIFO, "is a FIFO (named pipe), not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+    (stat.S_ISCHR, "is a character device, not a regular file"),
+    (stat.S_ISBLK, "is a block device, not a regular file"),
+)
+
+
+def read_source_file(path: str, max_size: int | None = None) -> bytes:
+    """The bytes of a regular file. Anything else raises ``OSError`` with a reason.
+
+    The file is opened without blocking and checked after opening (no race with a
+    rename): reading a FIFO would wait for a writer forever, and a device never ends.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            reason = next((r for test, r in _KINDS if test(info.st_mode)), "not a regular file")
+            raise OSError(0, reason, path)
+        if max_size is not None and info.st_size > max_size:
+            raise FileTooLarge(info.st_size)
+        return handle.read()
+
+
 def _join(root: str, name: str) -> str:
     # `pglint check .` reports `a.py`, not `./a.py`, as ruff and flake8 users expect.
     return name if root == os.curdir else os.path.normpath(os.path.join(root, name))
@@ -113,7 +157,10 @@ class GitIgnore:
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignores(self, path: str, *, is_dir: bool) -> bool:
-        absolute = Path(path).resolve()
+        # git matches the path as it is spelled, not what a symlink points at (which may
+        # be nothing, or a loop); only the directories above it are resolved.
+        parent, name = os.path.split(os.path.abspath(path))
+        absolute = Path(os.path.realpath(parent)) / name
         decision = False
         for directory, spec in self._specs:
             try:

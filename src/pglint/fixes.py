@@ -206,6 +206,10 @@ def write_atomically(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            # On disk before the rename: after a power cut the name points at the old
+            # contents or the new ones, never at an empty file.
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, real)
     except BaseException:

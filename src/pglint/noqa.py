@@ -108,7 +108,7 @@ class NoqaMap:
 
 
 # pglint's own conditions are not findings in the code: `--add-noqa` leaves them alone.
-_NOT_ADDED = ("PGL000", "PGL001")
+_NOT_ADDED = ("PGL000", "PGL001", "PGL002")
 
 
 def add_noqa(text: str, findings: list[tuple[str, int]]) -> tuple[str, int]:

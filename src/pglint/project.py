@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
-from pglint.source import DecodeError, SourceFile, SourceText, decode_source
+from pglint.files import FileTooLarge, read_source_file
+from pglint.settings import DEFAULT_MAX_FILE_SIZE
+from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
 # Parsed facts kept for modules summarized but not linted yet; beyond this many, the
 # oldest are dropped (a later lint of that file parses it again).
@@ -52,6 +54,11 @@ class ModuleSummary:
 
 
 EMPTY = ModuleSummary("", {})
+
+
+class AnalysisTooDeep(RecursionError):
+    """The file parsed, but the facts pass recursed past Python's limit (pglint's limit,
+    unlike a file too deeply nested for the interpreter itself to parse)."""
 
 
 @dataclass
@@ -97,10 +104,8 @@ class Project:
         if known is not None and data is None and known.stamp == stamp:
             return known
         if data is None:
-            try:
-                with open(key, "rb") as handle:
-                    data = handle.read()
-            except OSError:
+            data = _read(key)
+            if data is None:
                 return None
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         if known is not None and known.digest == digest:
@@ -122,14 +127,14 @@ class Project:
         text = SourceText(unit.source.text)  # type: ignore[union-attr]
         try:
             self.parses += 1
-            tree = ast.parse(text.text, filename=filename)
+            tree = parse_module(text.text, filename)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             unit.parse_error = exc
             return
         try:
             unit.facts = walk(tree, text, _display(filename))
-        except RecursionError as exc:
-            unit.parse_error = exc
+        except RecursionError:
+            unit.parse_error = AnalysisTooDeep()
             return
         self._retain(unit.path)
 
@@ -325,10 +330,11 @@ def _find_module(root: str, dotted: str) -> tuple[str, list[str]] | None:
 
 
 def _read(path: str) -> bytes | None:
+    # An imported module past the default size budget is treated as not found: what it
+    # provides stays unknown, so rules stay silent about it.
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_source_file(path, DEFAULT_MAX_FILE_SIZE)
+    except (OSError, FileTooLarge):
         return None
 
 

@@ -17,6 +17,10 @@ DEFAULT_EXCLUDES = (
 )  # fmt: skip
 
 
+DEFAULT_MAX_FILE_SIZE = 10_000_000  # bytes; generated code, not something a person wrote
+DEFAULT_MAX_FILE_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class Selection:
     """One layer of rule selection: the defaults, the config file, or the command line.
@@ -52,6 +56,10 @@ class Settings:
     # Relative globs (excludes, per-file-ignores) are anchored here: the directory of the
     # configuration file, or the working directory. None: match paths as given.
     root: str | None = None
+    # The per-file budget: a larger file is skipped unread, and analysis that outlasts
+    # the time stops between phases; either is reported as PGL002. None: no limit.
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
+    max_file_seconds: float | None = DEFAULT_MAX_FILE_SECONDS
 
     def is_enabled(self, code: str, filename: str | None = None) -> bool:
         enabled = bool(Selection(self.select, self.ignore, self.extend_select).decide(code))

@@ -12,6 +12,7 @@ import io
 import itertools
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 
 from pglint.diagnostics import Location
@@ -76,6 +77,15 @@ def _not_utf8(body: bytes, encoding: str) -> str:
             "(save the file as UTF-8, or declare its encoding in a `# -*- coding: ... -*-` line)"
         )
     return f"cannot be decoded as {encoding}"
+
+
+def parse_module(text: str, filename: str) -> ast.Module:
+    """``ast.parse`` without the compiler's warnings about the code it reads (such as
+    Python 3.12's invalid escape sequences): they are the interpreter's to give, and
+    under ``-W error`` they would turn a valid file into a syntax error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)
 
 
 # The line breaks ``ast`` and the tokenizer count; str.splitlines also breaks at \f, \v,

@@ -173,8 +173,11 @@ def _literal_param(token_text: str, next_hole) -> str:
 
 
 def _param_name(expr: str, taken: dict[str, str]) -> str:
-    match = re.search(r"(\w+)\W*$", expr)
-    base = match.group(1) if match and not match.group(1)[0].isdigit() else "value"
+    # The last word of the expression, found from the end: searching forward for
+    # `(\w+)\W*$` backtracks quadratically on a long word followed by more text.
+    match = re.match(r"\W*(\w+)", expr[::-1])
+    last = match.group(1)[::-1] if match else ""
+    base = last if last and not last[0].isdigit() else "value"
     if base in ("self", "cls"):
         base = "value"
     name = base

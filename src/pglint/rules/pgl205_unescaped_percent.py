@@ -18,7 +18,8 @@ from pglint.rules._sqltext import (
 from pglint.rules.base import Finding, Rule
 from pglint.sql import stray_percents
 
-_PRINTF = re.compile(r"[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGc](?!\w)")
+# Bounded repeats: with `*`, a `%` before a long run of zeros backtracks quadratically.
+_PRINTF = re.compile(r"[-#0 +]{0,8}\d{0,9}(?:\.\d{1,9})?[diouxXeEfFgGc](?!\w)")
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
