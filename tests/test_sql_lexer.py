@@ -234,7 +234,9 @@ def test_adversarial_input_is_linear(unit):
     stray_percents(text)
     classify_holes(text)
     looks_like_sql(text)
-    assert time.perf_counter() - started < 1.0
+    # Linear work takes ~0.2 s; quadratic work on 10,000 repeats takes minutes. The
+    # margin is for a loaded machine.
+    assert time.perf_counter() - started < 5.0
     assert "".join(t.text for t in tokens) == text
 
 
