@@ -424,7 +424,7 @@ def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
     Runs again (without a new parse or walk) when a project run learns more imports.
     """
     facts.imported = imported
-    resolver = Resolver(facts)
+    resolver = Resolver.of(facts)
     facts.db_calls = find_db_calls(facts, resolver)
     facts.driver_calls = find_driver_calls(facts, resolver)
     facts.resources = find_resources(facts)

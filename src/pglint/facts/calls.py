@@ -17,7 +17,7 @@ from pglint.drivers import (
     SqlMethod,
 )
 from pglint.facts.model import CallSite, DbCall, ModuleFacts, Params, Pos
-from pglint.facts.resolve import Resolver
+from pglint.facts.resolve import Resolver, last_name
 from pglint.facts.values import SqlEvaluator
 
 _METHOD_NAMES = frozenset(
@@ -257,20 +257,12 @@ class _Finder:
 
     def _scalar_binding(self, binding, site: CallSite) -> bool:
         if binding.annotation is not None:
-            return _annotation_name(binding.annotation) in _SCALAR_TYPES
+            return last_name(binding.annotation) in _SCALAR_TYPES
         if binding.kind == "assign" and binding.value is not None:
             value = binding.value
             return isinstance(value, ast.Constant | ast.JoinedStr) and getattr(
                 value, "value", "") is not None  # fmt: skip
         return False
-
-
-def _annotation_name(annotation: ast.expr) -> str | None:
-    if isinstance(annotation, ast.Name):
-        return annotation.id
-    if isinstance(annotation, ast.Attribute):
-        return annotation.attr
-    return None
 
 
 def _is_string_expr(node: ast.BinOp) -> bool:

@@ -354,3 +354,12 @@ def _annotated_metadata(annotation: ast.expr | None) -> ast.expr | None:
 
 def _end(node: ast.AST) -> Pos:
     return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def last_name(expr: ast.expr) -> str | None:
+    """The name an expression ends in: `conn` for `conn`, `connect` for `pg.connect`."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None

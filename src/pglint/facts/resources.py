@@ -35,7 +35,7 @@ from pglint.drivers import (
     ObjectKind,
 )
 from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope, WithItem
-from pglint.facts.resolve import Resolver
+from pglint.facts.resolve import Resolver, last_name
 
 State = Literal[
     "released", "closed_on_success", "with_does_not_close", "handed_over", "yielded",
@@ -229,7 +229,7 @@ class _Tracker:
             return
         parent = self.arg_parent.get(key)
         if parent is not None:
-            last = _last(parent.node.func)
+            last = last_name(parent.node.func)
             if last in _CLOSING or last in _ENTER:
                 resource.state = "released"
                 resource.released = True
@@ -351,7 +351,7 @@ class _Tracker:
             if item.scope.function() is not resource.function:
                 continue
             expr = item.expr
-            if isinstance(expr, ast.Call) and _last(expr.func) in _CLOSING:
+            if isinstance(expr, ast.Call) and last_name(expr.func) in _CLOSING:
                 expr = expr.args[0] if expr.args else expr
             if (
                 isinstance(expr, ast.Name)
@@ -404,14 +404,6 @@ def _unawait(expr: ast.expr) -> ast.expr:
     return expr.value if isinstance(expr, ast.Await) else expr
 
 
-def _last(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return None
-
-
 def _is_release(call: ast.Call, name: str, resource: Resource) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute):
@@ -420,7 +412,7 @@ def _is_release(call: ast.Call, name: str, resource: Resource) -> bool:
         if func.attr in ("putconn", "release") and call.args:
             first = call.args[0]
             return isinstance(first, ast.Name) and first.id == name
-    if _last(func) in _CLOSING and call.args:
+    if last_name(func) in _CLOSING and call.args:
         first = call.args[0]
         return isinstance(first, ast.Name) and first.id == name
     return False

@@ -20,7 +20,7 @@ from pglint.drivers import (
     TRUSTED_CONNECTION_HELPERS,
 )
 from pglint.facts.model import Binding, Block, Piece, Pos, Scope, SqlText
-from pglint.facts.resolve import Resolver
+from pglint.facts.resolve import Resolver, last_name
 
 _MAX_DEPTH = 10
 _MAX_VARIANTS = 8
@@ -618,7 +618,10 @@ def _trusted_chain(expr: ast.expr) -> bool:
         if isinstance(expr, ast.Attribute):
             if expr.attr in TRUSTED_ATTRIBUTES or (
                 expr.attr in TRUSTED_CONNECTION_HELPERS
-                and _last_name(expr.value) in ("connection", "connections")
+                and last_name(
+                    expr.value.value if isinstance(expr.value, ast.Subscript) else expr.value
+                )
+                in ("connection", "connections")
             ):
                 return True
             expr = expr.value
@@ -627,14 +630,6 @@ def _trusted_chain(expr: ast.expr) -> bool:
         else:
             expr = expr.value
     return False
-
-
-def _last_name(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Subscript):  # `connections[alias]`
-        expr = expr.value
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return expr.id if isinstance(expr, ast.Name) else None
 
 
 def _numeric_spec(spec: str | None) -> bool:
