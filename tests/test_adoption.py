@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INJECTION, ROOT, invoke, write
+from conftest import INJECTION, ROOT, SYNTAX_ERROR, invoke, write
 from pglint.noqa import add_noqa
 
 NEW_BUG = textwrap.dedent(
@@ -139,7 +139,7 @@ def test_baseline_works_from_another_directory(legacy, monkeypatch):
 
 
 def test_baseline_never_hides_syntax_errors(project):
-    write(project, "broken.py", "def f(:\n")
+    write(project, "broken.py", SYNTAX_ERROR)
     invoke("check", "--write-baseline", "baseline.json", ".")
     assert invoke("check", "--baseline", "baseline.json", ".").exit_code == 1
 

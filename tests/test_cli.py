@@ -144,7 +144,7 @@ def test_syntax_error_is_pgl001_on_its_line(project):
 
 def test_newer_f_string_syntax_names_the_python_version(project):
     # Quotes nested in an f-string are valid from Python 3.12 on.
-    write(project, "report.py", 'row = {"a": 1}\nlabel = f"{row["a"]}"\n')
+    write(project, "report.py", 'import psycopg2\nrow = {"a": 1}\nlabel = f"{row["a"]}"\n')
     run = invoke("check", "--output-format", "json", "report.py")
     items = json.loads(run.stdout)
     if sys.version_info >= (3, 12):
@@ -152,7 +152,7 @@ def test_newer_f_string_syntax_names_the_python_version(project):
     else:
         [item] = items
         assert item["code"] == "PGL001"
-        assert item["location"]["row"] == 2
+        assert item["location"]["row"] == 3
         running = f"{sys.version_info[0]}.{sys.version_info[1]}"
         assert f"syntax newer than the running Python {running}" in item["message"]
 
@@ -368,7 +368,7 @@ def test_parallel_run_reports_exactly_what_one_process_reports(project):
         write(project, f"pkg/{path.name}", path.read_bytes())
     for i in range(20):
         write(project, f"pkg/clean_{i}.py", CLEAN)
-    write(project, "pkg/broken.py", b"def broken(:\n")
+    write(project, "pkg/broken.py", SYNTAX_ERROR)
     one = invoke("check", "--output-format", "json", "-j", "1", "pkg")
     two = invoke("check", "--output-format", "json", "-j", "2", "pkg")
     assert len(list((project / "pkg").glob("*.py"))) >= 32

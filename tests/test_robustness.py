@@ -128,12 +128,12 @@ def test_invalid_utf8_is_an_error_with_a_reason(project):
 
 
 def test_nul_bytes_are_a_syntax_error(project):
-    _, lines, errors = only(project, "nul.py", b"import os\nx = 1\x00\n")
+    _, lines, errors = only(project, "nul.py", b"import psycopg2\nx = 1\x00\n")
     assert errors == []
     [line] = lines
     assert line.startswith("nul.py:1:1: PGL001 cannot parse this file: SyntaxError:")
     assert "null bytes" in line
-    [d] = lint_source(b"x = 1\x00\n").diagnostics
+    [d] = lint_source(b"import psycopg2\nx = 1\x00\n").diagnostics
     assert d.code == "PGL001"
 
 
@@ -181,6 +181,15 @@ def test_consistent_tabs_are_analysed(project):
 
 # --- syntax errors ----------------------------------------------------------------------
 
+DATABASE_CODE = "\nimport psycopg2\nconn = psycopg2.connect()\n"
+
+
+def test_syntax_errors_without_database_code_are_skipped(project):
+    """Such a file is not parsed: its syntax errors are for the tools that check every
+    file, and the known-bad file beside it is still reported."""
+    _, lines, errors = only(project, "broken.py", "def f(:\n    pass\n")
+    assert (lines, errors) == ([], [])
+
 
 @pytest.mark.parametrize(
     ("source", "row"),
@@ -199,11 +208,12 @@ def test_consistent_tabs_are_analysed(project):
         ("a = b = await\n", 1),
         ("return 1 2\n", 1),
         ("x = ]\n", 1),
-        ("\\\n", 1),
+        ("x = 1 \\ \n", 1),
     ],
 )
 def test_syntax_errors_are_pgl001(project, source, row):
-    _, lines, errors = only(project, "broken.py", source)
+    # Database code after the error: a file without any is not parsed (pglint.prefilter).
+    _, lines, errors = only(project, "broken.py", source + DATABASE_CODE)
     assert errors == []
     [(filename, found_row, code)] = codes(lines)
     assert (filename, code) == ("broken.py", "PGL001")
@@ -220,7 +230,7 @@ NEWER_SYNTAX = [
 def test_syntax_newer_than_the_running_python(project):
     newer = [(v, s) for v, s in NEWER_SYNTAX if sys.version_info < v]
     source = newer[0][1] if newer else NEWER_SYNTAX[-1][1]
-    _, lines, errors = only(project, "new.py", source)
+    _, lines, errors = only(project, "new.py", source + DATABASE_CODE)
     assert errors == []
     if not newer:
         assert lines == []
@@ -241,7 +251,7 @@ def test_python2_code(project):
 
 
 def test_2000_nested_parentheses(project):
-    source = "x = " + "(" * 2000 + "1" + ")" * 2000 + "\n"
+    source = "x = " + "(" * 2000 + "1" + ")" * 2000 + "\n" + DATABASE_CODE
     _, lines, errors = only(project, "deep.py", source)
     assert errors == []
     [(filename, _, code)] = codes(lines)

@@ -19,6 +19,7 @@ from pglint.facts import build_facts
 from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.noqa import NoqaMap
+from pglint.prefilter import has_database_code, mentions
 from pglint.project import AnalysisTooDeep, Project
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
@@ -44,9 +45,12 @@ def lint_source(
     apply_noqa: bool = True,
     keep_suppressed: bool = False,
     imported: ImportedNames | None = None,
+    prefilter: bool = True,
 ) -> LintResult:
     """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has;
     ``imported`` is what the project modules it imports provide (see pglint.project).
+
+    ``prefilter=False`` analyses the text even when it names no database code.
 
     ``keep_suppressed`` keeps the findings `# noqa` silenced in ``LintResult.suppressed``
     (for reports, such as SARIF, that show them marked as suppressed).
@@ -60,8 +64,17 @@ def lint_source(
     else:
         source_file = SourceFile(text=source.removeprefix("\ufeff"))
     text = SourceText(source_file.text)
+    if prefilter and not _may_have_findings(source_file.text, imported):
+        return LintResult(filename, [], source_file)
     diagnostics = list(_check(text, filename, settings, tree, imported, deadline))
     return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed)
+
+
+def _may_have_findings(text: str, imported: ImportedNames | None) -> bool:
+    """The pre-filter for one source text on its own (see pglint.prefilter)."""
+    if has_database_code(text):
+        return True
+    return bool(imported) and mentions(text, {name.rpartition(".")[2] for name in imported})
 
 
 def _finish(
@@ -236,6 +249,10 @@ def lint_file(
     project = project if project is not None else PROCESS_PROJECT
     try:
         unit = project.unit(path, data)
+        if unit is not None and unit.source is not None and not project.relevant(unit):
+            source_file = unit.source
+            project.release(unit)
+            return LintResult(path, [], source_file)
         resolving = time.monotonic()
         facts = project.facts_for(unit) if unit is not None else None
         if deadline is not None:
@@ -274,9 +291,11 @@ def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Itera
         yield _own("PGL001", f"cannot parse this file: {detail}", path, Location(1, 1))
 
 
-def lint_paths(paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS) -> list[LintResult]:
+def lint_paths(
+    paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS, project: Project | None = None
+) -> list[LintResult]:
     """Lint files and directories as one project: each file is read and parsed once."""
-    project = Project()
+    project = project if project is not None else Project()
     return [lint_file(path, settings, project) for path in discover(paths, settings)]
 
 

@@ -33,6 +33,7 @@ from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.files import FileTooLarge, read_source_file
+from pglint.prefilter import has_database_code, mentions, textual_imports
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
@@ -68,6 +69,7 @@ class Unit:
     path: str  # absolute, normalized
     stamp: tuple[int, int]  # (mtime_ns, size) when read
     digest: str
+    name: str  # the path as the run spells it, for messages
     source: SourceFile | None = None
     facts: ModuleFacts | None = None  # walked; resolved when ``resolved_with`` is set
     resolved_with: tuple | None = None
@@ -75,12 +77,15 @@ class Unit:
     decode_error: str | None = None
     summary: ModuleSummary | None = None
     imported: ImportedNames | None = None  # what its imports provided when it was linted
+    relevant: bool | None = None  # whether it can have a finding (pglint.prefilter)
 
 
 @dataclass
 class Project:
     """The project-wide state of one run (or one process): files read, summaries made."""
 
+    # Off, every file is parsed and analysed: the reference the pre-filter is tested on.
+    prefilter: bool = True
     units: dict[str, Unit] = field(default_factory=dict)
     summaries: dict[tuple, ModuleSummary] = field(default_factory=dict)
     parses: int = 0
@@ -93,7 +98,8 @@ class Project:
     # --- reading ---------------------------------------------------------------------
 
     def unit(self, path: str, data: bytes | None = None) -> Unit | None:
-        """The file at ``path``, read, decoded, parsed and walked once per content."""
+        """The file at ``path``, read and decoded once per content (parsed and walked
+        when its facts are first needed)."""
         key = os.path.normcase(os.path.abspath(path))
         try:
             info = os.stat(key)
@@ -113,15 +119,42 @@ class Project:
             if known.source is None and known.decode_error is None:
                 known.source = decode_source(data)  # the same bytes decoded before
             return known
-        unit = Unit(key, stamp, digest)
+        unit = Unit(key, stamp, digest, path)
         self.units[key] = unit
         try:
             unit.source = decode_source(data)
         except DecodeError as exc:
             unit.decode_error = str(exc)
-            return unit
-        self._walk(unit, path)
         return unit
+
+    def relevant(self, unit: Unit) -> bool:
+        """Whether the file can have a finding: its own text names database code, or it
+        mentions a name that a project module it imports exports (pglint.prefilter)."""
+        if unit.relevant is None:
+            if not self.prefilter or unit.source is None:
+                unit.relevant = True
+            else:
+                text = unit.source.text
+                unit.relevant = has_database_code(text) or mentions(
+                    text, self._textual_exports(unit, text)
+                )
+        return unit.relevant
+
+    def _textual_exports(self, unit: Unit, text: str) -> set[str]:
+        names: set[str] = set()
+        for path in self._modules(unit, textual_imports(text)):
+            names.update(self.summary(path).exports)
+        return names
+
+    def _facts(self, unit: Unit) -> ModuleFacts | None:
+        """The unit's walked (not yet resolved) facts, parsing it if need be."""
+        if unit.facts is None and unit.parse_error is None:
+            if unit.source is None:  # released after an earlier lint: read it again
+                fresh = self.unit(unit.path, _read(unit.path))
+                if fresh is not unit or unit.source is None:
+                    return None
+            self._walk(unit, unit.name)
+        return unit.facts
 
     def _walk(self, unit: Unit, filename: str) -> None:
         text = SourceText(unit.source.text)  # type: ignore[union-attr]
@@ -160,13 +193,7 @@ class Project:
 
     def facts_for(self, unit: Unit) -> ModuleFacts | None:
         """The unit's facts, resolved with what its imports provide."""
-        if unit.facts is None and unit.parse_error is None:
-            if unit.source is None:  # released after an earlier lint: read it again
-                fresh = self.unit(unit.path, _read(unit.path))
-                if fresh is not unit or unit.source is None:
-                    return None
-            self._walk(unit, unit.path)
-        if unit.facts is None:
+        if self._facts(unit) is None:
             return None
         imported = self.imported_names(unit)
         unit.imported = imported
@@ -192,6 +219,9 @@ class Project:
             return unit.summary
         self._active.add(unit.path)
         try:
+            if not self.relevant(unit) or self._facts(unit) is None:
+                unit.summary = EMPTY
+                return EMPTY
             imported = self.imported_names(unit)
             cache_key = (unit.digest, _key(imported))
             cached = self.summaries.get(cache_key)
@@ -212,25 +242,14 @@ class Project:
         facts = unit.facts
         if facts is None:
             return {}
-        names = self._names.get(unit.path)
-        if names is None:
-            names = self._names[unit.path] = module_name(unit.path)
-        root, module = names
-        is_package = os.path.basename(unit.path).startswith("__init__.")
         imported: ImportedNames = {}
-        for qual in set(facts.imports.values()):
-            absolute = _absolute(qual, module, is_package)
-            if absolute is None:
-                continue
-            lookup = (root, absolute)
-            if lookup not in self._found:
-                self._found[lookup] = _find_module(root, absolute)
-            found = self._found[lookup]
+        # Sorted: in an import cycle, what a module sees depends on the order modules are
+        # visited, and a run must not depend on hash order.
+        for qual in sorted(set(facts.imports.values())):
+            found = self._find(unit, qual)
             if found is None:
                 continue
             path, rest = found
-            if path == unit.path:
-                continue
             exports = self.summary(path).exports
             if not rest:  # `from app import db` / `import app.db as db`: the module itself
                 for name, export in exports.items():
@@ -238,6 +257,24 @@ class Project:
             elif len(rest) == 1 and rest[0] in exports:
                 imported[qual] = exports[rest[0]]
         return imported
+
+    def _find(self, unit: Unit, qual: str) -> tuple[str, list[str]] | None:
+        """The other project file an imported dotted name starts with, and the rest."""
+        names = self._names.get(unit.path)
+        if names is None:
+            names = self._names[unit.path] = module_name(unit.path)
+        root, module = names
+        absolute = _absolute(qual, module, os.path.basename(unit.path).startswith("__init__."))
+        if absolute is None:
+            return None
+        lookup = (root, absolute)
+        if lookup not in self._found:
+            self._found[lookup] = _find_module(root, absolute)
+        found = self._found[lookup]
+        return None if found is None or found[0] == unit.path else found
+
+    def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
+        return sorted({found[0] for q in quals if (found := self._find(unit, q)) is not None})
 
 
 def _key(imported: ImportedNames) -> tuple:

@@ -1,0 +1,122 @@
+"""Which files can have a finding at all, decided from their text before any parse.
+
+Most files of a tree never touch a database: schemas, utilities, templates' helpers.
+Parsing them and running the facts pass is most of a run's cost, so a file is analysed
+only when its text shows it could have a finding. The test is sound, not a guess: every
+finding starts from something the facts pass can only see if its name is in the text.
+
+- A driver object comes from a qualified name in the drivers table (`psycopg2.connect`,
+  `sqlalchemy.orm.Session`, `django.db.connection`): the file imports the module, so its
+  name is in the text. A file that names a driver module is analysed (so a syntax error
+  in it is reported); for the frameworks whose users mostly never reach the database
+  through them (Django, pandas), the last name must be there too, whatever aliases the
+  file uses (`from django import db as d; d.connection`).
+- A call of unknown type is checked for SQL only under a method name the table lists
+  (`execute`, `fetchrow`, …); a Django manager only through `objects` and its kin;
+  a session factory from the conventional names (`SessionLocal`).
+- PGL601 reads connection URLs (`://`) and libpq strings with `password=` (any case).
+- Everything else comes from another module of the project (``pglint.project``): a name
+  it exports is used by its name, so a file that mentions none of the names its project
+  imports export cannot resolve anything through them. Finding which modules a file
+  imports is textual too (`textual_imports`): a superset of the real imports, since a
+  module found but never imported only costs a lookup.
+
+A skipped file is decoded but not parsed, so its syntax errors are not reported (PGL001
+is for files pglint analyses; ruff and flake8 report syntax errors anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pglint.drivers import (
+    ANNOTATIONS,
+    CONVENTIONAL_SESSION_FACTORIES,
+    DJANGO_MANAGER_ATTRIBUTES,
+    FACTORIES,
+    GENERIC_SQL_METHODS,
+    OBJECTS,
+    SQL_FUNCTIONS,
+    TEXT_CONSTRUCTORS,
+    UNIQUE_METHODS,
+)
+
+
+def _by_module(qualified: Iterable[str]) -> dict[str, frozenset[str]]:
+    leaves: dict[str, set[str]] = {}
+    for name in qualified:
+        root, _, rest = name.partition(".")
+        leaves.setdefault(root, set()).add(rest.rpartition(".")[2] or root)
+    return {root: frozenset(names) for root, names in leaves.items()}
+
+
+# Top-level module -> the last names of its qualified names pglint knows.
+_QUALIFIED = _by_module([*FACTORIES, *OBJECTS, *ANNOTATIONS, *SQL_FUNCTIONS, *TEXT_CONSTRUCTORS])
+# Modules most importers use for anything but a database: naming them is not enough.
+_FRAMEWORKS = frozenset({"django", "pandas"})
+_DRIVER_MODULES = tuple(root for root in _QUALIFIED if root not in _FRAMEWORKS)
+# Names that count wherever they appear.
+_WORDS = (
+    *GENERIC_SQL_METHODS,
+    *UNIQUE_METHODS,
+    *DJANGO_MANAGER_ATTRIBUTES,
+    *CONVENTIONAL_SESSION_FACTORIES,
+    "://",
+)
+_PASSWORD = re.compile(r"[pP][aA][sS][sS][wW][oO][rR][dD]")
+
+
+def has_database_code(text: str) -> bool:
+    """Whether the text names anything a finding of this file alone could start from."""
+    for word in _WORDS:
+        if word in text:
+            return True
+    for root in _DRIVER_MODULES:
+        if root in text:
+            return True
+    for root in _FRAMEWORKS:
+        if root in text and any(leaf in text for leaf in _QUALIFIED[root]):
+            return True
+    return _PASSWORD.search(text) is not None
+
+
+_FROM = re.compile(
+    r"\bfrom[ \t\\\n\r]+(\.*[\w.]*)[ \t\\\n\r]+import[ \t\\]*"
+    r"(\((?:[^)#]|#[^\n]*)*\)?|[^\n;#]*(?:\\\r?\n[^\n;#]*)*)"
+)
+_IMPORT = re.compile(r"\bimport[ \t\\]+([^\n;#]*(?:\\\r?\n[^\n;#]*)*)")
+_NAME = re.compile(r"[\w.]+")
+_AS = re.compile(r"\bas\s+\w+")
+
+
+def textual_imports(text: str) -> set[str]:
+    """Every dotted name an import statement in the text could bind, as pglint's facts
+    spell it (`from .db import engine` -> `.db.engine`; `import app.db` -> `app.db`):
+    a superset, since words in strings and comments count too."""
+    found: set[str] = set()
+    if "import" not in text:
+        return found
+    for match in _FROM.finditer(text):
+        module, names = match.group(1), _AS.sub("", match.group(2))
+        found.add(module)
+        for name in _NAME.findall(names):
+            if name != "import":
+                found.add(f"{module}{name}" if module.endswith(".") else f"{module}.{name}")
+    for match in _IMPORT.finditer(text):
+        found.update(_NAME.findall(_AS.sub("", match.group(1))))
+    return found
+
+
+def mentions(text: str, names: Iterable[str]) -> bool:
+    """Whether any of the names appears in the text as a whole identifier."""
+    for name in names:
+        start = text.find(name)
+        while start != -1:
+            end = start + len(name)
+            before = text[start - 1] if start else " "
+            after = text[end] if end < len(text) else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return True
+            start = text.find(name, end)
+    return False

@@ -1,0 +1,200 @@
+"""The textual pre-filter never drops a finding: every rule fixture, the example app and
+the multi-module projects report exactly what they report with the pre-filter off, and
+the cross-module cases (a file that names no driver but uses what another module
+exports) stay analysed. Real database code nobody here wrote is compared too."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_FILES, ROOT
+from pglint.engine import lint_paths, lint_source
+from pglint.prefilter import has_database_code, mentions, textual_imports
+from pglint.project import Project
+from pglint.settings import Settings
+
+PROJECTS = sorted((ROOT / "tests" / "fixtures" / "projects").iterdir())
+NO_BUDGET = Settings(max_file_seconds=None)
+
+
+def findings(results) -> list[tuple]:
+    return sorted(
+        (r.filename, d.code, d.location.row, d.location.column, d.message)
+        for r in results
+        for d in r.diagnostics
+    )
+
+
+def compare_trees(paths: list[str]) -> tuple[list[tuple], list[tuple], Project]:
+    filtered = Project()
+    with_filter = findings(lint_paths(paths, NO_BUDGET, filtered))
+    without = findings(lint_paths(paths, NO_BUDGET, Project(prefilter=False)))
+    return with_filter, without, filtered
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+def test_no_fixture_loses_a_finding_alone(path):
+    text = path.read_text(encoding="utf-8")
+    on = lint_source(text, str(path), NO_BUDGET).diagnostics
+    off = lint_source(text, str(path), NO_BUDGET, prefilter=False).diagnostics
+    assert [(d.code, d.location) for d in on] == [(d.code, d.location) for d in off]
+
+
+def test_no_fixture_loses_a_finding_in_a_project():
+    with_filter, without, _ = compare_trees([str(p) for p in FIXTURE_FILES])
+    assert with_filter == without and len(without) > 100
+
+
+@pytest.mark.parametrize("tree", [ROOT / "examples", *PROJECTS], ids=lambda p: p.name)
+def test_multi_module_projects_lose_nothing(tree):
+    with_filter, without, _ = compare_trees([str(tree)])
+    assert with_filter == without and without
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def parsed_files(project: Project) -> set[str]:
+    return {os.path.basename(p) for p, unit in project.units.items() if unit.relevant}
+
+
+def test_a_router_that_names_no_driver_is_analysed(tmp_path):
+    """`users.py` names nothing of SQLAlchemy: only `get_db`, which `deps.py` exports,
+    through a package that re-exports it under another name."""
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/db.py": """
+                from sqlalchemy import create_engine
+                from sqlalchemy.orm import sessionmaker
+                engine = create_engine("postgresql://db/app")
+                Factory = sessionmaker(bind=engine)
+            """,
+            "app/deps.py": """
+                from .db import Factory
+                def get_db():
+                    db = Factory()
+                    try:
+                        yield db
+                    finally:
+                        db.close()
+            """,
+            "app/api/__init__.py": "from ..deps import get_db as provide\n",
+            "app/api/users.py": """
+                from fastapi import APIRouter, Depends
+                from . import provide
+                router = APIRouter()
+                @router.get("/users")
+                async def users(db=Depends(provide)):
+                    return db.query(1).all()
+            """,
+            "app/api/schemas.py": """
+                from pydantic import BaseModel
+                class User(BaseModel):
+                    name: str
+            """,
+        },
+    )
+    with_filter, without, project = compare_trees([str(tmp_path)])
+    assert with_filter == without
+    assert [(Path(f).name, code) for f, code, *_ in without] == [("users.py", "PGL502")]
+    # Analysed: the modules on the way from the driver to the endpoint; not the schema.
+    assert {"db.py", "deps.py", "__init__.py", "users.py"} <= parsed_files(project)
+    assert "schemas.py" not in parsed_files(project)
+
+
+def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
+    """`views.py` imports the module that exports `connect` but never names it."""
+    write_tree(
+        tmp_path,
+        {
+            "db.py": "import asyncpg\n\nasync def connect():\n    return await asyncpg.connect()\n",
+            "views.py": "import db\n\ndef render(x):\n    return str(x)\n",
+            "other.py": (
+                "import db\n\nasync def go(n):\n    conn = await db.connect()\n"
+                '    await conn.execute(f"DELETE FROM t WHERE id = {n}")\n'
+            ),
+        },
+    )
+    with_filter, without, project = compare_trees([str(tmp_path)])
+    assert with_filter == without
+    assert [(Path(f).name, code) for f, code, *_ in without] == [("other.py", "PGL101")]
+    assert "views.py" not in parsed_files(project)
+    assert {"db.py", "other.py"} <= parsed_files(project)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("import psycopg2\n", True),
+        ("import sqlalchemy as sa\n", True),
+        ("cur.execute(sql)\n", True),
+        ("rows = await conn.fetchrow(q)\n", True),
+        ("User.objects.raw(q)\n", True),
+        ("db = SessionLocal()\n", True),
+        ('URL = "mysql://u:p@h/db"\n', True),
+        ('dsn = "host=db PASSWORD=x"\n', True),
+        ("from django.db import connection\n", True),
+        ("from django import db as d\nd.connection\n", True),
+        ("import pandas as pd\npd.read_sql(q, con)\n", True),
+        ("from django.http import HttpResponse\n", False),
+        ("import pandas as pd\ndf = pd.DataFrame()\n", False),
+        ("def add(a, b):\n    return a + b\n", False),
+        ('"""Talks to no database at all."""\n', False),
+    ],
+)
+def test_what_counts_as_database_code(text, expected):
+    assert has_database_code(text) is expected
+
+
+def test_textual_imports_are_a_superset_of_the_real_ones():
+    text = textwrap.dedent(
+        """
+        import app.db as db, json
+        from . import deps
+        from .models import (  # a comment (with parentheses)
+            User,
+            Order as O,  # another
+        )
+        from ..core \\
+            import settings
+        try: import fast
+        except ImportError: pass
+        """
+    )
+    found = textual_imports(text)
+    expected = {"app.db", "json", ".deps", ".models.User", ".models.Order", "..core.settings"}
+    assert expected | {"fast"} <= found
+
+
+def test_mentions_matches_whole_identifiers_only():
+    assert mentions("db = get_db()", {"get_db"})
+    assert not mentions("x = get_dbx()", {"get_db"})
+    assert not mentions("x = my_get_db()", {"get_db"})
+    assert mentions("get_db", {"engine", "get_db"})
+    assert not mentions("", {"get_db"})
+
+
+def _installed(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    return Path(spec.origin).parent if spec and spec.origin else None
+
+
+@pytest.mark.parametrize("package", ["psycopg", "asyncpg", "fastapi", "sqlalchemy"])
+def test_real_database_code_loses_nothing(package):
+    """Packages the test environment installs: their own code, linted as a project."""
+    root = _installed(package)
+    assert root is not None, f"{package} is a test dependency"
+    with_filter, without, project = compare_trees([str(root)])
+    assert with_filter == without
+    assert any(not unit.relevant for unit in project.units.values())
