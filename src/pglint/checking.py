@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
+from pglint.cache import Cache, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
 from pglint.engine import LintResult, lint_file, lint_source, too_large
@@ -26,7 +27,7 @@ from pglint.notebooks import (
 )
 from pglint.output import display_path
 from pglint.settings import Settings
-from pglint.source import SourceFile
+from pglint.source import DecodeError, SourceFile, decode_source
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 32
@@ -78,6 +79,8 @@ class Run:
     diffs: list[str] = field(default_factory=list)
     errors: int = 0
     baselined: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    cache: Cache | None = None
+    reused: int = 0  # results taken from the cache
 
     def error(self, filename: str, reason: str) -> None:
         self.errors += 1
@@ -105,7 +108,57 @@ class Run:
             self.results.append(_lean(result))
 
     def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
-        """Check every file; a read-only run over many files uses ``jobs`` processes."""
+        """Check every file (reusing the cache's results where they are still valid); a
+        read-only run over many files uses ``jobs`` processes."""
+        if self.cache is None:
+            self._check_files(paths, fix=fix, diff=diff, jobs=jobs)
+            return
+        order = {path: index for index, path in enumerate(paths)}
+        keys: dict[str, str] = {}
+        todo = [path for path in paths if not self._from_cache(path, fix or diff, keys)]
+        reused = len(self.results)
+        self._check_files(todo, fix=fix, diff=diff, jobs=jobs)
+        for result in self.results[reused:]:
+            key = keys.get(result.filename)
+            if key is not None and result.content is not None and result.error is None:
+                self.cache.put(result.filename, key, result.content, result.depends_on,
+                               result.diagnostics, result.suppressed)  # fmt: skip
+        self.results.sort(key=lambda r: order.get(r.filename, len(order)))
+
+    def _from_cache(self, path: str, fixing: bool, keys: dict[str, str]) -> bool:
+        """Take the file's result from the cache, if it holds a valid one."""
+        assert self.cache is not None
+        try:
+            keys[path] = key = settings_key(self.settings_for(path), self.keep_suppressed)
+        except ConfigError:
+            return False  # reported when the file is checked
+        cached = self.cache.get(path, key)
+        if cached is None or path.endswith(NOTEBOOK_SUFFIX):
+            return False
+        if fixing and any(is_applicable(d, self.applicabilities) for d in cached.diagnostics):
+            return False
+        source = None
+        if cached.diagnostics or cached.suppressed:  # reports show the code of findings
+            try:
+                source = decode_source(read_source_file(path, None))
+            except (OSError, FileTooLarge, DecodeError):
+                return False
+        self.results.append(LintResult(path, cached.diagnostics, source,
+                                       suppressed=cached.suppressed))  # fmt: skip
+        self.reused += 1
+        return True
+
+    def summary(self, seconds: float) -> str:
+        """One line on what the run did with its files (`--verbose`)."""
+        linted = len(self.results) - self.reused
+        skipped = sum(not r.analysed for r in self.results)
+        return (
+            f"pglint: {len(self.results):,} files in {seconds:.2f} s: {linted - skipped:,} "
+            f"analysed, {skipped:,} without database code (not parsed), {self.reused:,} "
+            f"unchanged since the last run (from the cache), {self.errors:,} not readable"
+        )
+
+    def _check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
         if fix or diff or jobs <= 1 or len(paths) < PARALLEL_MIN_FILES:
             for path in paths:
                 self.check_file(path, fix=fix, diff=diff)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import click
 
 from pglint import __version__, baseline
+from pglint.cache import CACHE_DIRECTORY, Cache
 from pglint.checking import Run
 from pglint.config import CODE_HELP, ConfigError, SettingsResolver, find_config, load_config
 from pglint.docs import render_rule
@@ -180,6 +182,26 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     show_default=True,
     help="Processes for a run over many files; 0: one per core.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="PGLINT_NO_CACHE",
+    help="Lint every file afresh, and do not write the cache.",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Say on stderr how many files were analysed, skipped or taken from the cache.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="PGLINT_CACHE_DIR",
+    default=CACHE_DIRECTORY,
+    show_default=True,
+    help="Where results are kept for the next run (relative to the working directory).",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -203,6 +225,9 @@ def check(
     config_file: str | None,
     isolated: bool,
     jobs: int,
+    no_cache: bool,
+    cache_dir: str,
+    verbose: bool,
 ) -> int:
     """Lint PATHS (files or directories; default: the current directory; `-`: stdin)."""
     flags = Selection(
@@ -210,6 +235,7 @@ def check(
         _selectors(ignore, "--ignore"),
         _selectors(extend_select, "--extend-select"),
     )
+    started = time.monotonic()
     reading_stdin = paths == ("-",) or (not paths and stdin_filename is not None)
     _check_combinations(paths, reading_stdin, fix, diff, add_noqa, baseline_file,
                         write_baseline_file)  # fmt: skip
@@ -264,7 +290,15 @@ def check(
             )
             if not _excluded_by_own_config(resolver, path, paths, force_exclude)
         ]  # fmt: skip
+        if not no_cache:
+            run.cache = Cache.open(cache_dir, found)
         run.check_files(found, fix=fixing, diff=diff, jobs=jobs or os.cpu_count() or 1)
+        problem = run.cache.save() if run.cache is not None else None
+        if problem is not None:
+            click.echo(f"pglint: warning: cannot write the cache in {cache_dir}: {problem}",
+                       err=True)  # fmt: skip
+        if verbose:
+            click.echo(run.summary(time.monotonic() - started), err=True)
         if not run.results and not run.errors:
             click.echo("pglint: warning: no Python files found under the given paths", err=True)
     if diff:

@@ -20,7 +20,7 @@ from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.noqa import NoqaMap
 from pglint.prefilter import has_database_code, mentions
-from pglint.project import AnalysisTooDeep, Project
+from pglint.project import AnalysisTooDeep, Project, Unit
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
@@ -34,6 +34,11 @@ class LintResult:
     error: str | None = None  # the file could not be read or decoded
     # Findings a `# noqa` comment silenced; filled only with ``keep_suppressed``.
     suppressed: list[Diagnostic] = field(default_factory=list)
+    # For the cache: ((mtime_ns, size), digest) of the content linted, and the same for
+    # each other file the findings were resolved through.
+    content: tuple[tuple[int, int], str] | None = None
+    depends_on: list[tuple[str, tuple[int, int], str]] = field(default_factory=list)
+    analysed: bool = True  # False: the pre-filter found no database code to analyse
 
 
 def lint_source(
@@ -65,7 +70,7 @@ def lint_source(
         source_file = SourceFile(text=source.removeprefix("\ufeff"))
     text = SourceText(source_file.text)
     if prefilter and not _may_have_findings(source_file.text, imported):
-        return LintResult(filename, [], source_file)
+        return LintResult(filename, [], source_file, analysed=False)
     diagnostics = list(_check(text, filename, settings, tree, imported, deadline))
     return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed)
 
@@ -250,9 +255,10 @@ def lint_file(
     try:
         unit = project.unit(path, data)
         if unit is not None and unit.source is not None and not project.relevant(unit):
-            source_file = unit.source
+            skipped = LintResult(path, [], unit.source, analysed=False)
+            _provenance(skipped, unit, project)
             project.release(unit)
-            return LintResult(path, [], source_file)
+            return skipped
         resolving = time.monotonic()
         facts = project.facts_for(unit) if unit is not None else None
         if deadline is not None:
@@ -273,12 +279,21 @@ def lint_file(
         diagnostics = list(_unparsed(unit.parse_error, text, path))
     elif _out_of_time(deadline):
         diagnostics = [_over_time(settings, path, "after parsing and the facts pass")]
-        project.release(unit)
     else:
         facts.filename = path
         diagnostics = list(_run_rules(facts, path, settings, deadline))
-        project.release(unit)
-    return _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed)
+    result = _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed)
+    # A result that depends on the machine (over time, an internal error) is not kept.
+    if not any(d.code in ("PGL000", "PGL002") for d in diagnostics):
+        _provenance(result, unit, project)
+    project.release(unit)
+    return result
+
+
+def _provenance(result: LintResult, unit: Unit, project: Project) -> None:
+    """What the result was made from, for the cache (pglint.cache)."""
+    result.content = (unit.stamp, unit.digest)
+    result.depends_on = project.depends_on(unit)
 
 
 def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:

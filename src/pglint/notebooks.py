@@ -219,8 +219,8 @@ def lint_notebook(
         result.source,
         result.error,
         result.suppressed,
-        cells,
-        notebook.file_rows(),
+        cells=cells,
+        file_rows=notebook.file_rows(),
     )
 
 

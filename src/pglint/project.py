@@ -78,6 +78,10 @@ class Unit:
     summary: ModuleSummary | None = None
     imported: ImportedNames | None = None  # what its imports provided when it was linted
     relevant: bool | None = None  # whether it can have a finding (pglint.prefilter)
+    # The files (absolute paths) whose content the summary, or the relevance, was made
+    # from: the cache's test that a result is still valid (pglint.cache).
+    summary_from: frozenset[str] = frozenset()
+    relevant_from: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -91,6 +95,8 @@ class Project:
     parses: int = 0
     _retained: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _active: set[str] = field(default_factory=set)
+    # What is being worked out records the files it reads here, innermost last.
+    _recording: list[set[str]] = field(default_factory=list)
     # File-system lookups, once per run: which file a dotted name is, which module a file.
     _found: dict[tuple[str, str], tuple[str, list[str]] | None] = field(default_factory=dict)
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -135,10 +141,31 @@ class Project:
                 unit.relevant = True
             else:
                 text = unit.source.text
-                unit.relevant = has_database_code(text) or mentions(
-                    text, self._textual_exports(unit, text)
-                )
+                self._recording.append(set())
+                try:
+                    unit.relevant = has_database_code(text) or mentions(
+                        text, self._textual_exports(unit, text)
+                    )
+                finally:
+                    unit.relevant_from = frozenset(self._recording.pop())
+        self._read(unit.relevant_from)
         return unit.relevant
+
+    def _read(self, paths: frozenset[str] | set[str]) -> None:
+        if self._recording:
+            self._recording[-1].update(paths)
+
+    def depends_on(self, unit: Unit) -> list[tuple[str, tuple[int, int], str]]:
+        """(path, (mtime_ns, size), digest) of the other files the unit's findings were
+        made from: the modules its imports resolved through, transitively."""
+        self._recording.append(set())
+        try:
+            if self.relevant(unit) and unit.facts is not None:
+                self.imported_names(unit)
+        finally:
+            paths = self._recording.pop() - {unit.path}
+        found = (self.units[p] for p in sorted(paths) if p in self.units)
+        return [(u.path, u.stamp, u.digest) for u in found]
 
     def _textual_exports(self, unit: Unit, text: str) -> set[str]:
         names: set[str] = set()
@@ -211,12 +238,23 @@ class Project:
 
     def summary(self, path: str) -> ModuleSummary:
         unit = self.unit(path)
-        if unit is None or unit.path in self._active:
-            return EMPTY  # unreadable, or an import cycle: what is known so far
-        if unit.summary is not None:
-            # Made once per content: a module imported by many is summarized once, and
-            # the import graph is walked once however many paths lead to a module.
-            return unit.summary
+        if unit is None:
+            return EMPTY
+        if unit.path in self._active:
+            self._read({unit.path})
+            return EMPTY  # an import cycle: what is known so far
+        if unit.summary is None:
+            self._recording.append(set())
+            try:
+                self._summarize(unit)
+            finally:
+                unit.summary_from = frozenset(self._recording.pop() | {unit.path})
+        # Made once per content: a module imported by many is summarized once, and the
+        # import graph is walked once however many paths lead to a module.
+        self._read(unit.summary_from)
+        return unit.summary  # type: ignore[return-value]
+
+    def _summarize(self, unit: Unit) -> ModuleSummary:
         self._active.add(unit.path)
         try:
             if not self.relevant(unit) or self._facts(unit) is None:

@@ -1,0 +1,249 @@
+"""Results of earlier runs, reused while nothing they were made from has changed.
+
+A result is reused when the file's content, pglint's version and the file's settings are
+the same, and so is the content of every project module its findings were resolved
+through (``LintResult.depends_on``): a router's PGL502 depends on the `get_db` in
+another file, so editing that file re-lints the router. Contents are compared by digest;
+a file whose modification time and size are as recorded is not read again (as git does,
+a time too close to the moment it was recorded is not trusted).
+
+The cache is a directory (`.pglint_cache/` where the run starts; `--no-cache` turns it
+off), with one JSON file per pglint version and set of files linted together: adding or
+removing a file of the run starts a new one, because a module that appears can change
+what another file's imports resolve to. JSON, not pickle: a cache that came with a
+checkout must not be able to run code. Runs at the same time are safe: each writes a
+whole new file and moves it into place, and every entry is checked against the files
+before it is used, so the worst a race does is lose some entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglint import __version__
+from pglint.diagnostics import Diagnostic, Edit, Fix, Location
+from pglint.files import read_source_file
+
+CACHE_DIRECTORY = ".pglint_cache"
+# Cache files kept per version: one per set of files linted together (pre-commit names
+# different files on each commit).
+KEEP_FILES = 16
+# A modification time this close to when it was recorded may hide a second change in
+# the same clock tick: such a file is read and hashed again next time.
+RACY_NS = 2_000_000_000
+
+Stamp = tuple[int, int]  # (mtime_ns, size)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def settings_key(settings: Any, keep_suppressed: bool) -> str:
+    # Settings is a frozen dataclass of tuples and strings: its repr is stable.
+    return digest(f"{settings!r}|{keep_suppressed}".encode())
+
+
+@dataclass
+class Cached:
+    diagnostics: list[Diagnostic]
+    suppressed: list[Diagnostic]
+
+
+@dataclass
+class Cache:
+    path: str  # the cache file of this run
+    files: dict[str, list[Any]] = field(default_factory=dict)  # path -> [mtime, size, digest]
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: bool = False
+    _current: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, directory: str, paths: list[str]) -> Cache:
+        listing = "\n".join(sorted(os.path.abspath(p) for p in paths))
+        name = digest(f"{_code_key()}\n{listing}".encode())
+        cache = cls(os.path.join(directory, __version__, name + ".json"))
+        try:
+            with open(cache.path, "rb") as handle:
+                data = json.loads(handle.read())
+            if data.get("version") == __version__:
+                cache.files = data["files"]
+                cache.results = data["results"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no cache yet, or one that is unreadable: start afresh
+        return cache
+
+    # --- reading ------------------------------------------------------------------------
+
+    def get(self, path: str, key: str) -> Cached | None:
+        """The diagnostics recorded for ``path`` with settings ``key``, if still valid."""
+        absolute = os.path.abspath(path)
+        entry = self.results.get(absolute)
+        if entry is None or entry.get("key") != key:
+            return None
+        try:
+            if self.current_digest(absolute) != entry["digest"]:
+                return None
+            for dependency, recorded in entry["depends_on"]:
+                if self.current_digest(dependency) != recorded:
+                    return None
+            return Cached(
+                [_diagnostic(d, path) for d in entry["diagnostics"]],
+                [_diagnostic(d, path) for d in entry["suppressed"]],
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None  # an entry of another shape: lint the file again
+
+    def current_digest(self, path: str) -> str | None:
+        if path in self._current:
+            return self._current[path]
+        found: str | None = None
+        try:
+            info = os.stat(path)
+            recorded = self.files.get(path)
+            stamp = [info.st_mtime_ns, info.st_size]
+            if recorded is not None and recorded[:2] == stamp:
+                found = recorded[2]
+            else:
+                found = digest(read_source_file(path))  # never blocks on a FIFO
+                self.record_file(path, (info.st_mtime_ns, info.st_size), found)
+        except OSError:
+            found = None
+        self._current[path] = found
+        return found
+
+    # --- writing ------------------------------------------------------------------------
+
+    def record_file(self, path: str, stamp: Stamp | None, content_digest: str) -> None:
+        racy = stamp is None or stamp[0] > time.time_ns() - RACY_NS
+        entry = [-1, -1, content_digest] if racy else [stamp[0], stamp[1], content_digest]  # type: ignore[index]
+        if self.files.get(path) != entry:
+            self.files[path] = entry
+            self.changed = True
+        self._current[path] = content_digest
+
+    def put(
+        self,
+        path: str,
+        key: str,
+        content: tuple[Stamp | None, str],
+        depends_on: list[tuple[str, Stamp | None, str]],
+        diagnostics: list[Diagnostic],
+        suppressed: list[Diagnostic],
+    ) -> None:
+        absolute = os.path.abspath(path)
+        stamp, content_digest = content
+        self.record_file(absolute, stamp, content_digest)
+        for dependency, dependency_stamp, dependency_digest in depends_on:
+            self.record_file(dependency, dependency_stamp, dependency_digest)
+        self.results[absolute] = {
+            "key": key,
+            "digest": content_digest,
+            "depends_on": [[p, d] for p, _, d in depends_on],
+            "diagnostics": [_plain(d) for d in diagnostics],
+            "suppressed": [_plain(d) for d in suppressed],
+        }
+        self.changed = True
+
+    def save(self) -> str | None:
+        """Write the cache if anything changed; returns why it could not be written."""
+        if not self.changed:
+            return None
+        directory = os.path.dirname(self.path)
+        try:
+            _make_directory(os.path.dirname(directory))
+            os.makedirs(directory, exist_ok=True)
+            data = {"version": __version__, "files": self.files, "results": self.results}
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(data, out, separators=(",", ":"))
+                os.replace(temporary, self.path)
+            except BaseException:
+                _remove(temporary)
+                raise
+            _prune(directory)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        return None
+
+
+def _code_key() -> str:
+    """pglint's version and its modules' times and sizes: an installation from a checkout
+    changes its rules without changing its version."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    parts = [__version__]
+    for directory, dirs, files in os.walk(package):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                info = os.stat(os.path.join(directory, name))
+                parts.append(f"{name}:{info.st_mtime_ns}:{info.st_size}")
+    return "\n".join(parts)
+
+
+def _make_directory(root: str) -> None:
+    """The cache's root, marked so that git and backup tools leave it alone."""
+    if os.path.isdir(root):
+        return
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, ".gitignore"), "w", encoding="utf-8") as out:
+        out.write("# Made by pglint: a cache, safe to delete.\n*\n")
+    with open(os.path.join(root, "CACHEDIR.TAG"), "w", encoding="utf-8") as out:
+        out.write("Signature: 8a477f597d28d172789f06886806bc55\n# pglint's cache.\n")
+
+
+def _prune(directory: str) -> None:
+    try:
+        names = [n for n in os.listdir(directory) if n.endswith(".json")]
+        if len(names) <= KEEP_FILES:
+            return
+        dated = sorted(names, key=lambda n: os.stat(os.path.join(directory, n)).st_mtime_ns)
+        for name in dated[: len(names) - KEEP_FILES]:
+            _remove(os.path.join(directory, name))
+    except OSError:
+        pass  # another run pruned first
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
+
+
+# --- diagnostics as JSON ------------------------------------------------------------------
+
+
+def _plain(d: Diagnostic) -> list[Any]:
+    fix = None
+    if d.fix is not None:
+        edits = [[*_loc(e.location), *_loc(e.end_location), e.content] for e in d.fix.edits]
+        fix = [d.fix.applicability, d.fix.message, edits]
+    return [d.code, d.message, *_loc(d.location), *_loc(d.end_location), d.suggestion, fix,
+            d.name, d.url]  # fmt: skip
+
+
+def _loc(location: Location) -> tuple[int, int]:
+    return location.row, location.column
+
+
+def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
+    code, message, row, column, end_row, end_column, suggestion, fix, name, url = item
+    found_fix = None
+    if fix is not None:
+        applicability, fix_message, edits = fix
+        found_fix = Fix(
+            applicability,
+            fix_message,
+            tuple(Edit(Location(a, b), Location(c, d), text) for a, b, c, d, text in edits),
+        )
+    return Diagnostic(
+        code, message, filename, Location(row, column), Location(end_row, end_column),
+        suggestion, found_fix, name, url,
+    )  # fmt: skip

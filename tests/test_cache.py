@@ -1,0 +1,193 @@
+"""The cache: a second run reuses what has not changed and reports exactly what a run
+without the cache reports; a change to a module another file depends on re-lints that
+file; a broken, foreign or unwritable cache never changes a result or stops a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_FILES, ROOT, console, write
+
+APP = ROOT / "tests" / "fixtures" / "projects" / "async_app"
+SUMMARY = re.compile(
+    r"pglint: ([\d,]+) files in [\d.]+ s: ([\d,]+) analysed, ([\d,]+) without database code "
+    r"\(not parsed\), ([\d,]+) unchanged"
+)
+
+
+def counts(stderr: str) -> tuple[int, int, int, int]:
+    """(files, analysed, skipped, from the cache) from the `--verbose` line."""
+    match = SUMMARY.search(stderr)
+    assert match, stderr
+    return tuple(int(g.replace(",", "")) for g in match.groups())  # type: ignore[return-value]
+
+
+def check(cwd: Path, *args: str):
+    run = console("check", "--output-format", "json", "-v", *args, ".", cwd=cwd)
+    assert "Traceback" not in run.stderr
+    return run
+
+
+def findings(run) -> list[tuple]:
+    return sorted((d["filename"], d["code"], d["location"]["row"]) for d in json.loads(run.stdout))
+
+
+@pytest.fixture
+def app(project: Path) -> Path:
+    shutil.copytree(APP, project / "app_root")
+    return project / "app_root"
+
+
+def test_a_second_run_reuses_everything_and_reports_the_same(app):
+    first = check(app)
+    second = check(app)
+    fresh = check(app, "--no-cache")
+    assert first.exit_code == second.exit_code == fresh.exit_code == 1
+    assert findings(first) == findings(second) == findings(fresh) != []
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+    total, analysed, _, reused = counts(first.stderr)
+    assert reused == 0 and analysed > 0
+    assert counts(second.stderr) == (total, 0, 0, total)
+    assert counts(fresh.stderr)[3] == 0
+
+
+def test_changing_a_module_relints_the_files_that_depend_on_it(app):
+    before = findings(check(app))
+    assert any(name.endswith("users.py") and code == "PGL502" for name, code, _ in before)
+    # The dependency becomes async: the router's sync-session findings must go away.
+    deps = next(app.rglob("deps.py"))
+    text = deps.read_text()
+    assert "SessionLocal" in text
+    run = check(app)  # everything from the cache
+    assert counts(run.stderr)[3] == counts(run.stderr)[0]
+    deps.write_text(text + "\n\ndef unrelated():\n    return 1\n")
+    after_unrelated = check(app)
+    _, analysed, skipped, reused = counts(after_unrelated.stderr)
+    assert findings(after_unrelated) == before
+    assert 1 <= analysed + skipped < counts(after_unrelated.stderr)[0] and reused > 0
+    dependents = analysed + skipped
+    assert dependents > 1  # deps.py and the routers that resolve get_db through it
+    assert findings(after_unrelated) == findings(check(app, "--no-cache"))
+
+
+def test_edits_to_an_imported_module_change_the_importers_findings(project):
+    """`jobs.py` never changes; whether its code blocks depends on `db.py` alone."""
+    write(project, "db.py", SYNC_ENGINE)
+    write(
+        project,
+        "jobs.py",
+        "from db import engine\n\n\nasync def report():\n"
+        "    with engine.connect() as conn:\n"
+        '        return conn.exec_driver_sql("SELECT 1").all()\n',
+    )
+    assert findings(check(project)) == [(str(project / "jobs.py"), "PGL501", 5)]
+    write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
+    second = check(project)
+    assert counts(second.stderr)[3] == 0  # both files linted again
+    assert findings(second) == findings(check(project, "--no-cache")) == []
+    write(project, "db.py", SYNC_ENGINE)
+    assert findings(check(project)) == [(str(project / "jobs.py"), "PGL501", 5)]
+
+
+SYNC_ENGINE = 'from sqlalchemy import create_engine\nengine = create_engine("postgresql:///app")\n'
+
+
+def test_other_settings_do_not_reuse_results(app):
+    everything = findings(check(app))
+    only_502 = check(app, "--select", "PGL502")
+    assert counts(only_502.stderr)[3] == 0
+    assert {code for _, code, _ in findings(only_502)} == {"PGL502"}
+    assert findings(check(app)) == everything
+
+
+def test_same_size_edit_in_the_same_second_is_seen(project):
+    """A file changed right after it was recorded, its time and size put back: the
+    recorded time was too recent to trust, so the content is hashed again."""
+    head = "import psycopg2\ncur = psycopg2.connect().cursor()\n"
+    bound = head + 'cur.execute("SELECT * FROM t WHERE a = %s", (x,))\n'
+    built = head + 'cur.execute(f"SELECT * FROM t WHERE a = {x}")'
+    path = write(project, "q.py", bound)
+    info = path.stat()
+    assert findings(check(project)) == []
+    path.write_text(built.ljust(len(bound) - 1) + "\n")
+    assert path.stat().st_size == info.st_size
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    second = check(project)
+    assert counts(second.stderr)[3] == 0
+    assert [code for _, code, _ in findings(second)] == ["PGL101"]
+
+
+def test_broken_and_foreign_caches_are_ignored(app):
+    expected = findings(check(app, "--no-cache"))
+    check(app)
+    [cache_file] = (app / ".pglint_cache").rglob("*.json")
+    for garbage in (b"{not json", b"[]", b'{"version": 0}', json.dumps({"version": "x"}).encode()):
+        cache_file.write_bytes(garbage)
+        run = check(app)
+        assert findings(run) == expected and counts(run.stderr)[3] == 0
+    # Entries of the wrong shape, under the right version: linted again, never trusted.
+    check(app)
+    data = json.loads(cache_file.read_text())
+    for entry in data["results"].values():
+        entry["diagnostics"] = [["PGL999", "planted"]]
+    cache_file.write_text(json.dumps(data))
+    run = check(app)
+    assert findings(run) == expected
+
+
+def test_the_cache_directory_is_marked_and_no_cache_writes_nothing(project):
+    write(project, "a.py", "import psycopg2\n")
+    check(project, "--no-cache")
+    assert not (project / ".pglint_cache").exists()
+    check(project)
+    root = project / ".pglint_cache"
+    assert (root / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (
+        (root / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
+    other = project / "elsewhere"
+    run = console("check", "-v", "--cache-dir", str(other), ".", cwd=project)
+    assert run.exit_code == 0 and list(other.rglob("*.json"))
+
+
+def test_an_unwritable_cache_location_is_a_warning(project):
+    write(project, "a.py", "import psycopg2\n")
+    blocker = write(project, "not-a-directory", "")
+    run = console("check", "--cache-dir", str(blocker / "c"), ".", cwd=project)
+    assert run.exit_code == 0
+    assert "pglint: warning: cannot write the cache" in run.stderr
+
+
+def test_concurrent_runs_agree_and_leave_a_valid_cache(project):
+    for fixture in FIXTURE_FILES:
+        shutil.copy(fixture, project / fixture.name)
+    expected = findings(check(project, "--no-cache"))
+    script = Path(sys.executable).with_name("pglint")
+    runs = [
+        subprocess.Popen(
+            [str(script), "check", "--output-format", "json", "."],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for stdout, stderr in outputs:
+        assert b"Traceback" not in stderr
+        items = json.loads(stdout)
+        assert sorted((d["filename"], d["code"], d["location"]["row"]) for d in items) == expected
+    [cache_file] = (project / ".pglint_cache").rglob("*.json")
+    json.loads(cache_file.read_text())
+    assert not [p for p in cache_file.parent.iterdir() if p.name.startswith(".tmp-")]
+    assert findings(check(project)) == expected
