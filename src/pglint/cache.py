@@ -2,10 +2,12 @@
 
 A result is reused when the file's content, pglint's version and the file's settings are
 the same, and so is the content of every project module its findings were resolved
-through (``LintResult.depends_on``): a router's PGL502 depends on the `get_db` in
-another file, so editing that file re-lints the router. Contents are compared by digest;
-a file whose modification time and size are as recorded is not read again (as git does,
-a time too close to the moment it was recorded is not trusted).
+through, directly or through other modules: a router's PGL502 depends on the `get_db`
+in another file, so editing that file re-lints the router. Each file's entry keeps the
+modules it used (the import graph as pglint followed it); a run finds the files that
+changed and, following those edges backwards, every file they affect. Contents are
+compared by digest; a file whose modification time and size are as recorded is not read
+again (as git does, a time too close to the moment it was recorded is not trusted).
 
 The cache is a directory (`.pglint_cache/` where the run starts; `--no-cache` turns it
 off), with one JSON file per pglint version and set of files linted together: adding or
@@ -60,10 +62,12 @@ class Cached:
 @dataclass
 class Cache:
     path: str  # the cache file of this run
-    files: dict[str, list[Any]] = field(default_factory=dict)  # path -> [mtime, size, digest]
+    # path -> [mtime_ns, size, digest, the project modules it uses]
+    files: dict[str, list[Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed: bool = False
     _current: dict[str, str | None] = field(default_factory=dict)
+    _affected: set[str] | None = None
 
     @classmethod
     def open(cls, directory: str, paths: list[str]) -> Cache:
@@ -89,17 +93,38 @@ class Cache:
         if entry is None or entry.get("key") != key:
             return None
         try:
-            if self.current_digest(absolute) != entry["digest"]:
+            if absolute in self.affected() or self.current_digest(absolute) != entry["digest"]:
                 return None
-            for dependency, recorded in entry["depends_on"]:
-                if self.current_digest(dependency) != recorded:
-                    return None
             return Cached(
                 [_diagnostic(d, path) for d in entry["diagnostics"]],
                 [_diagnostic(d, path) for d in entry["suppressed"]],
             )
         except (KeyError, TypeError, ValueError, IndexError):
             return None  # an entry of another shape: lint the file again
+
+    def affected(self) -> set[str]:
+        """The files that changed since they were recorded, and every file that uses one
+        of them, directly or through others (the import graph the last runs recorded)."""
+        if self._affected is None:
+            users: dict[str, list[str]] = {}
+            pending = []
+            for path, entry in self.files.items():
+                try:
+                    recorded, uses = entry[2], entry[3]
+                except (IndexError, TypeError):
+                    recorded, uses = None, ()
+                if self.current_digest(path) != recorded:
+                    pending.append(path)
+                for used in uses if isinstance(uses, list) else ():
+                    users.setdefault(used, []).append(path)
+            affected = set(pending)
+            while pending:
+                for user in users.get(pending.pop(), ()):
+                    if user not in affected:
+                        affected.add(user)
+                        pending.append(user)
+            self._affected = affected
+        return self._affected
 
     def current_digest(self, path: str) -> str | None:
         if path in self._current:
@@ -108,45 +133,46 @@ class Cache:
         try:
             info = os.stat(path)
             recorded = self.files.get(path)
-            stamp = [info.st_mtime_ns, info.st_size]
-            if recorded is not None and recorded[:2] == stamp:
+            if recorded is not None and recorded[:2] == [info.st_mtime_ns, info.st_size]:
                 found = recorded[2]
             else:
                 found = digest(read_source_file(path))  # never blocks on a FIFO
-                self.record_file(path, (info.st_mtime_ns, info.st_size), found)
-        except OSError:
+        except (OSError, TypeError):
             found = None
         self._current[path] = found
         return found
 
     # --- writing ------------------------------------------------------------------------
 
-    def record_file(self, path: str, stamp: Stamp | None, content_digest: str) -> None:
+    def record_file(
+        self, path: str, stamp: Stamp | None, content_digest: str, uses: list[str]
+    ) -> None:
         racy = stamp is None or stamp[0] > time.time_ns() - RACY_NS
-        entry = [-1, -1, content_digest] if racy else [stamp[0], stamp[1], content_digest]  # type: ignore[index]
+        mtime, size = (-1, -1) if racy else stamp  # type: ignore[misc]
+        entry = [mtime, size, content_digest, uses]
         if self.files.get(path) != entry:
             self.files[path] = entry
             self.changed = True
-        self._current[path] = content_digest
 
     def put(
         self,
         path: str,
         key: str,
         content: tuple[Stamp | None, str],
-        depends_on: list[tuple[str, Stamp | None, str]],
+        edges: list[tuple[str, Stamp | None, str, list[str]]],
         diagnostics: list[Diagnostic],
         suppressed: list[Diagnostic],
     ) -> None:
+        """Keep a file's result, with what was learnt of the import graph making it."""
         absolute = os.path.abspath(path)
         stamp, content_digest = content
-        self.record_file(absolute, stamp, content_digest)
-        for dependency, dependency_stamp, dependency_digest in depends_on:
-            self.record_file(dependency, dependency_stamp, dependency_digest)
+        for module, module_stamp, module_digest, uses in edges:
+            self.record_file(module, module_stamp, module_digest, uses)
+        if absolute not in self.files:
+            self.record_file(absolute, stamp, content_digest, [])
         self.results[absolute] = {
             "key": key,
             "digest": content_digest,
-            "depends_on": [[p, d] for p, _, d in depends_on],
             "diagnostics": [_plain(d) for d in diagnostics],
             "suppressed": [_plain(d) for d in suppressed],
         }

@@ -80,7 +80,10 @@ class Run:
     errors: int = 0
     baselined: dict[str, list[Diagnostic]] = field(default_factory=dict)
     cache: Cache | None = None
-    reused: int = 0  # results taken from the cache
+    checked: int = 0  # files with a result (clean ones are counted, not kept)
+    skipped: int = 0  # of which the pre-filter found no database code in
+    reused: int = 0  # of which the cache held a valid result
+    _keys: dict[str, str] = field(default_factory=dict)  # path -> the cache's settings key
 
     def error(self, filename: str, reason: str) -> None:
         self.errors += 1
@@ -105,6 +108,19 @@ class Run:
         if result.error is not None or (result.source is None and result.diagnostics):
             self.error(result.filename, result.error or "cannot be read")
         else:
+            self._add(result)
+
+    def _add(self, result: LintResult) -> None:
+        """Count a file's result, hand it to the cache, and keep it if it has anything to
+        report: a run over a large tree must not hold every clean file in memory."""
+        self.checked += 1
+        self.skipped += not result.analysed
+        key = self._keys.get(result.filename)
+        if self.cache is not None and key is not None and result.content is not None:
+            self.cache.put(result.filename, key, result.content, result.edges,
+                           result.diagnostics, result.suppressed)  # fmt: skip
+        result.edges = []
+        if result.diagnostics or result.suppressed or result.error is not None:
             self.results.append(_lean(result))
 
     def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
@@ -114,24 +130,18 @@ class Run:
             self._check_files(paths, fix=fix, diff=diff, jobs=jobs)
             return
         order = {path: index for index, path in enumerate(paths)}
-        keys: dict[str, str] = {}
-        todo = [path for path in paths if not self._from_cache(path, fix or diff, keys)]
-        reused = len(self.results)
+        todo = [path for path in paths if not self._from_cache(path, fix or diff)]
         self._check_files(todo, fix=fix, diff=diff, jobs=jobs)
-        for result in self.results[reused:]:
-            key = keys.get(result.filename)
-            if key is not None and result.content is not None and result.error is None:
-                self.cache.put(result.filename, key, result.content, result.depends_on,
-                               result.diagnostics, result.suppressed)  # fmt: skip
         self.results.sort(key=lambda r: order.get(r.filename, len(order)))
 
-    def _from_cache(self, path: str, fixing: bool, keys: dict[str, str]) -> bool:
+    def _from_cache(self, path: str, fixing: bool) -> bool:
         """Take the file's result from the cache, if it holds a valid one."""
         assert self.cache is not None
         try:
-            keys[path] = key = settings_key(self.settings_for(path), self.keep_suppressed)
+            key = settings_key(self.settings_for(path), self.keep_suppressed)
         except ConfigError:
             return False  # reported when the file is checked
+        self._keys[path] = key
         cached = self.cache.get(path, key)
         if cached is None or path.endswith(NOTEBOOK_SUFFIX):
             return False
@@ -143,18 +153,16 @@ class Run:
                 source = decode_source(read_source_file(path, None))
             except (OSError, FileTooLarge, DecodeError):
                 return False
-        self.results.append(LintResult(path, cached.diagnostics, source,
-                                       suppressed=cached.suppressed))  # fmt: skip
         self.reused += 1
+        self._add(LintResult(path, cached.diagnostics, source, suppressed=cached.suppressed))
         return True
 
     def summary(self, seconds: float) -> str:
         """One line on what the run did with its files (`--verbose`)."""
-        linted = len(self.results) - self.reused
-        skipped = sum(not r.analysed for r in self.results)
+        analysed = self.checked - self.reused - self.skipped
         return (
-            f"pglint: {len(self.results):,} files in {seconds:.2f} s: {linted - skipped:,} "
-            f"analysed, {skipped:,} without database code (not parsed), {self.reused:,} "
+            f"pglint: {self.checked:,} files in {seconds:.2f} s: {analysed:,} analysed, "
+            f"{self.skipped:,} without database code (not parsed), {self.reused:,} "
             f"unchanged since the last run (from the cache), {self.errors:,} not readable"
         )
 
@@ -169,14 +177,18 @@ class Run:
                 tasks.append((path, self.settings_for(path), self.keep_suppressed))
             except ConfigError as exc:
                 self.error(path, str(exc))
+        # Few, contiguous chunks: files of one package import each other, and a process
+        # summarizes every module its files import for itself.
+        chunk = max(1, len(tasks) // (jobs * 4))
+        done = 0
         try:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                chunk = max(1, len(tasks) // (jobs * 8))
-                results = list(pool.map(_lint_task_lean, tasks, chunksize=chunk))
-        except (OSError, BrokenProcessPool):  # no processes here: do it in this one
-            results = [_lint_task_lean(task) for task in tasks]
-        for result in results:
-            self._collect(result)
+                for result in pool.map(_lint_task_lean, tasks, chunksize=chunk):
+                    self._collect(result)
+                    done += 1
+        except (OSError, BrokenProcessPool):  # no processes here: do the rest in this one
+            for task in tasks[done:]:
+                self._collect(_lint_task_lean(task))
 
     def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
         try:
@@ -191,11 +203,11 @@ class Run:
         if not (fix or diff) or not any(
             is_applicable(d, self.applicabilities) for d in result.diagnostics
         ):
-            self.results.append(_lean(result))
+            self._add(result)
             return
         fixed = self._fixed(path, result, settings)
         if fixed is None:
-            self.results.append(_lean(result))
+            self._add(result)
             return
         before, after, outcome_result, fixed_diagnostics = fixed
         if diff:
@@ -206,9 +218,11 @@ class Run:
             except (OSError, UnicodeError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 self.error(path, f"cannot write the fixed file: {reason}")
+                self.checked += 1
                 self.results.append(result)
                 return
         self.fixed[path] = fixed_diagnostics
+        self.checked += 1
         self.results.append(outcome_result)
 
     def _encode(self, path: str, result: LintResult, text: str) -> bytes:

@@ -299,7 +299,7 @@ def check(
                        err=True)  # fmt: skip
         if verbose:
             click.echo(run.summary(time.monotonic() - started), err=True)
-        if not run.results and not run.errors:
+        if not run.checked and not run.errors:
             click.echo("pglint: warning: no Python files found under the given paths", err=True)
     if diff:
         return finish_diff(run)

@@ -586,3 +586,8 @@ CONVENTIONAL_SESSION_FACTORIES: dict[str, ObjectKind] = {
     "async_session_maker": K("sqlalchemy_async", "sessionmaker"),
     "AsyncSessionFactory": K("sqlalchemy_async", "sessionmaker"),
 }
+
+# URL schemes of database servers (a regex alternation): connection URLs carry passwords.
+DATABASE_URL_SCHEMES = (
+    r"postgres(?:ql)?|mysql|mariadb|cockroachdb|redshift|mssql|oracle|timescaledb|yugabytedb"
+)

@@ -34,10 +34,10 @@ class LintResult:
     error: str | None = None  # the file could not be read or decoded
     # Findings a `# noqa` comment silenced; filled only with ``keep_suppressed``.
     suppressed: list[Diagnostic] = field(default_factory=list)
-    # For the cache: ((mtime_ns, size), digest) of the content linted, and the same for
-    # each other file the findings were resolved through.
+    # For the cache: ((mtime_ns, size), digest) of the content linted, and what the
+    # project learnt of the import graph while linting it (``Project.new_edges``).
     content: tuple[tuple[int, int], str] | None = None
-    depends_on: list[tuple[str, tuple[int, int], str]] = field(default_factory=list)
+    edges: list[tuple[str, tuple[int, int], str, list[str]]] = field(default_factory=list)
     analysed: bool = True  # False: the pre-filter found no database code to analyse
 
 
@@ -256,8 +256,8 @@ def lint_file(
         unit = project.unit(path, data)
         if unit is not None and unit.source is not None and not project.relevant(unit):
             skipped = LintResult(path, [], unit.source, analysed=False)
-            _provenance(skipped, unit, project)
             project.release(unit)
+            _provenance(skipped, unit, project)
             return skipped
         resolving = time.monotonic()
         facts = project.facts_for(unit) if unit is not None else None
@@ -283,17 +283,17 @@ def lint_file(
         facts.filename = path
         diagnostics = list(_run_rules(facts, path, settings, deadline))
     result = _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed)
+    project.release(unit)
     # A result that depends on the machine (over time, an internal error) is not kept.
     if not any(d.code in ("PGL000", "PGL002") for d in diagnostics):
         _provenance(result, unit, project)
-    project.release(unit)
     return result
 
 
 def _provenance(result: LintResult, unit: Unit, project: Project) -> None:
     """What the result was made from, for the cache (pglint.cache)."""
     result.content = (unit.stamp, unit.digest)
-    result.depends_on = project.depends_on(unit)
+    result.edges = project.new_edges()
 
 
 def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Iterator[Diagnostic]:

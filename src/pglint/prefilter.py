@@ -12,9 +12,11 @@ finding starts from something the facts pass can only see if its name is in the 
   through them (Django, pandas), the last name must be there too, whatever aliases the
   file uses (`from django import db as d; d.connection`).
 - A call of unknown type is checked for SQL only under a method name the table lists
-  (`execute`, `fetchrow`, …); a Django manager only through `objects` and its kin;
-  a session factory from the conventional names (`SessionLocal`).
-- PGL601 reads connection URLs (`://`) and libpq strings with `password=` (any case).
+  (`execute`, `fetchrow`, …); a Django manager only through `objects` (or its kin) and
+  one of the manager's SQL methods (`raw`, `extra`); a session factory from the
+  conventional names (`SessionLocal`).
+- PGL601 reads connection URLs of a database scheme (`postgresql://`, any case, with a
+  `+driver`) and libpq strings with `password=` (any case).
 - Everything else comes from another module of the project (``pglint.project``): a name
   it exports is used by its name, so a file that mentions none of the names its project
   imports export cannot resolve anything through them. Finding which modules a file
@@ -33,11 +35,13 @@ from collections.abc import Iterable
 from pglint.drivers import (
     ANNOTATIONS,
     CONVENTIONAL_SESSION_FACTORIES,
+    DATABASE_URL_SCHEMES,
     DJANGO_MANAGER_ATTRIBUTES,
     FACTORIES,
     GENERIC_SQL_METHODS,
     OBJECTS,
     SQL_FUNCTIONS,
+    SQL_METHODS,
     TEXT_CONSTRUCTORS,
     UNIQUE_METHODS,
 )
@@ -55,16 +59,25 @@ def _by_module(qualified: Iterable[str]) -> dict[str, frozenset[str]]:
 _QUALIFIED = _by_module([*FACTORIES, *OBJECTS, *ANNOTATIONS, *SQL_FUNCTIONS, *TEXT_CONSTRUCTORS])
 # Modules most importers use for anything but a database: naming them is not enough.
 _FRAMEWORKS = frozenset({"django", "pandas"})
-_DRIVER_MODULES = tuple(root for root in _QUALIFIED if root not in _FRAMEWORKS)
+
+
+def _shortest(words: Iterable[str]) -> tuple[str, ...]:
+    """The words not containing another of them: `fetch` in a text covers `fetchrow`."""
+    unique = set(words)
+    return tuple(sorted(w for w in unique if not any(o != w and o in w for o in unique)))
+
+
 # Names that count wherever they appear.
-_WORDS = (
-    *GENERIC_SQL_METHODS,
-    *UNIQUE_METHODS,
-    *DJANGO_MANAGER_ATTRIBUTES,
-    *CONVENTIONAL_SESSION_FACTORIES,
-    "://",
+_WORDS = _shortest(
+    [*GENERIC_SQL_METHODS, *UNIQUE_METHODS, *CONVENTIONAL_SESSION_FACTORIES]
+    + [root for root in _QUALIFIED if root not in _FRAMEWORKS]
 )
-_PASSWORD = re.compile(r"[pP][aA][sS][sS][wW][oO][rR][dD]")
+_MANAGER_SQL_METHODS = tuple(SQL_METHODS[("django", "manager")])
+# `password` then `=`, in any case (the libpq keyword string of PGL601).
+_PASSWORD = re.compile(r"[pP][aA][sS][sS][wW][oO][rR][dD]\s*=")
+# What may stand right before `://` in a URL PGL601 reads (its own pattern is stricter).
+_URL_SCHEME = re.compile(rf"(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?$", re.IGNORECASE)
+_SCHEME_WINDOW = 64
 
 
 def has_database_code(text: str) -> bool:
@@ -72,13 +85,23 @@ def has_database_code(text: str) -> bool:
     for word in _WORDS:
         if word in text:
             return True
-    for root in _DRIVER_MODULES:
-        if root in text:
-            return True
+    if any(name in text for name in DJANGO_MANAGER_ATTRIBUTES) and any(
+        method in text for method in _MANAGER_SQL_METHODS
+    ):
+        return True
     for root in _FRAMEWORKS:
         if root in text and any(leaf in text for leaf in _QUALIFIED[root]):
             return True
-    return _PASSWORD.search(text) is not None
+    return _has_database_url(text) or _PASSWORD.search(text) is not None
+
+
+def _has_database_url(text: str) -> bool:
+    at = text.find("://")
+    while at != -1:
+        if _URL_SCHEME.search(text, max(0, at - _SCHEME_WINDOW), at):
+            return True
+        at = text.find("://", at + 3)
+    return False
 
 
 _FROM = re.compile(

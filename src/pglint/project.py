@@ -78,10 +78,9 @@ class Unit:
     summary: ModuleSummary | None = None
     imported: ImportedNames | None = None  # what its imports provided when it was linted
     relevant: bool | None = None  # whether it can have a finding (pglint.prefilter)
-    # The files (absolute paths) whose content the summary, or the relevance, was made
-    # from: the cache's test that a result is still valid (pglint.cache).
-    summary_from: frozenset[str] = frozenset()
-    relevant_from: frozenset[str] = frozenset()
+    # The project modules whose summaries its relevance, summary or resolution read: the
+    # edges the cache follows to find what a change affects (pglint.cache).
+    uses: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -95,8 +94,8 @@ class Project:
     parses: int = 0
     _retained: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _active: set[str] = field(default_factory=set)
-    # What is being worked out records the files it reads here, innermost last.
-    _recording: list[set[str]] = field(default_factory=list)
+    # Units whose ``uses`` grew since ``new_edges`` last handed them out.
+    _grown: dict[str, None] = field(default_factory=dict)
     # File-system lookups, once per run: which file a dotted name is, which module a file.
     _found: dict[tuple[str, str], tuple[str, list[str]] | None] = field(default_factory=dict)
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -127,6 +126,7 @@ class Project:
             return known
         unit = Unit(key, stamp, digest, path)
         self.units[key] = unit
+        self._grown[key] = None
         try:
             unit.source = decode_source(data)
         except DecodeError as exc:
@@ -141,35 +141,32 @@ class Project:
                 unit.relevant = True
             else:
                 text = unit.source.text
-                self._recording.append(set())
-                try:
-                    unit.relevant = has_database_code(text) or mentions(
-                        text, self._textual_exports(unit, text)
-                    )
-                finally:
-                    unit.relevant_from = frozenset(self._recording.pop())
-        self._read(unit.relevant_from)
+                unit.relevant = has_database_code(text) or mentions(
+                    text, self._textual_exports(unit, text)
+                )
         return unit.relevant
 
-    def _read(self, paths: frozenset[str] | set[str]) -> None:
-        if self._recording:
-            self._recording[-1].update(paths)
+    def _use(self, unit: Unit, path: str) -> None:
+        if path not in unit.uses:
+            unit.uses.add(path)
+            self._grown[unit.path] = None
 
-    def depends_on(self, unit: Unit) -> list[tuple[str, tuple[int, int], str]]:
-        """(path, (mtime_ns, size), digest) of the other files the unit's findings were
-        made from: the modules its imports resolved through, transitively."""
-        self._recording.append(set())
-        try:
-            if self.relevant(unit) and unit.facts is not None:
-                self.imported_names(unit)
-        finally:
-            paths = self._recording.pop() - {unit.path}
-        found = (self.units[p] for p in sorted(paths) if p in self.units)
-        return [(u.path, u.stamp, u.digest) for u in found]
+    def new_edges(self) -> list[tuple[str, tuple[int, int], str, list[str]]]:
+        """(path, (mtime_ns, size), digest, modules it uses) of every unit read or whose
+        uses grew since the last call: what the cache needs to tell, next run, which
+        results a changed file affects."""
+        edges = []
+        for path in self._grown:
+            unit = self.units.get(path)
+            if unit is not None:
+                edges.append((path, unit.stamp, unit.digest, sorted(unit.uses)))
+        self._grown.clear()
+        return edges
 
     def _textual_exports(self, unit: Unit, text: str) -> set[str]:
         names: set[str] = set()
         for path in self._modules(unit, textual_imports(text)):
+            self._use(unit, path)
             names.update(self.summary(path).exports)
         return names
 
@@ -205,6 +202,7 @@ class Project:
             old, _ = self._retained.popitem(last=False)
             if old in self.units:
                 self.units[old].facts = None
+                self.units[old].source = None
 
     def release(self, unit: Unit) -> None:
         """The file has been linted: summarize it from the same facts (a module imported
@@ -241,17 +239,13 @@ class Project:
         if unit is None:
             return EMPTY
         if unit.path in self._active:
-            self._read({unit.path})
             return EMPTY  # an import cycle: what is known so far
         if unit.summary is None:
-            self._recording.append(set())
-            try:
-                self._summarize(unit)
-            finally:
-                unit.summary_from = frozenset(self._recording.pop() | {unit.path})
+            self._summarize(unit)
+            if unit.facts is None:  # not kept for a lint to come: only the summary is
+                unit.source = None
         # Made once per content: a module imported by many is summarized once, and the
         # import graph is walked once however many paths lead to a module.
-        self._read(unit.summary_from)
         return unit.summary  # type: ignore[return-value]
 
     def _summarize(self, unit: Unit) -> ModuleSummary:
@@ -288,6 +282,7 @@ class Project:
             if found is None:
                 continue
             path, rest = found
+            self._use(unit, path)
             exports = self.summary(path).exports
             if not rest:  # `from app import db` / `import app.db as db`: the module itself
                 for name, export in exports.items():

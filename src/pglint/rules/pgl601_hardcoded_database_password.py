@@ -14,18 +14,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pglint.drivers import FACTORIES
+from pglint.drivers import DATABASE_URL_SCHEMES, FACTORIES
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.rules.base import Finding, Rule
 
 # Interpolated parts of an f-string stand in as this character: they are not literal text.
 _HOLE = "\x00"
-_DB_SCHEMES = (
-    r"postgres(?:ql)?|mysql|mariadb|cockroachdb|redshift|mssql|oracle|timescaledb|yugabytedb"
-)
 _URL = re.compile(
-    rf"(?<![\w+.-])(?P<scheme>(?:{_DB_SCHEMES})(?:\+[\w.-]+)?)://"
+    rf"(?<![\w+.-])(?P<scheme>(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?)://"
     r"(?P<user>[^:/@\s?#]*):(?P<password>[^@/\s?#]*)@",
     re.IGNORECASE,
 )
