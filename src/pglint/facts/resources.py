@@ -128,6 +128,22 @@ class _Tracker:
             while ancestor is not None:
                 self.descendants.setdefault(ancestor, []).append(scope)
                 ancestor = ancestor.parent
+        # Calls and `with` items by the scope and the function they are in, in source
+        # order: each resource looks only at its own function's.
+        function_of: dict[Scope, Scope | None] = {}
+        self.calls_in_scope: dict[Scope, list[CallSite]] = {}
+        self.calls_in_function: dict[Scope | None, list[CallSite]] = {}
+        for site in facts.calls:
+            scope = site.scope
+            if scope not in function_of:
+                function_of[scope] = scope.function()
+            self.calls_in_scope.setdefault(scope, []).append(site)
+            self.calls_in_function.setdefault(function_of[scope], []).append(site)
+        self.with_items_in_function: dict[Scope | None, list[WithItem]] = {}
+        for item in facts.with_items:
+            if item.scope not in function_of:
+                function_of[item.scope] = item.scope.function()
+            self.with_items_in_function.setdefault(function_of[item.scope], []).append(item)
 
     def run(self) -> list[Resource]:
         found = []
@@ -286,9 +302,7 @@ class _Tracker:
         if name is None:
             return
         function = resource.function
-        for site in self.facts.calls:
-            if site.scope.function() is not function:
-                continue
+        for site in self.calls_in_function.get(function, ()):
             if _is_release(site.node, name, resource):
                 resource.releases.append(site)
             elif _registers_close(site.node, name):
@@ -317,8 +331,9 @@ class _Tracker:
                     return True
             if isinstance(scope.node, ast.Lambda) and _reads(scope.node.body, name):
                 return True
-        for site in self.facts.calls:
-            if site.scope not in inner or site in resource.releases:
+        sites = [site for scope in inner for site in self.calls_in_scope.get(scope, ())]
+        for site in sites:
+            if site in resource.releases:
                 continue
             call = site.node
             if site.scope is not function:  # an inner function or lambda uses it later
@@ -347,9 +362,7 @@ class _Tracker:
         if in_finally or (in_except and outside) or self._closed_in_else(resource):
             return True
         # `with conn:` / `with closing(conn):` later in the function
-        for item in self.facts.with_items:
-            if item.scope.function() is not resource.function:
-                continue
+        for item in self.with_items_in_function.get(resource.function, ()):
             expr = item.expr
             if isinstance(expr, ast.Call) and last_name(expr.func) in _CLOSING:
                 expr = expr.args[0] if expr.args else expr

@@ -52,6 +52,7 @@ class _RoleFinder:
                 self.classes.setdefault(scope.name, scope)
         self.app_names = self._app_names()
         self.module_is_test = False
+        self._called_names: set[str] | None = None  # names called as `name(...)`
 
     def run(self) -> Roles:
         module_roles = self._module_roles()
@@ -343,10 +344,13 @@ class _RoleFinder:
     def _called(self, name: str) -> bool:
         """`get_db()` called directly (`with get_db() as db`, `repo = Repo(get_db())`):
         a factory, not a dependency — FastAPI is handed a dependency, it never calls it."""
-        return any(
-            isinstance(site.node.func, ast.Name) and site.node.func.id == name
-            for site in self.facts.calls
-        )
+        if self._called_names is None:
+            self._called_names = {
+                site.node.func.id
+                for site in self.facts.calls
+                if isinstance(site.node.func, ast.Name)
+            }
+        return name in self._called_names
 
     # --- scripts ---------------------------------------------------------------------------
 

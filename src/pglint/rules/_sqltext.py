@@ -51,6 +51,15 @@ class Rendered:
 
 
 def render(sql: SqlText) -> Rendered:
+    """The variant as the lexer sees it; worked out once per variant, since most SQL
+    rules read the same renderings (and their placeholders and hole positions)."""
+    cached = sql.__dict__.get("_rendered")
+    if cached is None:
+        cached = sql.__dict__["_rendered"] = _render(sql)
+    return cached
+
+
+def _render(sql: SqlText) -> Rendered:
     parts: list[str] = []
     holes: list[Piece] = []
     spans: list[tuple[int, int, Piece]] = []

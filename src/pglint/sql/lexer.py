@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 HOLE = "\ue000"
 
@@ -127,8 +128,21 @@ def _operand_expected(sql: str, kind: str | None, start: int, end: int) -> bool:
     return False
 
 
-def scan(sql: str) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(kind, start, end)`` for every token; the spans tile the text exactly."""
+def scan(sql: str) -> tuple[tuple[str, int, int], ...]:
+    """``(kind, start, end)`` for every token; the spans tile the text exactly.
+
+    Remembered for the last texts seen: the placeholders, the interpolation positions
+    and several rules all read the tokens of the same query text.
+    """
+    return _scan_cached(sql)
+
+
+@lru_cache(maxsize=64)
+def _scan_cached(sql: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(_scan(sql))
+
+
+def _scan(sql: str) -> Iterator[tuple[str, int, int]]:
     n = len(sql)
     pos = 0
     match = _MASTER.match
