@@ -69,7 +69,7 @@ class Settings:
                 enabled = decision is True
             elif decision is not None:
                 enabled = decision
-        if enabled and filename:
+        if enabled and filename and self.per_file_ignores:
             return _longest_prefix(code, self._file_ignores(filename)) < 0
         return enabled
 

@@ -44,6 +44,7 @@ class Resolver:
         # Kinds of bindings already worked out, and how many lookups were cut short (by
         # depth or a cycle): a result reached through a cut is not remembered.
         self._binding_kinds: dict[int, Resolved] = {}
+        self._answers: dict[tuple[ast.expr, Scope, Pos], Resolved] = {}
         self._cuts = 0
 
     @classmethod
@@ -102,6 +103,22 @@ class Resolver:
     def kind_of(self, expr: ast.expr | None, scope: Scope, pos: Pos, depth: int = 0) -> Resolved:
         if expr is None:
             return None
+        if depth == 0 and not self._active:
+            # A question asked from outside (by the call finders, the resource tracker
+            # and the rules, often about the same receiver): answered once.
+            # Keyed by the nodes themselves, which the key keeps alive: an id could be
+            # reused by a node built later (a parsed string annotation).
+            key = (expr, scope, pos)
+            if key in self._answers:
+                return self._answers[key]
+            cuts = self._cuts
+            resolved = self._checked_kind_of(expr, scope, pos, depth)
+            if self._cuts == cuts:
+                self._answers[key] = resolved
+            return resolved
+        return self._checked_kind_of(expr, scope, pos, depth)
+
+    def _checked_kind_of(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> Resolved:
         if depth > _MAX_DEPTH or id(expr) in self._active:
             self._cuts += 1
             return None
