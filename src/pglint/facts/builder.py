@@ -26,6 +26,7 @@ from pglint.facts.role_finder import find_roles
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 class _Walker:
@@ -48,29 +49,33 @@ class _Walker:
         # Children are pushed in reverse so they are visited in source order.
         stack: list[tuple[ast.AST, Scope, Block]] = [(tree, self.module, ())]
         pop, push, extend = stack.pop, stack.append, stack.extend
-        handlers, expand_after, fields_of = _HANDLERS, _EXPAND_AFTER, _CHILD_FIELDS
-        skip = _SKIP
+        dispatch, skip, attribute = _DISPATCH, _SKIP, ast.Attribute
         while stack:
             node, scope, block = pop()
             cls = node.__class__
-            handler = handlers.get(cls)
+            how = dispatch.get(cls) or _dispatch(cls)
+            handler, expand, fields = how
             if handler is not None:
                 children = handler(self, node, scope, block)
-                if cls not in expand_after:
+                if not expand:
                     children.reverse()
                     extend(children)
                     continue
-            fields = fields_of.get(cls)
-            if fields is None:
-                fields = _child_fields(cls)
             for name in fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     for item in reversed(value):
+                        while item.__class__ is attribute:
+                            item = item.value
                         if item.__class__ not in skip:
                             push((item, scope, block))
-                elif value.__class__ not in skip:
-                    push((value, scope, block))
+                else:
+                    # No handler looks at `a.b.c`: only what the chain starts from
+                    # (`f().b.c`) can hold something, so the walk goes straight to it.
+                    while value.__class__ is attribute:
+                        value = value.value
+                    if value.__class__ not in skip:
+                        push((value, scope, block))
         for site in self.calls:
             site.awaited = id(site.node) in self._awaited
             site.discarded = id(site.node) in self._discarded
@@ -93,38 +98,52 @@ class _Walker:
         return children
 
     def function(self, node: ast.AST, scope: Scope, block: Block) -> list:
-        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        assert isinstance(node, _FUNCTION_NODES)
+        cls = node.__class__
         name = getattr(node, "name", "<lambda>")
-        inner = Scope(node, "function", name, scope, isinstance(node, ast.AsyncFunctionDef))
+        inner = Scope(node, "function", name, scope, cls is ast.AsyncFunctionDef)
         self.scopes.append(inner)
         outer: list = []
-        if not isinstance(node, ast.Lambda):
+        if cls is not ast.Lambda:
             scope.add(Binding(name, "def", None, _pos(node), block, scope, node=node))
-            outer.extend((d, scope, block) for d in node.decorator_list)
+            for decorator in node.decorator_list:
+                outer.append((decorator, scope, block))
             if node.returns is not None:
                 outer.append((node.returns, scope, block))
         args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
-        defaults += list(args.defaults)
-        pairs = list(zip(positional, defaults, strict=True))
-        pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
-        for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                pairs.append((extra, None))
+        positional = [*args.posonlyargs, *args.args] if args.posonlyargs else args.args
+        defaults = args.defaults
+        first_default = len(positional) - len(defaults)
+        pairs = [
+            (arg, defaults[i - first_default] if i >= first_default else None)
+            for i, arg in enumerate(positional)
+        ]
+        if args.kwonlyargs:
+            pairs += zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        if args.vararg is not None:
+            pairs.append((args.vararg, None))
+        if args.kwarg is not None:
+            pairs.append((args.kwarg, None))
+        bindings = inner.bindings
         for arg, default in pairs:
-            inner.add(
-                Binding(
-                    arg.arg, "param", default, _pos(arg), (), inner,
-                    annotation=arg.annotation, node=arg,
-                )
+            annotation = arg.annotation
+            binding = Binding(
+                arg.arg, "param", default, (arg.lineno, arg.col_offset), (), inner, annotation,
+                False, None, arg,
             )  # fmt: skip
-            if arg.annotation is not None:
-                outer.append((arg.annotation, scope, block))
+            if arg.arg in bindings:
+                bindings[arg.arg].append(binding)
+            else:
+                bindings[arg.arg] = [binding]
+            if annotation is not None:
+                outer.append((annotation, scope, block))
             if default is not None:
                 outer.append((default, scope, block))
-        body = node.body if isinstance(node.body, list) else [node.body]
-        return outer + [(stmt, inner, ()) for stmt in body]
+        if cls is ast.Lambda:
+            outer.append((node.body, inner, ()))
+        else:
+            outer += [(stmt, inner, ()) for stmt in node.body]
+        return outer
 
     def class_def(self, node: ast.AST, scope: Scope, block: Block) -> list:
         assert isinstance(node, ast.ClassDef)
@@ -336,16 +355,18 @@ _SCALAR_FIELDS = frozenset(
     {"ctx", "id", "attr", "arg", "asname", "module", "level", "type_comment", "kind",
      "conversion", "is_async", "simple", "op", "rest", "kwd_attrs"}
 )  # fmt: skip
-# Per node type, the fields that may hold child nodes, last first (they are pushed on a
-# stack, so the first field is visited first).
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_DISPATCH: dict[type, tuple] = {}
 _FIELDS_IN_ORDER: dict[type, tuple[str, ...]] = {}
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
+def _dispatch(cls: type) -> tuple:
+    """How the walk treats a node type: its handler, whether the node's children are
+    walked after the handler, and the fields that may hold them (last first, as they
+    are pushed on a stack)."""
     fields = tuple(f for f in getattr(cls, "_fields", ()) if f not in _SCALAR_FIELDS)
-    _CHILD_FIELDS[cls] = fields[::-1]
-    return fields[::-1]
+    handler = _HANDLERS.get(cls)
+    how = _DISPATCH[cls] = (handler, handler is None or cls in _EXPAND_AFTER, fields[::-1])
+    return how
 
 
 def _fields_in_order(cls: type) -> tuple[str, ...]:

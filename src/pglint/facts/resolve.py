@@ -25,6 +25,7 @@ Confidence = Literal["certain", "likely"]
 Resolved = tuple[ObjectKind, Confidence] | None
 
 _MAX_DEPTH = 8
+_UNKNOWN = object()
 _DEPENDS = frozenset({"Depends", "Security"})
 
 
@@ -44,6 +45,7 @@ class Resolver:
         # Kinds of bindings already worked out, and how many lookups were cut short (by
         # depth or a cycle): a result reached through a cut is not remembered.
         self._binding_kinds: dict[int, Resolved] = {}
+        self._qualnames: dict[ast.expr, str | None] = {}
         self._answers: dict[tuple[ast.expr, Scope, Pos], Resolved] = {}
         self._cuts = 0
 
@@ -61,6 +63,13 @@ class Resolver:
 
     def qualname(self, expr: ast.expr) -> str | None:
         """`pg.connect` -> `psycopg2.connect` when `import psycopg2 as pg`."""
+        # Asked about every call by the finders and by several rules: worked out once.
+        known = self._qualnames.get(expr, _UNKNOWN)
+        if known is _UNKNOWN:
+            known = self._qualnames[expr] = self._qualname(expr)
+        return known  # type: ignore[return-value]
+
+    def _qualname(self, expr: ast.expr) -> str | None:
         parts: list[str] = []
         while isinstance(expr, ast.Attribute):
             parts.append(expr.attr)
