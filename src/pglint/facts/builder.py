@@ -468,3 +468,14 @@ def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
     facts.db_calls = find_db_calls(facts, resolver)
     facts.driver_calls = find_driver_calls(facts, resolver)
     facts.resources = find_resources(facts)
+
+
+def release(facts: ModuleFacts) -> None:
+    """Break the reference cycles of facts no rule will read again (a binding points at
+    its scope, which lists the binding; the shared resolver points back at the facts),
+    so that they are freed at once rather than left to the cyclic garbage collector,
+    whose passes over them cost a file about as much as a rule does."""
+    for scope in facts.scopes:
+        scope.bindings = {}
+        scope.self_bindings = {}
+    facts.__dict__.pop("_shared_resolver", None)

@@ -46,6 +46,8 @@ class Resolver:
         # depth or a cycle): a result reached through a cut is not remembered.
         self._binding_kinds: dict[int, Resolved] = {}
         self._qualnames: dict[ast.expr, str | None] = {}
+        self._owners: dict[Scope, Scope | None] = {}  # the class a method belongs to
+        self._members: dict[tuple[Scope | None, str], Resolved] = {}  # `self.x` / `y.x`
         self._answers: dict[tuple[ast.expr, Scope, Pos], Resolved] = {}
         self._cuts = 0
 
@@ -196,14 +198,32 @@ class Resolver:
             return imported
         if expr.attr in DJANGO_MANAGER_ATTRIBUTES and not isinstance(expr.value, ast.Call):
             return ObjectKind("django", "manager"), "likely"
-        owner = _method_owner(scope)
-        if owner is not None and isinstance(expr.value, ast.Name) and expr.value.id in (
-            "self", "cls",
-        ):  # fmt: skip
-            found = self._kinds_of(owner.self_bindings.get(expr.attr, ()), depth)
+        owner = self._owners.get(scope, _UNKNOWN)
+        if owner is _UNKNOWN:
+            owner = self._owners[scope] = _method_owner(scope)
+        if not (
+            owner is not None
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id in ("self", "cls")
+        ):
+            owner = None
+        # What follows depends only on the class and the attribute: `self.conn` in every
+        # method of a repository class is worked out once (unless a lookup was cut short).
+        key = (owner, expr.attr)
+        if key in self._members:
+            return self._members[key]
+        cuts = self._cuts
+        resolved = self._member_kind(owner, expr.attr, depth)  # type: ignore[arg-type]
+        if self._cuts == cuts:
+            self._members[key] = resolved
+        return resolved
+
+    def _member_kind(self, owner: Scope | None, attr: str, depth: int) -> Resolved:
+        if owner is not None:
+            found = self._kinds_of(owner.self_bindings.get(attr, ()), depth)
             if found is not None:
                 return found
-        found = self._kinds_of(self.facts.attribute_bindings.get(expr.attr, ()), depth)
+        found = self._kinds_of(self.facts.attribute_bindings.get(attr, ()), depth)
         if found is not None:
             return found[0], "likely"
         return None

@@ -53,6 +53,7 @@ class _RoleFinder:
         self.app_names = self._app_names()
         self.module_is_test = False
         self._called_names: set[str] | None = None  # names called as `name(...)`
+        self._django: bool | None = None  # the module imports Django or DRF
 
     def run(self) -> Roles:
         module_roles = self._module_roles()
@@ -198,7 +199,11 @@ class _RoleFinder:
             info.roles.add("test")
 
     def _is_django(self) -> bool:
-        return any(q.startswith(("django", "rest_framework")) for q in self.imports.values())
+        if self._django is None:
+            self._django = any(
+                q.startswith(("django", "rest_framework")) for q in self.imports.values()
+            )
+        return self._django
 
     def _is_django_view(self, info: FunctionInfo) -> bool:
         base = self.facts.filename.replace("\\", "/").rpartition("/")[2]
