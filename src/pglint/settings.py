@@ -124,12 +124,19 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
     return best
 
 
+_GLOB_CHARS = frozenset("*?[")
+
+
 def path_matches(path: str, pattern: str) -> bool:
     """Match a relative path against a glob: the whole path, a directory above it, or any
     tail of it (so ``tests/*`` also matches ``pkg/tests/x.py``)."""
     pattern = pattern.replace("\\", "/").rstrip("/")
     if pattern.startswith("./"):
         pattern = pattern[2:]
+    if not _GLOB_CHARS.intersection(pattern):
+        # A plain name (every default exclude is one): the same three tests as below,
+        # as string comparisons; flake8 asks for every directory above every file.
+        return path == pattern or path.startswith(pattern + "/") or path.endswith("/" + pattern)
     if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
         return True
     parts = path.split("/")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pglint.drivers import (
@@ -108,11 +109,7 @@ class _Tracker:
             for keyword in call.keywords:
                 self.arg_parent[id(keyword.value)] = site
         self.binding_of: dict[int, Binding] = {}
-        self.bindings_in: dict[Scope, list[Binding]] = {}
-        stores = [b for bs in facts.attribute_bindings.values() for b in bs]
-        everything = [b for s in facts.scopes for bs in s.bindings.values() for b in bs]
-        for binding in everything + stores + facts.item_stores:
-            self.bindings_in.setdefault(binding.scope, []).append(binding)
+        for binding in self._all_bindings():
             value = binding.value
             if value is None or binding.kind in ("param", "with", "for"):
                 continue
@@ -122,12 +119,6 @@ class _Tracker:
             id(_unawait(r.value)): r for s in facts.scopes for r in s.returns if r.value
         }
         self.yielded = {id(_unawait(v)): v for s in facts.scopes for v in s.yields}
-        self.descendants: dict[Scope, list[Scope]] = {}
-        for scope in facts.scopes:
-            ancestor: Scope | None = scope
-            while ancestor is not None:
-                self.descendants.setdefault(ancestor, []).append(scope)
-                ancestor = ancestor.parent
         # Calls and `with` items by the scope and the function they are in, in source
         # order: each resource looks only at its own function's.
         function_of: dict[Scope, Scope | None] = {}
@@ -144,6 +135,31 @@ class _Tracker:
             if item.scope not in function_of:
                 function_of[item.scope] = item.scope.function()
             self.with_items_in_function.setdefault(function_of[item.scope], []).append(item)
+
+    def _all_bindings(self) -> list[Binding]:
+        facts = self.facts
+        stores = [b for bs in facts.attribute_bindings.values() for b in bs]
+        everything = [b for s in facts.scopes for bs in s.bindings.values() for b in bs]
+        return everything + stores + facts.item_stores
+
+    @cached_property
+    def bindings_in(self) -> dict[Scope, list[Binding]]:
+        """Every binding by the scope it is made in (for `_escapes` only)."""
+        found: dict[Scope, list[Binding]] = {}
+        for binding in self._all_bindings():
+            found.setdefault(binding.scope, []).append(binding)
+        return found
+
+    @cached_property
+    def descendants(self) -> dict[Scope, list[Scope]]:
+        """Each scope with every scope nested in it, itself first (for `_escapes` only)."""
+        found: dict[Scope, list[Scope]] = {}
+        for scope in self.facts.scopes:
+            ancestor: Scope | None = scope
+            while ancestor is not None:
+                found.setdefault(ancestor, []).append(scope)
+                ancestor = ancestor.parent
+        return found
 
     def run(self) -> list[Resource]:
         found = []
