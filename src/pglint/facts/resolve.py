@@ -230,6 +230,8 @@ class Resolver:
 
     def _kinds_of(self, bindings, depth: int) -> Resolved:
         """The one kind every binding agrees on, at the weakest of their confidences."""
+        if len(bindings) == 1:  # the common case, without the set
+            return self.binding_kind(bindings[0], depth)
         found: set[ObjectKind] = set()
         confidence: Confidence = "certain"
         for binding in bindings:
