@@ -62,6 +62,17 @@ class Settings:
     max_file_seconds: float | None = DEFAULT_MAX_FILE_SECONDS
 
     def is_enabled(self, code: str, filename: str | None = None) -> bool:
+        # Asked for every rule on every file: the layers' answer is kept per code (in the
+        # instance's dict, which the frozen fields, equality and hash do not include).
+        selected = self.__dict__.setdefault("_selected", {})
+        enabled = selected.get(code)
+        if enabled is None:
+            enabled = selected[code] = self._selected_by_layers(code)
+        if enabled and filename and self.per_file_ignores:
+            return _longest_prefix(code, self._file_ignores(filename)) < 0
+        return enabled
+
+    def _selected_by_layers(self, code: str) -> bool:
         enabled = bool(Selection(self.select, self.ignore, self.extend_select).decide(code))
         for layer in self.layers:
             decision = layer.decide(code)
@@ -69,8 +80,6 @@ class Settings:
                 enabled = decision is True
             elif decision is not None:
                 enabled = decision
-        if enabled and filename:
-            return _longest_prefix(code, self._file_ignores(filename)) < 0
         return enabled
 
     def _file_ignores(self, filename: str) -> tuple[str, ...]:
@@ -124,12 +133,19 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
     return best
 
 
+_GLOB_CHARS = frozenset("*?[")
+
+
 def path_matches(path: str, pattern: str) -> bool:
     """Match a relative path against a glob: the whole path, a directory above it, or any
     tail of it (so ``tests/*`` also matches ``pkg/tests/x.py``)."""
     pattern = pattern.replace("\\", "/").rstrip("/")
     if pattern.startswith("./"):
         pattern = pattern[2:]
+    if not _GLOB_CHARS.intersection(pattern):
+        # A plain name (every default exclude is one): the same three tests as below,
+        # as string comparisons; flake8 asks for every directory above every file.
+        return path == pattern or path.startswith(pattern + "/") or path.endswith("/" + pattern)
     if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
         return True
     parts = path.split("/")

@@ -91,6 +91,8 @@ def parse_module(text: str, filename: str) -> ast.Module:
 # The line breaks ``ast`` and the tokenizer count; str.splitlines also breaks at \f, \v,
 # \x1c-\x1e, \x85 and \u2028/\u2029, which Python source treats as ordinary characters.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# The ASCII characters str.splitlines breaks at that Python source does not.
+_SPLITLINES_ONLY = re.compile("[\x0b\x0c\x1c\x1d\x1e]")
 
 
 def line_starts(text: str) -> list[int]:
@@ -110,8 +112,16 @@ class SourceText:
     _line_starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        starts = line_starts(self.text)
-        self.lines = [self.text[a:b] for a, b in itertools.pairwise(starts)] or [""]
+        text = self.text
+        if text.isascii() and _SPLITLINES_ONLY.search(text) is None:
+            # str.splitlines breaks exactly where Python does when none of the extra
+            # characters it also breaks at is present, and runs in C.
+            lines = text.splitlines(keepends=True)
+            starts = [0, *itertools.accumulate(map(len, lines))]
+        else:
+            starts = line_starts(text)
+            lines = [text[a:b] for a, b in itertools.pairwise(starts)]
+        self.lines = lines or [""]
         self._line_starts = starts if len(starts) > 1 else [0, 0]
 
     def line(self, row: int) -> str:

@@ -26,6 +26,7 @@ from pglint.facts.role_finder import find_roles
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 class _Walker:
@@ -45,15 +46,36 @@ class _Walker:
 
     def run(self, tree: ast.Module) -> None:
         # An explicit stack: deeply nested expressions must not exhaust Python's recursion.
+        # Children are pushed in reverse so they are visited in source order.
         stack: list[tuple[ast.AST, Scope, Block]] = [(tree, self.module, ())]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        dispatch, skip, attribute = _DISPATCH, _SKIP, ast.Attribute
         while stack:
-            node, scope, block = stack.pop()
-            handler = _HANDLERS.get(type(node))
-            children = handler(self, node, scope, block) if handler else None
-            if children is None:
-                children = [(child, scope, block) for child in _child_nodes(node)]
-            children.reverse()
-            stack.extend(children)
+            node, scope, block = pop()
+            cls = node.__class__
+            how = dispatch.get(cls) or _dispatch(cls)
+            handler, expand, fields = how
+            if handler is not None:
+                children = handler(self, node, scope, block)
+                if not expand:
+                    children.reverse()
+                    extend(children)
+                    continue
+            for name in fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in reversed(value):
+                        while item.__class__ is attribute:
+                            item = item.value
+                        if item.__class__ not in skip:
+                            push((item, scope, block))
+                else:
+                    # No handler looks at `a.b.c`: only what the chain starts from
+                    # (`f().b.c`) can hold something, so the walk goes straight to it.
+                    while value.__class__ is attribute:
+                        value = value.value
+                    if value.__class__ not in skip:
+                        push((value, scope, block))
         for site in self.calls:
             site.awaited = id(site.node) in self._awaited
             site.discarded = id(site.node) in self._discarded
@@ -62,51 +84,66 @@ class _Walker:
 
     def _bodies(self, node: ast.AST, scope: Scope, block: Block) -> list:
         children = []
-        for name, value in ast.iter_fields(node):
-            if name in _BODY_FIELDS and isinstance(value, list):
+        for name in _FIELDS_IN_ORDER.get(node.__class__) or _fields_in_order(node.__class__):
+            value = getattr(node, name, None)
+            if name in _BODY_FIELDS and value.__class__ is list:
                 block_id = next(self._block_ids)
                 self.blocks[block_id] = (node, name)
                 inner = (*block, block_id)
-                children.extend((stmt, scope, inner) for stmt in value)
-            elif isinstance(value, list):
-                children.extend((v, scope, block) for v in value if isinstance(v, ast.AST))
+                children.extend([(stmt, scope, inner) for stmt in value])
+            elif value.__class__ is list:
+                children.extend([(v, scope, block) for v in value if isinstance(v, ast.AST)])
             elif isinstance(value, ast.AST):
                 children.append((value, scope, block))
         return children
 
     def function(self, node: ast.AST, scope: Scope, block: Block) -> list:
-        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        assert isinstance(node, _FUNCTION_NODES)
+        cls = node.__class__
         name = getattr(node, "name", "<lambda>")
-        inner = Scope(node, "function", name, scope, isinstance(node, ast.AsyncFunctionDef))
+        inner = Scope(node, "function", name, scope, cls is ast.AsyncFunctionDef)
         self.scopes.append(inner)
         outer: list = []
-        if not isinstance(node, ast.Lambda):
+        if cls is not ast.Lambda:
             scope.add(Binding(name, "def", None, _pos(node), block, scope, node=node))
-            outer.extend((d, scope, block) for d in node.decorator_list)
+            for decorator in node.decorator_list:
+                outer.append((decorator, scope, block))
             if node.returns is not None:
                 outer.append((node.returns, scope, block))
         args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
-        defaults += list(args.defaults)
-        pairs = list(zip(positional, defaults, strict=True))
-        pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
-        for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                pairs.append((extra, None))
+        positional = [*args.posonlyargs, *args.args] if args.posonlyargs else args.args
+        defaults = args.defaults
+        first_default = len(positional) - len(defaults)
+        pairs = [
+            (arg, defaults[i - first_default] if i >= first_default else None)
+            for i, arg in enumerate(positional)
+        ]
+        if args.kwonlyargs:
+            pairs += zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        if args.vararg is not None:
+            pairs.append((args.vararg, None))
+        if args.kwarg is not None:
+            pairs.append((args.kwarg, None))
+        bindings = inner.bindings
         for arg, default in pairs:
-            inner.add(
-                Binding(
-                    arg.arg, "param", default, _pos(arg), (), inner,
-                    annotation=arg.annotation, node=arg,
-                )
+            annotation = arg.annotation
+            binding = Binding(
+                arg.arg, "param", default, (arg.lineno, arg.col_offset), (), inner, annotation,
+                False, None, arg,
             )  # fmt: skip
-            if arg.annotation is not None:
-                outer.append((arg.annotation, scope, block))
+            if arg.arg in bindings:
+                bindings[arg.arg].append(binding)
+            else:
+                bindings[arg.arg] = [binding]
+            if annotation is not None:
+                outer.append((annotation, scope, block))
             if default is not None:
                 outer.append((default, scope, block))
-        body = node.body if isinstance(node.body, list) else [node.body]
-        return outer + [(stmt, inner, ()) for stmt in body]
+        if cls is ast.Lambda:
+            outer.append((node.body, inner, ()))
+        else:
+            outer += [(stmt, inner, ()) for stmt in node.body]
+        return outer
 
     def class_def(self, node: ast.AST, scope: Scope, block: Block) -> list:
         assert isinstance(node, ast.ClassDef)
@@ -311,24 +348,30 @@ _LEAVES = frozenset(
     | {cls for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
        for cls in base.__subclasses__()}
 )  # fmt: skip
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+# What a field holds besides nodes: names, flags, counts, or nothing.
+_SKIP = _LEAVES | {str, int, bool, type(None)}
+# Fields that never hold a node the walk needs (always scalars, or contexts).
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "id", "attr", "arg", "asname", "module", "level", "type_comment", "kind",
+     "conversion", "is_async", "simple", "op", "rest", "kwd_attrs"}
+)  # fmt: skip
+_DISPATCH: dict[type, tuple] = {}
+_FIELDS_IN_ORDER: dict[type, tuple[str, ...]] = {}
 
 
-def _child_nodes(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` without the leaves: the walk's hot loop."""
-    fields = _CHILD_FIELDS.get(type(node))
-    if fields is None:
-        fields = _CHILD_FIELDS[type(node)] = tuple(f for f in node._fields if f != "ctx")
-    children = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            children.extend(
-                item for item in value if isinstance(item, ast.AST) and type(item) not in _LEAVES
-            )
-        elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
-            children.append(value)
-    return children
+def _dispatch(cls: type) -> tuple:
+    """How the walk treats a node type: its handler, whether the node's children are
+    walked after the handler, and the fields that may hold them (last first, as they
+    are pushed on a stack)."""
+    fields = tuple(f for f in getattr(cls, "_fields", ()) if f not in _SCALAR_FIELDS)
+    handler = _HANDLERS.get(cls)
+    how = _DISPATCH[cls] = (handler, handler is None or cls in _EXPAND_AFTER, fields[::-1])
+    return how
+
+
+def _fields_in_order(cls: type) -> tuple[str, ...]:
+    fields = _FIELDS_IN_ORDER[cls] = tuple(getattr(cls, "_fields", ()))
+    return fields
 
 
 def _pos(node: ast.AST) -> tuple[int, int]:
@@ -339,24 +382,14 @@ def _compound(walker: _Walker, node: ast.AST, scope: Scope, block: Block) -> lis
     return walker._bodies(node, scope, block)
 
 
-def _then_children(handler):
-    """Record what the handler records, then walk the node's children as usual."""
-
-    def wrapped(walker: _Walker, node: ast.AST, scope: Scope, block: Block) -> list | None:
-        handler(walker, node, scope, block)
-        return None
-
-    return wrapped
-
-
 _HANDLERS = {
     ast.FunctionDef: _Walker.function,
     ast.AsyncFunctionDef: _Walker.function,
     ast.Lambda: _Walker.function,
     ast.ClassDef: _Walker.class_def,
-    ast.Assign: _then_children(_Walker.assign),
-    ast.AnnAssign: _then_children(_Walker.ann_assign),
-    ast.AugAssign: _then_children(_Walker.aug_assign),
+    ast.Assign: _Walker.assign,
+    ast.AnnAssign: _Walker.ann_assign,
+    ast.AugAssign: _Walker.aug_assign,
     ast.For: _Walker.for_loop,
     ast.AsyncFor: _Walker.for_loop,
     ast.With: _Walker.with_stmt,
@@ -365,26 +398,33 @@ _HANDLERS = {
     ast.While: _compound,
     ast.Try: _compound,
     ast.ExceptHandler: _compound,
-    ast.Global: _then_children(_Walker.global_stmt),
-    ast.Import: _then_children(_Walker.import_stmt),
-    ast.ImportFrom: _then_children(_Walker.import_from),
-    ast.Return: _then_children(_Walker.return_stmt),
-    ast.Expr: _then_children(_Walker.expr_stmt),
-    ast.Call: _then_children(_Walker.call),
-    ast.Await: _then_children(_Walker.await_expr),
-    ast.Yield: _then_children(_Walker.yield_expr),
-    ast.YieldFrom: _then_children(_Walker.yield_expr),
-    ast.NamedExpr: _then_children(_Walker.named_expr),
-    ast.ListComp: _then_children(_Walker.comprehension),
-    ast.SetComp: _then_children(_Walker.comprehension),
-    ast.GeneratorExp: _then_children(_Walker.comprehension),
-    ast.DictComp: _then_children(_Walker.comprehension),
+    ast.Global: _Walker.global_stmt,
+    ast.Import: _Walker.import_stmt,
+    ast.ImportFrom: _Walker.import_from,
+    ast.Return: _Walker.return_stmt,
+    ast.Expr: _Walker.expr_stmt,
+    ast.Call: _Walker.call,
+    ast.Await: _Walker.await_expr,
+    ast.Yield: _Walker.yield_expr,
+    ast.YieldFrom: _Walker.yield_expr,
+    ast.NamedExpr: _Walker.named_expr,
+    ast.ListComp: _Walker.comprehension,
+    ast.SetComp: _Walker.comprehension,
+    ast.GeneratorExp: _Walker.comprehension,
+    ast.DictComp: _Walker.comprehension,
 }
 if hasattr(ast, "TryStar"):
     _HANDLERS[ast.TryStar] = _compound
 if hasattr(ast, "Match"):
     _HANDLERS[ast.Match] = _compound
     _HANDLERS[ast.match_case] = _compound
+# Handlers that only record: the node's children are then walked as usual. The others
+# return the children to walk, each with its scope and block.
+_EXPAND_AFTER = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Global, ast.Import, ast.ImportFrom,
+     ast.Return, ast.Expr, ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr,
+     ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp}
+)  # fmt: skip
 
 
 def build_facts(
@@ -428,3 +468,14 @@ def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
     facts.db_calls = find_db_calls(facts, resolver)
     facts.driver_calls = find_driver_calls(facts, resolver)
     facts.resources = find_resources(facts)
+
+
+def release(facts: ModuleFacts) -> None:
+    """Break the reference cycles of facts no rule will read again (a binding points at
+    its scope, which lists the binding; the shared resolver points back at the facts),
+    so that they are freed at once rather than left to the cyclic garbage collector,
+    whose passes over them cost a file about as much as a rule does."""
+    for scope in facts.scopes:
+        scope.bindings = {}
+        scope.self_bindings = {}
+    facts.__dict__.pop("_shared_resolver", None)

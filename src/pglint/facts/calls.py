@@ -27,6 +27,7 @@ _METHOD_NAMES = frozenset(
 _FUNCTION_TAILS = frozenset(
     name.rpartition(".")[2] for name in (*SQL_FUNCTIONS, *TEXT_CONSTRUCTORS)
 )
+_CANDIDATE_ATTRIBUTES = _METHOD_NAMES | _FUNCTION_TAILS
 _SCALAR_TYPES = frozenset(
     {"int", "str", "float", "bool", "UUID", "datetime", "date", "time", "Decimal", "EmailStr"}
 )
@@ -41,7 +42,7 @@ def find_db_calls(facts: ModuleFacts, resolver: Resolver | None = None) -> list[
     calls: list[DbCall] = []
     for site in facts.calls:
         func = site.node.func
-        if isinstance(func, ast.Attribute) and func.attr not in _METHOD_NAMES | _FUNCTION_TAILS:
+        if isinstance(func, ast.Attribute) and func.attr not in _CANDIDATE_ATTRIBUTES:
             continue
         qual = resolver.qualname(func)
         if qual in TEXT_CONSTRUCTORS:

@@ -25,6 +25,7 @@ Confidence = Literal["certain", "likely"]
 Resolved = tuple[ObjectKind, Confidence] | None
 
 _MAX_DEPTH = 8
+_UNKNOWN = object()
 _DEPENDS = frozenset({"Depends", "Security"})
 
 
@@ -44,6 +45,10 @@ class Resolver:
         # Kinds of bindings already worked out, and how many lookups were cut short (by
         # depth or a cycle): a result reached through a cut is not remembered.
         self._binding_kinds: dict[int, Resolved] = {}
+        self._qualnames: dict[ast.expr, str | None] = {}
+        self._owners: dict[Scope, Scope | None] = {}  # the class a method belongs to
+        self._members: dict[tuple[Scope | None, str], Resolved] = {}  # `self.x` / `y.x`
+        self._answers: dict[tuple[ast.expr, Scope, Pos], Resolved] = {}
         self._cuts = 0
 
     @classmethod
@@ -60,6 +65,13 @@ class Resolver:
 
     def qualname(self, expr: ast.expr) -> str | None:
         """`pg.connect` -> `psycopg2.connect` when `import psycopg2 as pg`."""
+        # Asked about every call by the finders and by several rules: worked out once.
+        known = self._qualnames.get(expr, _UNKNOWN)
+        if known is _UNKNOWN:
+            known = self._qualnames[expr] = self._qualname(expr)
+        return known  # type: ignore[return-value]
+
+    def _qualname(self, expr: ast.expr) -> str | None:
         parts: list[str] = []
         while isinstance(expr, ast.Attribute):
             parts.append(expr.attr)
@@ -102,6 +114,22 @@ class Resolver:
     def kind_of(self, expr: ast.expr | None, scope: Scope, pos: Pos, depth: int = 0) -> Resolved:
         if expr is None:
             return None
+        if depth == 0 and not self._active:
+            # A question asked from outside (by the call finders, the resource tracker
+            # and the rules, often about the same receiver): answered once.
+            # Keyed by the nodes themselves, which the key keeps alive: an id could be
+            # reused by a node built later (a parsed string annotation).
+            key = (expr, scope, pos)
+            if key in self._answers:
+                return self._answers[key]
+            cuts = self._cuts
+            resolved = self._checked_kind_of(expr, scope, pos, depth)
+            if self._cuts == cuts:
+                self._answers[key] = resolved
+            return resolved
+        return self._checked_kind_of(expr, scope, pos, depth)
+
+    def _checked_kind_of(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> Resolved:
         if depth > _MAX_DEPTH or id(expr) in self._active:
             self._cuts += 1
             return None
@@ -170,20 +198,40 @@ class Resolver:
             return imported
         if expr.attr in DJANGO_MANAGER_ATTRIBUTES and not isinstance(expr.value, ast.Call):
             return ObjectKind("django", "manager"), "likely"
-        owner = _method_owner(scope)
-        if owner is not None and isinstance(expr.value, ast.Name) and expr.value.id in (
-            "self", "cls",
-        ):  # fmt: skip
-            found = self._kinds_of(owner.self_bindings.get(expr.attr, ()), depth)
+        owner = self._owners.get(scope, _UNKNOWN)
+        if owner is _UNKNOWN:
+            owner = self._owners[scope] = _method_owner(scope)
+        if not (
+            owner is not None
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id in ("self", "cls")
+        ):
+            owner = None
+        # What follows depends only on the class and the attribute: `self.conn` in every
+        # method of a repository class is worked out once (unless a lookup was cut short).
+        key = (owner, expr.attr)
+        if key in self._members:
+            return self._members[key]
+        cuts = self._cuts
+        resolved = self._member_kind(owner, expr.attr, depth)  # type: ignore[arg-type]
+        if self._cuts == cuts:
+            self._members[key] = resolved
+        return resolved
+
+    def _member_kind(self, owner: Scope | None, attr: str, depth: int) -> Resolved:
+        if owner is not None:
+            found = self._kinds_of(owner.self_bindings.get(attr, ()), depth)
             if found is not None:
                 return found
-        found = self._kinds_of(self.facts.attribute_bindings.get(expr.attr, ()), depth)
+        found = self._kinds_of(self.facts.attribute_bindings.get(attr, ()), depth)
         if found is not None:
             return found[0], "likely"
         return None
 
     def _kinds_of(self, bindings, depth: int) -> Resolved:
         """The one kind every binding agrees on, at the weakest of their confidences."""
+        if len(bindings) == 1:  # the common case, without the set
+            return self.binding_kind(bindings[0], depth)
         found: set[ObjectKind] = set()
         confidence: Confidence = "certain"
         for binding in bindings:

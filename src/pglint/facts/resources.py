@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pglint.drivers import (
@@ -108,11 +109,7 @@ class _Tracker:
             for keyword in call.keywords:
                 self.arg_parent[id(keyword.value)] = site
         self.binding_of: dict[int, Binding] = {}
-        self.bindings_in: dict[Scope, list[Binding]] = {}
-        stores = [b for bs in facts.attribute_bindings.values() for b in bs]
-        everything = [b for s in facts.scopes for bs in s.bindings.values() for b in bs]
-        for binding in everything + stores + facts.item_stores:
-            self.bindings_in.setdefault(binding.scope, []).append(binding)
+        for binding in self._all_bindings():
             value = binding.value
             if value is None or binding.kind in ("param", "with", "for"):
                 continue
@@ -122,12 +119,47 @@ class _Tracker:
             id(_unawait(r.value)): r for s in facts.scopes for r in s.returns if r.value
         }
         self.yielded = {id(_unawait(v)): v for s in facts.scopes for v in s.yields}
-        self.descendants: dict[Scope, list[Scope]] = {}
-        for scope in facts.scopes:
+        # Calls and `with` items by the scope and the function they are in, in source
+        # order: each resource looks only at its own function's.
+        function_of: dict[Scope, Scope | None] = {}
+        self.calls_in_scope: dict[Scope, list[CallSite]] = {}
+        self.calls_in_function: dict[Scope | None, list[CallSite]] = {}
+        for site in facts.calls:
+            scope = site.scope
+            if scope not in function_of:
+                function_of[scope] = scope.function()
+            self.calls_in_scope.setdefault(scope, []).append(site)
+            self.calls_in_function.setdefault(function_of[scope], []).append(site)
+        self.with_items_in_function: dict[Scope | None, list[WithItem]] = {}
+        for item in facts.with_items:
+            if item.scope not in function_of:
+                function_of[item.scope] = item.scope.function()
+            self.with_items_in_function.setdefault(function_of[item.scope], []).append(item)
+
+    def _all_bindings(self) -> list[Binding]:
+        facts = self.facts
+        stores = [b for bs in facts.attribute_bindings.values() for b in bs]
+        everything = [b for s in facts.scopes for bs in s.bindings.values() for b in bs]
+        return everything + stores + facts.item_stores
+
+    @cached_property
+    def bindings_in(self) -> dict[Scope, list[Binding]]:
+        """Every binding by the scope it is made in (for `_escapes` only)."""
+        found: dict[Scope, list[Binding]] = {}
+        for binding in self._all_bindings():
+            found.setdefault(binding.scope, []).append(binding)
+        return found
+
+    @cached_property
+    def descendants(self) -> dict[Scope, list[Scope]]:
+        """Each scope with every scope nested in it, itself first (for `_escapes` only)."""
+        found: dict[Scope, list[Scope]] = {}
+        for scope in self.facts.scopes:
             ancestor: Scope | None = scope
             while ancestor is not None:
-                self.descendants.setdefault(ancestor, []).append(scope)
+                found.setdefault(ancestor, []).append(scope)
                 ancestor = ancestor.parent
+        return found
 
     def run(self) -> list[Resource]:
         found = []
@@ -286,9 +318,7 @@ class _Tracker:
         if name is None:
             return
         function = resource.function
-        for site in self.facts.calls:
-            if site.scope.function() is not function:
-                continue
+        for site in self.calls_in_function.get(function, ()):
             if _is_release(site.node, name, resource):
                 resource.releases.append(site)
             elif _registers_close(site.node, name):
@@ -317,8 +347,9 @@ class _Tracker:
                     return True
             if isinstance(scope.node, ast.Lambda) and _reads(scope.node.body, name):
                 return True
-        for site in self.facts.calls:
-            if site.scope not in inner or site in resource.releases:
+        sites = [site for scope in inner for site in self.calls_in_scope.get(scope, ())]
+        for site in sites:
+            if site in resource.releases:
                 continue
             call = site.node
             if site.scope is not function:  # an inner function or lambda uses it later
@@ -347,9 +378,7 @@ class _Tracker:
         if in_finally or (in_except and outside) or self._closed_in_else(resource):
             return True
         # `with conn:` / `with closing(conn):` later in the function
-        for item in self.facts.with_items:
-            if item.scope.function() is not resource.function:
-                continue
+        for item in self.with_items_in_function.get(resource.function, ()):
             expr = item.expr
             if isinstance(expr, ast.Call) and last_name(expr.func) in _CLOSING:
                 expr = expr.args[0] if expr.args else expr

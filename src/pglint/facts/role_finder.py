@@ -52,6 +52,8 @@ class _RoleFinder:
                 self.classes.setdefault(scope.name, scope)
         self.app_names = self._app_names()
         self.module_is_test = False
+        self._called_names: set[str] | None = None  # names called as `name(...)`
+        self._django: bool | None = None  # the module imports Django or DRF
 
     def run(self) -> Roles:
         module_roles = self._module_roles()
@@ -197,7 +199,11 @@ class _RoleFinder:
             info.roles.add("test")
 
     def _is_django(self) -> bool:
-        return any(q.startswith(("django", "rest_framework")) for q in self.imports.values())
+        if self._django is None:
+            self._django = any(
+                q.startswith(("django", "rest_framework")) for q in self.imports.values()
+            )
+        return self._django
 
     def _is_django_view(self, info: FunctionInfo) -> bool:
         base = self.facts.filename.replace("\\", "/").rpartition("/")[2]
@@ -343,10 +349,13 @@ class _RoleFinder:
     def _called(self, name: str) -> bool:
         """`get_db()` called directly (`with get_db() as db`, `repo = Repo(get_db())`):
         a factory, not a dependency — FastAPI is handed a dependency, it never calls it."""
-        return any(
-            isinstance(site.node.func, ast.Name) and site.node.func.id == name
-            for site in self.facts.calls
-        )
+        if self._called_names is None:
+            self._called_names = {
+                site.node.func.id
+                for site in self.facts.calls
+                if isinstance(site.node.func, ast.Name)
+            }
+        return name in self._called_names
 
     # --- scripts ---------------------------------------------------------------------------
 

@@ -32,7 +32,20 @@ def rewrite(
     call: DbCall, rendered: Rendered, source: SourceText, *, compose: bool = False
 ) -> Rewritten | None:
     """Replace value interpolations with placeholders. Identifier interpolations stay as
-    `{expr}` (or `{}` for psycopg's `sql.SQL(...).format(...)` when ``compose``)."""
+    `{expr}` (or `{}` for psycopg's `sql.SQL(...).format(...)` when ``compose``).
+
+    Worked out once per rendering: a finding's suggestion and its fix both ask. The
+    result is shared, so callers must not change it."""
+    known = call.__dict__.setdefault("_rewrites", {})
+    key = (id(rendered), id(source), compose)
+    if key not in known:
+        known[key] = (rendered, source, _rewrite(call, rendered, source, compose=compose))
+    return known[key][2]
+
+
+def _rewrite(
+    call: DbCall, rendered: Rendered, source: SourceText, *, compose: bool = False
+) -> Rewritten | None:
     driver = call.driver or _FALLBACK
     # Positional placeholders where the driver has them (`%s`, `?`, `$1`); names only
     # for drivers that bind nothing else (SQLAlchemy `text()`, databases, pg8000.native).

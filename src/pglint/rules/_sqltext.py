@@ -51,6 +51,10 @@ class Rendered:
 
 
 def render(sql: SqlText) -> Rendered:
+    return _render(sql)
+
+
+def _render(sql: SqlText) -> Rendered:
     parts: list[str] = []
     holes: list[Piece] = []
     spans: list[tuple[int, int, Piece]] = []
@@ -70,14 +74,20 @@ def render(sql: SqlText) -> Rendered:
 
 
 def renderings(call: DbCall) -> list[Rendered]:
-    return [render(variant) for variant in call.sql]
+    """The call's SQL variants as the lexer sees them; worked out once per call, since
+    most SQL rules read them (and their placeholders and hole positions). Shared: callers
+    must not change them."""
+    known = call.__dict__.get("_renderings")
+    if known is None:
+        known = call.__dict__["_renderings"] = [_render(variant) for variant in call.sql]
+    return known
 
 
 def exact_rendering(call: DbCall) -> Rendered | None:
     """The SQL text when it is fully known (one variant, no unknown pieces)."""
     if len(call.sql) != 1 or not call.sql[0].exact:
         return None
-    return render(call.sql[0])
+    return renderings(call)[0]
 
 
 # --- mapping SQL text back to the Python source -----------------------------------------

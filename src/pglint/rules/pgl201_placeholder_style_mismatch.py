@@ -12,7 +12,7 @@ from pglint.rules._sqltext import (
     Rendered,
     call_with_edits,
     python_string,
-    render,
+    renderings,
     replace_span,
     source_offsets,
 )
@@ -41,7 +41,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         driver = call.driver
         assert driver is not None
-        rendered = render(call.sql[0])
+        rendered = renderings(call)[0]
         placeholders = rendered.code_placeholders
         wrong = [p for p in placeholders if p.style not in driver.styles]
         styles = {p.style for p in placeholders}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering, render
+from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering, renderings
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
 
@@ -33,7 +33,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 
 def _problem(call: DbCall, source: SourceText) -> tuple[str, Fix | None] | None:
     mode = call.spec.params_mode
-    rendered = render(call.sql[0]) if call.sql else None
+    rendered = renderings(call)[0] if call.sql else None
     if mode == "varargs":
         return _varargs(call, rendered, source)
     if mode == "sequence_or_mapping":

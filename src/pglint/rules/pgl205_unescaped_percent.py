@@ -11,7 +11,7 @@ from pglint.rules._sqltext import (
     Rendered,
     call_with_edits,
     params_supplied,
-    render,
+    renderings,
     replace_span,
     source_offsets,
 )
@@ -30,7 +30,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         if not call.sql or not params_supplied(call):
             continue
-        rendered = render(call.sql[0])
+        rendered = renderings(call)[0]
         strays = stray_percents(rendered.text, driver.percent_conversions)
         if not strays:
             continue

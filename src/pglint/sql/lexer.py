@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 HOLE = "\ue000"
 
@@ -127,8 +128,25 @@ def _operand_expected(sql: str, kind: str | None, start: int, end: int) -> bool:
     return False
 
 
-def scan(sql: str) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(kind, start, end)`` for every token; the spans tile the text exactly."""
+def scan(sql: str) -> tuple[tuple[str, int, int], ...]:
+    """``(kind, start, end)`` for every token; the spans tile the text exactly.
+
+    Remembered for the last texts seen: the placeholders, the interpolation positions
+    and several rules all read the tokens of the same query text.
+    """
+    return _scan_cached(sql) if len(sql) <= _CACHED_LENGTH else tuple(_scan(sql))
+
+
+# Texts longer than this (generated, or adversarial) are lexed again rather than kept.
+_CACHED_LENGTH = 10_000
+
+
+@lru_cache(maxsize=32)
+def _scan_cached(sql: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(_scan(sql))
+
+
+def _scan(sql: str) -> Iterator[tuple[str, int, int]]:
     n = len(sql)
     pos = 0
     match = _MASTER.match
@@ -198,6 +216,16 @@ _set_end, _set_text = Token.end.__set__, Token.text.__set__  # type: ignore[attr
 
 def tokenize(sql: str) -> list[Token]:
     """Split ``sql`` into tokens whose texts concatenate back to ``sql``."""
+    return list(_tokens(sql) if len(sql) <= _CACHED_LENGTH else _build_tokens(sql))
+
+
+@lru_cache(maxsize=32)
+def _tokens(sql: str) -> tuple[Token, ...]:
+    return _build_tokens(sql)
+
+
+def _build_tokens(sql: str) -> tuple[Token, ...]:
+    # Tokens are frozen, so the lists handed out can share them.
     tokens = []
     append = tokens.append
     for kind, start, end in scan(sql):
@@ -207,4 +235,4 @@ def tokenize(sql: str) -> list[Token]:
         _set_end(token, end)
         _set_text(token, sql[start:end])
         append(token)
-    return tokens
+    return tuple(tokens)
