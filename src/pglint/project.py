@@ -29,6 +29,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from pglint.facts.builder import release as release_facts
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
@@ -37,9 +38,11 @@ from pglint.prefilter import has_database_code, mentions, textual_imports
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
-# Parsed facts kept for modules summarized but not linted yet; beyond this many, the
-# oldest are dropped (a later lint of that file parses it again).
-MAX_RETAINED_FACTS = 2000
+# Parsed facts kept for modules summarized but not linted yet, counted by the size of
+# their source (facts take some forty times the memory of the text); beyond it, the
+# oldest are dropped and a later lint of that file parses it again. Memory stays flat
+# for a tree of any size, at the price of a few second parses.
+MAX_RETAINED_TEXT = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ class Project:
     units: dict[str, Unit] = field(default_factory=dict)
     summaries: dict[tuple, ModuleSummary] = field(default_factory=dict)
     parses: int = 0
-    _retained: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _retained: OrderedDict[str, int] = field(default_factory=OrderedDict)  # path -> size
+    _retained_text: int = 0
     _active: set[str] = field(default_factory=set)
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
@@ -193,40 +197,51 @@ class Project:
         except RecursionError:
             unit.parse_error = AnalysisTooDeep()
             return
-        self._retain(unit.path)
+        self._retain(unit)
 
-    def _retain(self, path: str) -> None:
-        self._retained[path] = None
-        self._retained.move_to_end(path)
-        while len(self._retained) > MAX_RETAINED_FACTS:
-            old, _ = self._retained.popitem(last=False)
+    def _retain(self, unit: Unit) -> None:
+        size = len(unit.source.text) if unit.source is not None else 0
+        self._forget(unit.path)
+        self._retained[unit.path] = size
+        self._retained_text += size
+        while self._retained_text > MAX_RETAINED_TEXT and len(self._retained) > 1:
+            old, _ = next(iter(self._retained.items()))
+            self._forget(old)
             if old in self.units:
                 self.units[old].facts = None
                 self.units[old].source = None
+
+    def _forget(self, path: str) -> None:
+        self._retained_text -= self._retained.pop(path, 0)
 
     def release(self, unit: Unit) -> None:
         """The file has been linted: summarize it from the same facts (a module imported
         later needs no second parse), then drop its tree and facts."""
         if unit.summary is None and unit.facts is not None and unit.path not in self._active:
             self.summary(unit.path)
+        if unit.facts is not None and unit.path not in self._active:
+            release_facts(unit.facts)  # freed at once, not by the cyclic collector
         unit.facts = None
         unit.source = None
         unit.resolved_with = None
-        self._retained.pop(unit.path, None)
+        self._forget(unit.path)
 
     # --- resolving ---------------------------------------------------------------------
 
     def facts_for(self, unit: Unit) -> ModuleFacts | None:
         """The unit's facts, resolved with what its imports provide."""
-        if self._facts(unit) is None:
+        facts = self._facts(unit)
+        if facts is None:
             return None
         imported = self.imported_names(unit)
         unit.imported = imported
         key = _key(imported)
+        if unit.facts is not facts:  # dropped while its imports were summarized: keep it
+            unit.facts, unit.resolved_with = facts, None
         if unit.resolved_with != key:
-            resolve_calls(unit.facts, imported)
+            resolve_calls(facts, imported)
             unit.resolved_with = key
-        return unit.facts
+        return facts
 
     def imported_for(self, path: str) -> ImportedNames:
         """What the imports of an already linted file provided: `--fix` re-lints the
