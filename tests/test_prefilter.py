@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_FILES, ROOT
+from conftest import FIXTURE_FILES, ROOT, invoke
 from pglint.engine import lint_paths, lint_source
 from pglint.prefilter import has_database_code, mentions, textual_imports
 from pglint.project import Project
@@ -198,3 +198,22 @@ def test_real_database_code_loses_nothing(package):
     with_filter, without, project = compare_trees([str(root)])
     assert with_filter == without
     assert any(not unit.relevant for unit in project.units.values())
+
+
+def test_an_import_cycle_through_a_skipped_package_is_no_read_error(project):
+    """`pkg/__init__.py` (no database code) imports `pkg.db`, which imports the package
+    back: checking the package summarizes `__init__` while deciding whether to analyse
+    it, and its text must survive that."""
+    write_tree(
+        project,
+        {
+            "pkg/__init__.py": "from pkg import db\n\nVERSION = 1\n",
+            "pkg/db.py": "import pkg\nimport psycopg2\n\nLABEL = pkg.VERSION\n",
+            "pkg/views.py": "import psycopg2\n\ndef show(n):\n"
+            "    cur = psycopg2.connect().cursor()\n"
+            '    cur.execute(f"SELECT * FROM t WHERE id = {n}")\n',
+        },
+    )
+    run = invoke("check", "--no-cache", "--output-format", "concise", "pkg")
+    assert "cannot be read" not in run.stderr and "error" not in run.stderr, run.stderr
+    assert [line.split()[1] for line in run.stdout.splitlines() if ": PGL" in line] == ["PGL101"]

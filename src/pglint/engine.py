@@ -255,8 +255,11 @@ def lint_file(
     project = project if project is not None else PROCESS_PROJECT
     try:
         unit = project.unit(path, data)
-        if unit is not None and unit.source is not None and not project.relevant(unit):
-            skipped = LintResult(path, [], unit.source, analysed=False)
+        # Kept here: summarizing the modules it imports may come back to this one (an
+        # import cycle) and drop its text.
+        source_file = unit.source if unit is not None else None
+        if source_file is not None and not project.relevant(unit):  # type: ignore[arg-type]
+            skipped = LintResult(path, [], source_file, analysed=False)
             project.release(unit)
             _provenance(skipped, unit, project)
             return skipped
@@ -272,9 +275,8 @@ def lint_file(
         result = lint_source(data, path, settings, keep_suppressed=keep_suppressed)
         result.diagnostics.append(_internal_error(exc, path))
         return result
-    if unit is None or unit.source is None:
+    if unit is None or source_file is None:
         return LintResult(path, error=unit.decode_error if unit else "cannot be read")
-    source_file = unit.source
     text = facts.source if facts is not None else SourceText(source_file.text)
     if facts is None:
         diagnostics = list(_unparsed(unit.parse_error, text, path))

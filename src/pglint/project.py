@@ -97,6 +97,7 @@ class Project:
     parses: int = 0
     _retained: OrderedDict[str, int] = field(default_factory=OrderedDict)  # path -> size
     _retained_text: int = 0
+    _pinned: set[str] = field(default_factory=set)  # units whose facts a caller holds
     _active: set[str] = field(default_factory=set)
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
@@ -204,12 +205,16 @@ class Project:
         self._forget(unit.path)
         self._retained[unit.path] = size
         self._retained_text += size
-        while self._retained_text > MAX_RETAINED_TEXT and len(self._retained) > 1:
-            old, _ = next(iter(self._retained.items()))
+        for old in list(self._retained):
+            if self._retained_text <= MAX_RETAINED_TEXT:
+                break
+            if old in self._active or old in self._pinned or old == unit.path:
+                continue  # in use further up the stack
             self._forget(old)
-            if old in self.units:
-                self.units[old].facts = None
-                self.units[old].source = None
+            dropped = self.units.get(old)
+            if dropped is not None and dropped.facts is not None:
+                release_facts(dropped.facts)
+                dropped.facts = dropped.source = None
 
     def _forget(self, path: str) -> None:
         self._retained_text -= self._retained.pop(path, 0)
@@ -233,7 +238,11 @@ class Project:
         facts = self._facts(unit)
         if facts is None:
             return None
-        imported = self.imported_names(unit)
+        self._pinned.add(unit.path)
+        try:
+            imported = self.imported_names(unit)
+        finally:
+            self._pinned.discard(unit.path)
         unit.imported = imported
         key = _key(imported)
         if unit.facts is not facts:  # dropped while its imports were summarized: keep it
