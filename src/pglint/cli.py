@@ -178,7 +178,7 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     "--jobs",
     "-j",
     type=click.IntRange(min=0),
-    default=1,
+    default=0,
     show_default=True,
     help="Processes for a run over many files; 0: one per core.",
 )
