@@ -108,6 +108,7 @@ class Run:
     skipped: int = 0  # of which the pre-filter found no database code in
     reused: int = 0  # of which the cache held a valid result
     _keys: dict[str, str] = field(default_factory=dict)  # path -> the cache's settings key
+    _settings_keys: dict[int, tuple[Settings, str]] = field(default_factory=dict)
 
     def error(self, filename: str, reason: str) -> None:
         self.errors += 1
@@ -163,10 +164,16 @@ class Run:
         """Take the file's result from the cache, if it holds a valid one."""
         assert self.cache is not None
         try:
-            key = settings_key(self.settings_for(path), self.keep_suppressed)
+            settings = self.settings_for(path)
         except ConfigError:
             return False  # reported when the file is checked
-        self._keys[path] = key
+        known = self._settings_keys.get(id(settings))
+        if known is None or known[0] is not settings:
+            known = self._settings_keys[id(settings)] = (
+                settings,
+                settings_key(settings, self.keep_suppressed),
+            )
+        self._keys[path] = key = known[1]
         cached = self.cache.get(path, key)
         if cached is None or path.endswith(NOTEBOOK_SUFFIX):
             return False

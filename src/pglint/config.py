@@ -121,16 +121,23 @@ class SettingsResolver:
         self.hierarchical = hierarchical
         self._base_path = base_config.path.resolve() if base_config is not None else None
         self._by_directory: dict[str, Settings] = {}
+        self._by_spelling: dict[str, Settings] = {}
         self._by_config: dict[Path, Settings] = {}
 
     def for_file(self, filename: str) -> Settings:
         """Raises ``ConfigError`` when the file's own configuration is invalid."""
         if not self.hierarchical or filename == "-":
             return self.base
-        directory = str(_resolved(Path(filename)).parent)
-        if directory not in self._by_directory:
-            self._by_directory[directory] = self._for_config(find_config(Path(directory)))
-        return self._by_directory[directory]
+        # Keyed by the directory as written first: resolving every file's path is a
+        # system call per path component, and a run asks for each file twice.
+        spelled = os.path.dirname(filename) or "."
+        found = self._by_spelling.get(spelled)
+        if found is None:
+            directory = str(_resolved(Path(filename)).parent)
+            if directory not in self._by_directory:
+                self._by_directory[directory] = self._for_config(find_config(Path(directory)))
+            found = self._by_spelling[spelled] = self._by_directory[directory]
+        return found
 
     def _for_config(self, path: Path | None) -> Settings:
         if path is None or path.resolve() == self._base_path:
@@ -163,10 +170,19 @@ def _read_text(path: Path) -> str:
 
 
 def _parse(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(_read_text(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    """The file's TOML, parsed once per content: every directory of a tree finds the same
+    `pyproject.toml` above it, and reading it again is cheap where parsing is not."""
+    text = _read_text(path)
+    data = _PARSED.get(text)
+    if data is None:
+        try:
+            data = _PARSED[text] = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return data
+
+
+_PARSED: dict[str, dict[str, Any]] = {}  # text -> its TOML, for the life of the process
 
 
 def _section(path: Path, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
