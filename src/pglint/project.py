@@ -215,6 +215,7 @@ class Project:
             if dropped is not None and dropped.facts is not None:
                 release_facts(dropped.facts)
                 dropped.facts = dropped.source = None
+                dropped.resolved_with = None  # a later walk makes facts to resolve anew
 
     def _forget(self, path: str) -> None:
         self._retained_text -= self._retained.pop(path, 0)
