@@ -217,3 +217,47 @@ def test_an_import_cycle_through_a_skipped_package_is_no_read_error(project):
     run = invoke("check", "--no-cache", "--output-format", "concise", "pkg")
     assert "cannot be read" not in run.stderr and "error" not in run.stderr, run.stderr
     assert [line.split()[1] for line in run.stdout.splitlines() if ": PGL" in line] == ["PGL101"]
+
+
+@pytest.mark.parametrize(
+    ("imports", "provider"),
+    [
+        ("import json, \\\n    app.deps as d", "d.get_db"),
+        ("import\\\n    app.deps as d", "d.get_db"),
+        ("from app import \\\n    deps", "deps.get_db"),
+        ("from app import json, \\\n    deps", "deps.get_db"),
+        ("from .import deps", "deps.get_db"),
+        ("from.deps import get_db as provide", "provide"),
+        ("from app import deps", "deps.get_db"),
+    ],
+    ids=[
+        "import-backslash",
+        "import-backslash-as",
+        "from-backslash",
+        "from-backslash-second",
+        "from-dot-import",
+        "from-dot-module",
+        "plain",
+    ],
+)
+def test_every_spelling_of_an_import_is_followed(tmp_path, imports, provider):
+    """The router names nothing of SQLAlchemy, only what `deps` exports: however its
+    import statement is spelled, the pre-filter must find `deps` to analyse it."""
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/deps.py": """
+                from sqlalchemy.orm import sessionmaker
+                Factory = sessionmaker()
+                def get_db():
+                    with Factory() as db:
+                        yield db
+            """,
+            "app/users.py": f"from fastapi import Depends\n{imports}\n\n\n"
+            f"async def users(db=Depends({provider})):\n    return db.query(1).all()\n",
+        },
+    )
+    with_filter, without, _ = compare_trees([str(tmp_path)])
+    assert [code for _, code, *_ in without] == ["PGL502"]
+    assert with_filter == without

@@ -104,13 +104,18 @@ def _has_database_url(text: str) -> bool:
     return False
 
 
+# Blanks inside one logical line: spaces, tabs and backslash continuations. A name list
+# stops at a backslash (the continuation is followed) and at the end of the line.
+_BLANK = r"(?:[ \t\f]|\\\r?\n)"
+_NAMES = r"[^\n;#\\]*(?:\\\r?\n[^\n;#\\]*)*"
+# `from.db import x` and `from .import x` need no blank next to the dots.
 _FROM = re.compile(
-    r"\bfrom[ \t\\\n\r]+(\.*[\w.]*)[ \t\\\n\r]+import[ \t\\]*"
-    r"(\((?:[^)#]|#[^\n]*)*\)?|[^\n;#]*(?:\\\r?\n[^\n;#]*)*)"
+    rf"\bfrom(?:[ \t\\\n\r]+|(?=\.))(\.*[\w.]*)(?:[ \t\\\n\r]+|(?<=\.))import{_BLANK}*"
+    rf"(\((?:[^)#]|#[^\n]*)*\)?|{_NAMES})"
 )
-_IMPORT = re.compile(r"\bimport[ \t\\]+([^\n;#]*(?:\\\r?\n[^\n;#]*)*)")
+_IMPORT = re.compile(rf"\bimport{_BLANK}+({_NAMES})")
 _NAME = re.compile(r"[\w.]+")
-_AS = re.compile(r"\bas\s+\w+")
+_AS = re.compile(r"\bas(?:\s|\\)+\w+")
 
 
 def textual_imports(text: str) -> set[str]:
