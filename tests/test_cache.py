@@ -191,3 +191,26 @@ def test_concurrent_runs_agree_and_leave_a_valid_cache(project):
     json.loads(cache_file.read_text())
     assert not [p for p in cache_file.parent.iterdir() if p.name.startswith(".tmp-")]
     assert findings(check(project)) == expected
+
+
+def test_a_module_that_appears_outside_the_linted_files_relints_its_importers(project):
+    """Only `jobs.py` is linted; `db.py`, which it imports, is created after the first
+    run: what `engine` is changes, so the recorded result must not be reused."""
+    write(project, "jobs.py", JOBS)
+    first = console("check", "--output-format", "json", "-v", "jobs.py", cwd=project)
+    assert findings(first) == []
+    write(project, "db.py", SYNC_ENGINE)
+    second = console("check", "--output-format", "json", "-v", "jobs.py", cwd=project)
+    expected = [(str(project / "jobs.py"), "PGL501", 5)]
+    assert findings(console("check", "--output-format", "json", "--no-cache", "jobs.py",
+                            cwd=project)) == expected  # fmt: skip
+    assert findings(second) == expected
+    write(project, "db.py", b"\xff\xfe not text")  # unreadable as a module: unknown again
+    assert findings(console("check", "--output-format", "json", "jobs.py", cwd=project)) == []
+
+
+JOBS = (
+    "from db import engine\n\n\nasync def report():\n"
+    "    with engine.connect() as conn:\n"
+    '        return conn.exec_driver_sql("SELECT 1").all()\n'
+)

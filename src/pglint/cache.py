@@ -145,7 +145,7 @@ class Cache:
     # --- writing ------------------------------------------------------------------------
 
     def record_file(
-        self, path: str, stamp: Stamp | None, content_digest: str, uses: list[str]
+        self, path: str, stamp: Stamp | None, content_digest: str | None, uses: list[str]
     ) -> None:
         racy = stamp is None or stamp[0] > time.time_ns() - RACY_NS
         mtime, size = (-1, -1) if racy else stamp  # type: ignore[misc]
@@ -159,7 +159,7 @@ class Cache:
         path: str,
         key: str,
         content: tuple[Stamp | None, str],
-        edges: list[tuple[str, Stamp | None, str, list[str]]],
+        edges: list[tuple[str, Stamp | None, str | None, list[str]]],
         diagnostics: list[Diagnostic],
         suppressed: list[Diagnostic],
     ) -> None:

@@ -37,7 +37,9 @@ class LintResult:
     # For the cache: ((mtime_ns, size), digest) of the content linted, and what the
     # project learnt of the import graph while linting it (``Project.new_edges``).
     content: tuple[tuple[int, int], str] | None = None
-    edges: list[tuple[str, tuple[int, int], str, list[str]]] = field(default_factory=list)
+    edges: list[tuple[str, tuple[int, int] | None, str | None, list[str]]] = field(
+        default_factory=list
+    )
     analysed: bool = True  # False: the pre-filter found no database code to analyse
 
 

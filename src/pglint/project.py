@@ -102,7 +102,9 @@ class Project:
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
     # File-system lookups, once per run: which file a dotted name is, which module a file.
-    _found: dict[tuple[str, str], tuple[str, list[str]] | None] = field(default_factory=dict)
+    _found: dict[tuple[str, str], tuple[tuple[str, list[str]] | None, list[str]]] = field(
+        default_factory=dict
+    )
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------
@@ -156,15 +158,19 @@ class Project:
             unit.uses.add(path)
             self._grown[unit.path] = None
 
-    def new_edges(self) -> list[tuple[str, tuple[int, int], str, list[str]]]:
+    def new_edges(self) -> list[tuple[str, tuple[int, int] | None, str | None, list[str]]]:
         """(path, (mtime_ns, size), digest, modules it uses) of every unit read or whose
         uses grew since the last call: what the cache needs to tell, next run, which
-        results a changed file affects."""
-        edges = []
+        results a changed file affects. A used path that is no unit (a module file that
+        does not exist or cannot be read) comes with no digest: its appearing changes
+        what the imports resolve to."""
+        edges: list[tuple[str, tuple[int, int] | None, str | None, list[str]]] = []
         for path in self._grown:
             unit = self.units.get(path)
             if unit is not None:
                 edges.append((path, unit.stamp, unit.digest, sorted(unit.uses)))
+                edges.extend((used, None, None, []) for used in unit.uses
+                             if used not in self.units)  # fmt: skip
         self._grown.clear()
         return edges
 
@@ -328,7 +334,9 @@ class Project:
         lookup = (root, absolute)
         if lookup not in self._found:
             self._found[lookup] = _find_module(root, absolute)
-        found = self._found[lookup]
+        found, missing = self._found[lookup]
+        for path in missing:  # a module created there would be found instead
+            self._use(unit, path)
         return None if found is None or found[0] == unit.path else found
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
@@ -413,15 +421,19 @@ def _absolute(qual: str, module: str, is_package: bool) -> str | None:
     return ".".join([*base, rest] if rest else base) or None
 
 
-def _find_module(root: str, dotted: str) -> tuple[str, list[str]] | None:
-    """The project file a dotted name starts with, and the names after it."""
+def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, list[str]]:
+    """The project file a dotted name starts with and the names after it (None if no
+    file), and the files looked for first that do not exist."""
     parts = dotted.split(".")
+    missing = []
     for size in range(len(parts), 0, -1):
         base = os.path.join(root, *parts[:size])
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            path = os.path.normcase(os.path.abspath(candidate))
             if os.path.isfile(candidate):
-                return os.path.normcase(os.path.abspath(candidate)), parts[size:]
-    return None
+                return (path, parts[size:]), missing
+            missing.append(path)
+    return None, missing
 
 
 def _read(path: str) -> bytes | None:
