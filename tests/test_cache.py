@@ -214,3 +214,23 @@ JOBS = (
     "    with engine.connect() as conn:\n"
     '        return conn.exec_driver_sql("SELECT 1").all()\n'
 )
+
+
+def test_a_fix_run_records_the_modules_its_fixed_files_read(project):
+    """`a.py` is fixed (its result is not kept) and is the first to read `db.py`, which
+    is not linted itself: `b.py`, linted next, resolves through `db.py` too, so an edit
+    to `db.py` must re-lint it."""
+    write(project, "db.py", SYNC_ENGINE)
+    write(
+        project,
+        "a.py",
+        "import asyncpg\n\nfrom db import engine\n\n\nasync def go(x):\n    print(engine)\n"
+        "    conn = await asyncpg.connect()\n"
+        '    return await conn.fetch("SELECT * FROM t WHERE id = %s", x)\n',
+    )
+    write(project, "b.py", JOBS)
+    fixing = console("check", "--fix", "a.py", "b.py", cwd=project)
+    assert "1 fixed" in fixing.stdout, fixing.stdout
+    write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
+    after = console("check", "--output-format", "json", "a.py", "b.py", cwd=project)
+    assert findings(after) == []

@@ -154,6 +154,10 @@ class Cache:
             self.files[path] = entry
             self.changed = True
 
+    def record_edges(self, edges: list[tuple[str, Stamp | None, str | None, list[str]]]) -> None:
+        for module, module_stamp, module_digest, uses in edges:
+            self.record_file(module, module_stamp, module_digest, uses)
+
     def put(
         self,
         path: str,
@@ -166,8 +170,7 @@ class Cache:
         """Keep a file's result, with what was learnt of the import graph making it."""
         absolute = os.path.abspath(path)
         stamp, content_digest = content
-        for module, module_stamp, module_digest, uses in edges:
-            self.record_file(module, module_stamp, module_digest, uses)
+        self.record_edges(edges)
         if absolute not in self.files:
             self.record_file(absolute, stamp, content_digest, [])
         self.results[absolute] = {
