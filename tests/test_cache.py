@@ -10,11 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_FILES, ROOT, console, write
+from conftest import FIXTURE_FILES, ROOT, console, invoke, write
+from pglint import engine
 
 APP = ROOT / "tests" / "fixtures" / "projects" / "async_app"
 SUMMARY = re.compile(
@@ -234,3 +236,28 @@ def test_a_fix_run_records_the_modules_its_fixed_files_read(project):
     write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
     after = console("check", "--output-format", "json", "a.py", "b.py", cwd=project)
     assert findings(after) == []
+
+
+def test_a_file_changed_while_it_is_linted_is_linted_again(project, monkeypatch):
+    """The file is edited right after pglint read it and the result is recorded well
+    after that edit (a slow file): the time and size recorded must be those of the text
+    linted, or the next run takes the new text for the old one."""
+    bound = 'import psycopg2\ncur = psycopg2.connect().cursor()\ncur.execute("SELECT %s", (x,))\n'
+    built = 'import psycopg2\ncur = psycopg2.connect().cursor()\ncur.execute(f"SELECT {x}")\n'
+    path = write(project, "q.py", bound)
+    real_read = engine.read_source_file
+
+    def read_then_edit(name, *args):
+        data = real_read(name, *args)
+        if name.endswith("q.py"):
+            path.write_text(built)
+            before = time.time_ns() - 60 * 10**9  # long enough ago not to be racy
+            os.utime(path, ns=(before, before))
+        return data
+
+    monkeypatch.setattr(engine, "read_source_file", read_then_edit)
+    assert invoke("check", "--output-format", "json", "q.py").exit_code == 0
+    monkeypatch.undo()
+    again = console("check", "--output-format", "json", "q.py", cwd=project)
+    fresh = console("check", "--output-format", "json", "--no-cache", "q.py", cwd=project)
+    assert findings(again) == findings(fresh) != []

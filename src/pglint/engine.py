@@ -20,7 +20,7 @@ from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.noqa import NoqaMap
 from pglint.prefilter import has_database_code, mentions
-from pglint.project import AnalysisTooDeep, Project, Unit
+from pglint.project import AnalysisTooDeep, Project, Unit, file_stamp
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
@@ -247,6 +247,7 @@ def lint_file(
     whole process (summaries are keyed by file content, so they never go stale).
     """
     deadline = _deadline(settings)
+    stamp = file_stamp(path)  # before the read: an edit after it must look like a change
     try:
         data = read_source_file(path, settings.max_file_size)
     except FileTooLarge as exc:
@@ -256,7 +257,7 @@ def lint_file(
         return LintResult(path, error=exc.strerror or str(exc))
     project = project if project is not None else PROCESS_PROJECT
     try:
-        unit = project.unit(path, data)
+        unit = project.unit(path, data, stamp)
         # Kept here: summarizing the modules it imports may come back to this one (an
         # import cycle) and drop its text.
         source_file = unit.source if unit is not None else None

@@ -109,15 +109,15 @@ class Project:
 
     # --- reading ---------------------------------------------------------------------
 
-    def unit(self, path: str, data: bytes | None = None) -> Unit | None:
+    def unit(
+        self, path: str, data: bytes | None = None, stamp: tuple[int, int] | None = None
+    ) -> Unit | None:
         """The file at ``path``, read and decoded once per content (parsed and walked
-        when its facts are first needed)."""
+        when its facts are first needed). ``stamp`` is the file's (mtime_ns, size) taken
+        before ``data`` was read: one taken after could be a later edit's."""
         key = os.path.normcase(os.path.abspath(path))
-        try:
-            info = os.stat(key)
-        except OSError:
-            info = None
-        stamp = (info.st_mtime_ns, info.st_size) if info else (0, -1)
+        if stamp is None or data is None:
+            stamp = file_stamp(key)
         known = self.units.get(key)
         if known is not None and data is None and known.stamp == stamp:
             return known
@@ -434,6 +434,15 @@ def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, 
                 return (path, parts[size:]), missing
             missing.append(path)
     return None, missing
+
+
+def file_stamp(path: str) -> tuple[int, int]:
+    """(mtime_ns, size) of a file; (0, -1) if it cannot be looked at."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, -1)
+    return (info.st_mtime_ns, info.st_size)
 
 
 def _read(path: str) -> bytes | None:
