@@ -155,8 +155,10 @@ class Cache:
             self.changed = True
 
     def record_edges(self, edges: list[tuple[str, Stamp | None, str | None, list[str]]]) -> None:
+        changed = self.changed
         for module, module_stamp, module_digest, uses in edges:
             self.record_file(module, module_stamp, module_digest, uses)
+        self.changed = changed  # worth writing only with a result that depends on them
 
     def put(
         self,
