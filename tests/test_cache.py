@@ -261,3 +261,16 @@ def test_a_file_changed_while_it_is_linted_is_linted_again(project, monkeypatch)
     again = console("check", "--output-format", "json", "q.py", cwd=project)
     fresh = console("check", "--output-format", "json", "--no-cache", "q.py", cwd=project)
     assert findings(again) == findings(fresh) != []
+
+
+def test_runs_in_one_process_each_record_the_whole_import_graph(project):
+    """A second run in the same process (another set of files: another cache file) finds
+    the project's files already read; it must still record what they use."""
+    write(project, "db.py", SYNC_ENGINE)
+    write(project, "jobs.py", JOBS)
+    write(project, "other.py", "import psycopg2\n")
+    expected = [(str(project / "jobs.py"), "PGL501", 5)]
+    assert findings(invoke("check", "--output-format", "json", "jobs.py", "other.py")) == expected
+    assert findings(invoke("check", "--output-format", "json", "jobs.py")) == expected
+    write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
+    assert findings(console("check", "--output-format", "json", "jobs.py", cwd=project)) == []

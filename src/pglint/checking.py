@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pglint.cache import Cache, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
-from pglint.engine import LintResult, lint_file, lint_source, too_large
+from pglint.engine import LintResult, lint_file, lint_source, start_run, too_large
 from pglint.files import FileTooLarge, read_source_file
 from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
 from pglint.noqa import add_noqa
@@ -159,6 +159,7 @@ class Run:
     def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
         """Check every file (reusing the cache's results where they are still valid); a
         read-only run over many files uses ``jobs`` processes."""
+        start_run()
         with _fewer_collections():
             if self.cache is None:
                 self._check_files(paths, fix=fix, diff=diff, jobs=jobs)

@@ -325,6 +325,14 @@ def lint_paths(
 PROCESS_PROJECT = Project()
 
 
+def start_run() -> None:
+    """Give the next run of this process a fresh project: a project hands each import
+    edge it learns out once, so one that read the files in an earlier run would leave
+    them out of this run's cache."""
+    global PROCESS_PROJECT
+    PROCESS_PROJECT = Project()
+
+
 def imported_for(filename: str) -> ImportedNames:
     """What the project modules a file imports provided when `lint_file` linted it; empty
     for a file not linted that way (standard input, a single source text)."""
