@@ -261,3 +261,26 @@ def test_every_spelling_of_an_import_is_followed(tmp_path, imports, provider):
     with_filter, without, _ = compare_trees([str(tmp_path)])
     assert [code for _, code, *_ in without] == ["PGL502"]
     assert with_filter == without
+
+
+def test_import_of_a_submodule_binds_the_package(tmp_path):
+    """`import app.models` binds `app`: what `app/__init__.py` exports is reachable as
+    `app.get_db`, though no statement imports it from there."""
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": """
+                from sqlalchemy.orm import sessionmaker
+                Factory = sessionmaker()
+                def get_db():
+                    with Factory() as db:
+                        yield db
+            """,
+            "app/models.py": "class User:\n    pass\n",
+            "users.py": "from fastapi import Depends\nimport app.models\n\n\n"
+            "async def users(db=Depends(app.get_db)):\n    return db.query(1).all()\n",
+        },
+    )
+    with_filter, without, _ = compare_trees([str(tmp_path)])
+    assert [code for _, code, *_ in without] == ["PGL502"]
+    assert with_filter == without

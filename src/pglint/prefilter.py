@@ -120,8 +120,8 @@ _AS = re.compile(r"\bas(?:\s|\\)+\w+")
 
 def textual_imports(text: str) -> set[str]:
     """Every dotted name an import statement in the text could bind, as pglint's facts
-    spell it (`from .db import engine` -> `.db.engine`; `import app.db` -> `app.db`):
-    a superset, since words in strings and comments count too."""
+    spell it (`from .db import engine` -> `.db.engine`; `import app.db` -> `app.db` and
+    `app`): a superset, since words in strings and comments count too."""
     found: set[str] = set()
     if "import" not in text:
         return found
@@ -132,7 +132,10 @@ def textual_imports(text: str) -> set[str]:
             if name != "import":
                 found.add(f"{module}{name}" if module.endswith(".") else f"{module}.{name}")
     for match in _IMPORT.finditer(text):
-        found.update(_NAME.findall(_AS.sub("", match.group(1))))
+        for name in _NAME.findall(_AS.sub("", match.group(1))):
+            # `import app.db` binds `app` too: `app.get_db` reads `app/__init__.py`.
+            parts = name.split(".")
+            found.update(".".join(parts[:size]) for size in range(1, len(parts) + 1))
     return found
 
 
