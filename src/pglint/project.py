@@ -245,11 +245,15 @@ class Project:
         facts = self._facts(unit)
         if facts is None:
             return None
+        # An import cycle comes back here for the same unit: only the outermost call
+        # unpins it, or the facts the outer one holds could be dropped.
+        pinned_here = unit.path not in self._pinned
         self._pinned.add(unit.path)
         try:
             imported = self.imported_names(unit)
         finally:
-            self._pinned.discard(unit.path)
+            if pinned_here:
+                self._pinned.discard(unit.path)
         unit.imported = imported
         key = _key(imported)
         if unit.facts is not facts:  # dropped while its imports were summarized: keep it
