@@ -284,3 +284,28 @@ def test_import_of_a_submodule_binds_the_package(tmp_path):
     with_filter, without, _ = compare_trees([str(tmp_path)])
     assert [code for _, code, *_ in without] == ["PGL502"]
     assert with_filter == without
+
+
+def test_a_module_first_seen_inside_an_import_cycle_is_asked_again(tmp_path):
+    """Checking a.py summarizes db.py, which imports views.py, which imports db.py back:
+    while db.py is being summarized it exports nothing yet, so views.py cannot be found
+    irrelevant for good then; linted later, it gets db.py's `get_db`."""
+    write_tree(
+        tmp_path,
+        {
+            "a.py": "import db\n\nprint(db)\n",
+            "db.py": """
+                from sqlalchemy.orm import sessionmaker
+                import views
+                Factory = sessionmaker()
+                def get_db():
+                    with Factory() as db:
+                        yield db
+            """,
+            "views.py": "from fastapi import Depends\nfrom db import get_db\n\n\n"
+            "async def users(db=Depends(get_db)):\n    return db.query(1).all()\n",
+        },
+    )
+    with_filter, without, _ = compare_trees([str(tmp_path)])
+    assert [(Path(f).name, code) for f, code, *_ in without] == [("views.py", "PGL502")]
+    assert with_filter == without

@@ -143,15 +143,24 @@ class Project:
     def relevant(self, unit: Unit) -> bool:
         """Whether the file can have a finding: its own text names database code, or it
         mentions a name that a project module it imports exports (pglint.prefilter)."""
-        if unit.relevant is None:
-            if not self.prefilter or unit.source is None:
-                unit.relevant = True
-            else:
-                text = unit.source.text
-                unit.relevant = has_database_code(text) or mentions(
-                    text, self._textual_exports(unit, text)
-                )
-        return unit.relevant
+        if unit.relevant is not None:
+            return unit.relevant
+        if not self.prefilter or unit.source is None or has_database_code(unit.source.text):
+            unit.relevant = True
+            return True
+        text = unit.source.text  # kept: a summary below may come back here and drop it
+        modules = self._modules(unit, textual_imports(text))
+        names: set[str] = set()
+        for path in modules:
+            self._use(unit, path)
+            names.update(self.summary(path).exports)
+        if mentions(text, names):
+            unit.relevant = True
+        elif not any(path in self._active for path in modules):
+            unit.relevant = False
+        # else: an import cycle cut a summary short (it is empty until done): asked again
+        # once it is, as the lint of the file asks it again for its imports' summaries.
+        return bool(unit.relevant)
 
     def _use(self, unit: Unit, path: str) -> None:
         if path not in unit.uses:
@@ -173,13 +182,6 @@ class Project:
                              if used not in self.units)  # fmt: skip
         self._grown.clear()
         return edges
-
-    def _textual_exports(self, unit: Unit, text: str) -> set[str]:
-        names: set[str] = set()
-        for path in self._modules(unit, textual_imports(text)):
-            self._use(unit, path)
-            names.update(self.summary(path).exports)
-        return names
 
     def _facts(self, unit: Unit) -> ModuleFacts | None:
         """The unit's walked (not yet resolved) facts, parsing it if need be."""
