@@ -144,6 +144,9 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
         ("db = SessionLocal()\n", True),
         ('URL = "mysql://u:p@h/db"\n', True),
         ('dsn = "host=db PASSWORD=x"\n', True),
+        ('dsn = ("host=db password"\n       "=x")\n', True),
+        ('URL = ("postgresql+psycopg"\n       f"://app:{x}@db/app")\n', True),
+        ('URL = "https" "://example.com"\n', False),
         ("from django.db import connection\n", True),
         ("from django import db as d\nd.connection\n", True),
         ("import pandas as pd\npd.read_sql(q, con)\n", True),
@@ -309,3 +312,18 @@ def test_a_module_first_seen_inside_an_import_cycle_is_asked_again(tmp_path):
     with_filter, without, _ = compare_trees([str(tmp_path)])
     assert [(Path(f).name, code) for f, code, *_ in without] == [("views.py", "PGL502")]
     assert with_filter == without
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'URL = "postgresql" "://app:s3cretpw@db/app"\n',
+        'DSN = (\n    "host=db user=app password"  \\\n    f"=s3cretpw"\n)\n',
+    ],
+)
+def test_a_password_split_over_two_literals_is_reported(text):
+    """Python joins adjacent literals before PGL601 reads them."""
+    on = lint_source(text, "settings.py", NO_BUDGET).diagnostics
+    off = lint_source(text, "settings.py", NO_BUDGET, prefilter=False).diagnostics
+    assert [d.code for d in off] == ["PGL601"]
+    assert [(d.code, d.location) for d in on] == [(d.code, d.location) for d in off]

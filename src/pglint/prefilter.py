@@ -73,10 +73,14 @@ _WORDS = _shortest(
     + [root for root in _QUALIFIED if root not in _FRAMEWORKS]
 )
 _MANAGER_SQL_METHODS = tuple(SQL_METHODS[("django", "manager")])
-# `password` then `=`, in any case (the libpq keyword string of PGL601).
-_PASSWORD = re.compile(r"[pP][aA][sS][sS][wW][oO][rR][dD]\s*=")
+# Between two adjacent string literals, which Python joins into one: quotes, blanks,
+# line continuations and the next literal's prefix (`"password" f"={x}"`).
+_JOIN = r"""(?:[\s"'\\]|\b[rRbBuUfF]{1,2}(?=["']))*"""
+# `password` then `=`, in any case (the libpq keyword string of PGL601), maybe split
+# into two literals.
+_PASSWORD = re.compile(rf"[pP][aA][sS][sS][wW][oO][rR][dD]{_JOIN}=")
 # What may stand right before `://` in a URL PGL601 reads (its own pattern is stricter).
-_URL_SCHEME = re.compile(rf"(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?$", re.IGNORECASE)
+_URL_SCHEME = re.compile(rf"(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?{_JOIN}$", re.IGNORECASE)
 _SCHEME_WINDOW = 64
 
 
