@@ -431,6 +431,13 @@ def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, 
     """The project file a dotted name starts with and the names after it (None if no
     file), and the files looked for first that do not exist."""
     parts = dotted.split(".")
+    if not (
+        os.path.isdir(os.path.join(root, parts[0]))
+        or os.path.isfile(os.path.join(root, parts[0] + ".py"))
+    ):
+        # Not a project module (the standard library, an installed package): nothing of
+        # it can be under the root, and recording every miss would bloat the cache.
+        return None, []
     missing = []
     for size in range(len(parts), 0, -1):
         base = os.path.join(root, *parts[:size])
