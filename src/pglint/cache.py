@@ -32,6 +32,7 @@ from typing import Any
 from pglint import __version__
 from pglint.diagnostics import Diagnostic, Edit, Fix, Location
 from pglint.files import read_source_file
+from pglint.project import LISTING_SUFFIX, listing_digest
 
 CACHE_DIRECTORY = ".pglint_cache"
 # Cache files kept per version: one per set of files linted together (pre-commit names
@@ -130,6 +131,9 @@ class Cache:
         if path in self._current:
             return self._current[path]
         found: str | None = None
+        if path.endswith(LISTING_SUFFIX):  # the names at the top of an import root
+            found = self._current[path] = listing_digest(path)
+            return found
         try:
             info = os.stat(path)
             recorded = self.files.get(path)

@@ -178,7 +178,7 @@ class Project:
             unit = self.units.get(path)
             if unit is not None:
                 edges.append((path, unit.stamp, unit.digest, sorted(unit.uses)))
-                edges.extend((used, None, None, []) for used in unit.uses
+                edges.extend((used, None, _missing_digest(used), []) for used in unit.uses
                              if used not in self.units)  # fmt: skip
         self._grown.clear()
         return edges
@@ -427,6 +427,37 @@ def _absolute(qual: str, module: str, is_package: bool) -> str | None:
     return ".".join([*base, rest] if rest else base) or None
 
 
+# A "path" standing for the list of names at the top of an import root (pglint.cache
+# hashes the listing).
+LISTING_SUFFIX = os.sep + "*"
+
+
+def root_listing(root: str) -> str:
+    return os.path.normcase(os.path.abspath(root)) + LISTING_SUFFIX
+
+
+def listing_digest(marker: str) -> str | None:
+    """The digest of the names of the modules and packages at the top of an import root
+    (``marker`` from ``root_listing``); None if it cannot be listed."""
+    directory = marker[: -len(LISTING_SUFFIX)]
+    try:
+        names = sorted(e.name for e in os.scandir(directory) if _importable(e))
+    except OSError:
+        return None
+    return hashlib.blake2b("\n".join(names).encode(), digest_size=16).hexdigest()
+
+
+def _importable(entry: os.DirEntry[str]) -> bool:
+    """A name `import` could find: a module, or a package (not a cache directory)."""
+    if entry.name.endswith(".py"):
+        return entry.name[:-3].isidentifier()
+    return entry.name.isidentifier() and entry.name != "__pycache__" and entry.is_dir()
+
+
+def _missing_digest(path: str) -> str | None:
+    return listing_digest(path) if path.endswith(LISTING_SUFFIX) else None
+
+
 def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, list[str]]:
     """The project file a dotted name starts with and the names after it (None if no
     file), and the files looked for first that do not exist."""
@@ -436,8 +467,9 @@ def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, 
         or os.path.isfile(os.path.join(root, parts[0] + ".py"))
     ):
         # Not a project module (the standard library, an installed package): nothing of
-        # it can be under the root, and recording every miss would bloat the cache.
-        return None, []
+        # it is under the root. What would change that is a new entry at the top of the
+        # root, which the root's listing stands for (one edge, not one per candidate).
+        return None, [root_listing(root)]
     missing = []
     for size in range(len(parts), 0, -1):
         base = os.path.join(root, *parts[:size])
