@@ -10,11 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_FILES, ROOT, console, write
+from conftest import FIXTURE_FILES, ROOT, console, invoke, write
+from pglint import engine
 
 APP = ROOT / "tests" / "fixtures" / "projects" / "async_app"
 SUMMARY = re.compile(
@@ -191,3 +193,84 @@ def test_concurrent_runs_agree_and_leave_a_valid_cache(project):
     json.loads(cache_file.read_text())
     assert not [p for p in cache_file.parent.iterdir() if p.name.startswith(".tmp-")]
     assert findings(check(project)) == expected
+
+
+def test_a_module_that_appears_outside_the_linted_files_relints_its_importers(project):
+    """Only `jobs.py` is linted; `db.py`, which it imports, is created after the first
+    run: what `engine` is changes, so the recorded result must not be reused."""
+    write(project, "jobs.py", JOBS)
+    first = console("check", "--output-format", "json", "-v", "jobs.py", cwd=project)
+    assert findings(first) == []
+    write(project, "db.py", SYNC_ENGINE)
+    second = console("check", "--output-format", "json", "-v", "jobs.py", cwd=project)
+    expected = [(str(project / "jobs.py"), "PGL501", 5)]
+    assert findings(console("check", "--output-format", "json", "--no-cache", "jobs.py",
+                            cwd=project)) == expected  # fmt: skip
+    assert findings(second) == expected
+    write(project, "db.py", b"\xff\xfe not text")  # unreadable as a module: unknown again
+    assert findings(console("check", "--output-format", "json", "jobs.py", cwd=project)) == []
+
+
+JOBS = (
+    "from db import engine\n\n\nasync def report():\n"
+    "    with engine.connect() as conn:\n"
+    '        return conn.exec_driver_sql("SELECT 1").all()\n'
+)
+
+
+def test_a_fix_run_records_the_modules_its_fixed_files_read(project):
+    """`a.py` is fixed (its result is not kept) and is the first to read `db.py`, which
+    is not linted itself: `b.py`, linted next, resolves through `db.py` too, so an edit
+    to `db.py` must re-lint it."""
+    write(project, "db.py", SYNC_ENGINE)
+    write(
+        project,
+        "a.py",
+        "import asyncpg\n\nfrom db import engine\n\n\nasync def go(x):\n    print(engine)\n"
+        "    conn = await asyncpg.connect()\n"
+        '    return await conn.fetch("SELECT * FROM t WHERE id = %s", x)\n',
+    )
+    write(project, "b.py", JOBS)
+    fixing = console("check", "--fix", "a.py", "b.py", cwd=project)
+    assert "1 fixed" in fixing.stdout, fixing.stdout
+    write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
+    after = console("check", "--output-format", "json", "a.py", "b.py", cwd=project)
+    assert findings(after) == []
+
+
+def test_a_file_changed_while_it_is_linted_is_linted_again(project, monkeypatch):
+    """The file is edited right after pglint read it and the result is recorded well
+    after that edit (a slow file): the time and size recorded must be those of the text
+    linted, or the next run takes the new text for the old one."""
+    bound = 'import psycopg2\ncur = psycopg2.connect().cursor()\ncur.execute("SELECT %s", (x,))\n'
+    built = 'import psycopg2\ncur = psycopg2.connect().cursor()\ncur.execute(f"SELECT {x}")\n'
+    path = write(project, "q.py", bound)
+    real_read = engine.read_source_file
+
+    def read_then_edit(name, *args):
+        data = real_read(name, *args)
+        if name.endswith("q.py"):
+            path.write_text(built)
+            before = time.time_ns() - 60 * 10**9  # long enough ago not to be racy
+            os.utime(path, ns=(before, before))
+        return data
+
+    monkeypatch.setattr(engine, "read_source_file", read_then_edit)
+    assert invoke("check", "--output-format", "json", "q.py").exit_code == 0
+    monkeypatch.undo()
+    again = console("check", "--output-format", "json", "q.py", cwd=project)
+    fresh = console("check", "--output-format", "json", "--no-cache", "q.py", cwd=project)
+    assert findings(again) == findings(fresh) != []
+
+
+def test_runs_in_one_process_each_record_the_whole_import_graph(project):
+    """A second run in the same process (another set of files: another cache file) finds
+    the project's files already read; it must still record what they use."""
+    write(project, "db.py", SYNC_ENGINE)
+    write(project, "jobs.py", JOBS)
+    write(project, "other.py", "import psycopg2\n")
+    expected = [(str(project / "jobs.py"), "PGL501", 5)]
+    assert findings(invoke("check", "--output-format", "json", "jobs.py", "other.py")) == expected
+    assert findings(invoke("check", "--output-format", "json", "jobs.py")) == expected
+    write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
+    assert findings(console("check", "--output-format", "json", "jobs.py", cwd=project)) == []

@@ -144,6 +144,9 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
         ("db = SessionLocal()\n", True),
         ('URL = "mysql://u:p@h/db"\n', True),
         ('dsn = "host=db PASSWORD=x"\n', True),
+        ('dsn = ("host=db password"\n       "=x")\n', True),
+        ('URL = ("postgresql+psycopg"\n       f"://app:{x}@db/app")\n', True),
+        ('URL = "https" "://example.com"\n', False),
         ("from django.db import connection\n", True),
         ("from django import db as d\nd.connection\n", True),
         ("import pandas as pd\npd.read_sql(q, con)\n", True),
@@ -217,3 +220,110 @@ def test_an_import_cycle_through_a_skipped_package_is_no_read_error(project):
     run = invoke("check", "--no-cache", "--output-format", "concise", "pkg")
     assert "cannot be read" not in run.stderr and "error" not in run.stderr, run.stderr
     assert [line.split()[1] for line in run.stdout.splitlines() if ": PGL" in line] == ["PGL101"]
+
+
+@pytest.mark.parametrize(
+    ("imports", "provider"),
+    [
+        ("import json, \\\n    app.deps as d", "d.get_db"),
+        ("import\\\n    app.deps as d", "d.get_db"),
+        ("from app import \\\n    deps", "deps.get_db"),
+        ("from app import json, \\\n    deps", "deps.get_db"),
+        ("from .import deps", "deps.get_db"),
+        ("from.deps import get_db as provide", "provide"),
+        ("from app import deps", "deps.get_db"),
+    ],
+    ids=[
+        "import-backslash",
+        "import-backslash-as",
+        "from-backslash",
+        "from-backslash-second",
+        "from-dot-import",
+        "from-dot-module",
+        "plain",
+    ],
+)
+def test_every_spelling_of_an_import_is_followed(tmp_path, imports, provider):
+    """The router names nothing of SQLAlchemy, only what `deps` exports: however its
+    import statement is spelled, the pre-filter must find `deps` to analyse it."""
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/deps.py": """
+                from sqlalchemy.orm import sessionmaker
+                Factory = sessionmaker()
+                def get_db():
+                    with Factory() as db:
+                        yield db
+            """,
+            "app/users.py": f"from fastapi import Depends\n{imports}\n\n\n"
+            f"async def users(db=Depends({provider})):\n    return db.query(1).all()\n",
+        },
+    )
+    with_filter, without, _ = compare_trees([str(tmp_path)])
+    assert [code for _, code, *_ in without] == ["PGL502"]
+    assert with_filter == without
+
+
+def test_import_of_a_submodule_binds_the_package(tmp_path):
+    """`import app.models` binds `app`: what `app/__init__.py` exports is reachable as
+    `app.get_db`, though no statement imports it from there."""
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": """
+                from sqlalchemy.orm import sessionmaker
+                Factory = sessionmaker()
+                def get_db():
+                    with Factory() as db:
+                        yield db
+            """,
+            "app/models.py": "class User:\n    pass\n",
+            "users.py": "from fastapi import Depends\nimport app.models\n\n\n"
+            "async def users(db=Depends(app.get_db)):\n    return db.query(1).all()\n",
+        },
+    )
+    with_filter, without, _ = compare_trees([str(tmp_path)])
+    assert [code for _, code, *_ in without] == ["PGL502"]
+    assert with_filter == without
+
+
+def test_a_module_first_seen_inside_an_import_cycle_is_asked_again(tmp_path):
+    """Checking a.py summarizes db.py, which imports views.py, which imports db.py back:
+    while db.py is being summarized it exports nothing yet, so views.py cannot be found
+    irrelevant for good then; linted later, it gets db.py's `get_db`."""
+    write_tree(
+        tmp_path,
+        {
+            "a.py": "import db\n\nprint(db)\n",
+            "db.py": """
+                from sqlalchemy.orm import sessionmaker
+                import views
+                Factory = sessionmaker()
+                def get_db():
+                    with Factory() as db:
+                        yield db
+            """,
+            "views.py": "from fastapi import Depends\nfrom db import get_db\n\n\n"
+            "async def users(db=Depends(get_db)):\n    return db.query(1).all()\n",
+        },
+    )
+    with_filter, without, _ = compare_trees([str(tmp_path)])
+    assert [(Path(f).name, code) for f, code, *_ in without] == [("views.py", "PGL502")]
+    assert with_filter == without
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'URL = "postgresql" "://app:s3cretpw@db/app"\n',
+        'DSN = (\n    "host=db user=app password"  \\\n    f"=s3cretpw"\n)\n',
+    ],
+)
+def test_a_password_split_over_two_literals_is_reported(text):
+    """Python joins adjacent literals before PGL601 reads them."""
+    on = lint_source(text, "settings.py", NO_BUDGET).diagnostics
+    off = lint_source(text, "settings.py", NO_BUDGET, prefilter=False).diagnostics
+    assert [d.code for d in off] == ["PGL601"]
+    assert [(d.code, d.location) for d in on] == [(d.code, d.location) for d in off]

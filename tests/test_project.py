@@ -182,3 +182,55 @@ def test_a_file_linted_twice_in_one_run_gives_the_same_answer():
     # Released after linting: only the small summary stays in memory.
     unit = project.units[str(Path(orders).resolve())]
     assert unit.facts is None and unit.source is None and unit.summary is not None
+
+
+def _chain_project(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        'import asyncpg\n\npool = asyncpg.create_pool("postgresql:///app")\n'
+    )
+    (tmp_path / "b.py").write_text(
+        "from a import pool\n\n\nasync def get_order(order_id):\n"
+        '    return await pool.fetch("SELECT * FROM orders WHERE id = %s", order_id)\n'
+    )
+    (tmp_path / "c.py").write_text("import b\n\nprint(b)\n")
+    (tmp_path / "d.py").write_text("import psycopg2\n")
+
+
+def test_a_module_whose_facts_were_dropped_is_resolved_again(tmp_path, monkeypatch):
+    """b is summarized (and resolved) for c, dropped over the text budget while d is
+    read, then linted: its facts are walked again and must be resolved again too."""
+    _chain_project(tmp_path)
+
+    def lint(budget: int) -> dict[str, list[str]]:
+        monkeypatch.setattr("pglint.project.MAX_RETAINED_TEXT", budget)
+        project = Project()
+        return {
+            name: [d.code for d in lint_file(str(tmp_path / name), project=project).diagnostics]
+            for name in ("c.py", "d.py", "b.py")
+        }
+
+    assert lint(1_500_000)["b.py"] == ["PGL201"]
+    assert lint(0) == lint(1_500_000)
+
+
+def test_a_module_in_an_import_cycle_keeps_its_facts_while_it_is_linted(tmp_path, monkeypatch):
+    """Linting a.py summarizes b.py, which imports a.py back (a.py is summarized inside
+    its own lint) and then d.py: reading d.py over the budget must not drop the facts
+    a.py's lint still holds."""
+    (tmp_path / "a.py").write_text(
+        "import psycopg2\n\nfrom b import helper\n\nconn = psycopg2.connect()\n\n\n"
+        "def load(name):\n    helper()\n    cur = conn.cursor()\n"
+        '    cur.execute("SELECT * FROM t WHERE name = $1", (name,))\n'
+    )
+    (tmp_path / "b.py").write_text(
+        "from a import conn\nfrom d import QUERY\n\n\n"
+        "def helper():\n    return conn.cursor().execute(QUERY)\n"
+    )
+    (tmp_path / "d.py").write_text('import psycopg2\n\nQUERY = "SELECT 1"\n')
+
+    def lint(budget: int) -> list[str]:
+        monkeypatch.setattr("pglint.project.MAX_RETAINED_TEXT", budget)
+        return [d.code for d in lint_file(str(tmp_path / "a.py"), project=Project()).diagnostics]
+
+    assert lint(1_500_000) == ["PGL201"]
+    assert lint(0) == ["PGL201"]

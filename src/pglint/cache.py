@@ -32,6 +32,7 @@ from typing import Any
 from pglint import __version__
 from pglint.diagnostics import Diagnostic, Edit, Fix, Location
 from pglint.files import read_source_file
+from pglint.project import LISTING_SUFFIX, listing_digest
 
 CACHE_DIRECTORY = ".pglint_cache"
 # Cache files kept per version: one per set of files linted together (pre-commit names
@@ -130,6 +131,9 @@ class Cache:
         if path in self._current:
             return self._current[path]
         found: str | None = None
+        if path.endswith(LISTING_SUFFIX):  # the names at the top of an import root
+            found = self._current[path] = listing_digest(path)
+            return found
         try:
             info = os.stat(path)
             recorded = self.files.get(path)
@@ -145,7 +149,7 @@ class Cache:
     # --- writing ------------------------------------------------------------------------
 
     def record_file(
-        self, path: str, stamp: Stamp | None, content_digest: str, uses: list[str]
+        self, path: str, stamp: Stamp | None, content_digest: str | None, uses: list[str]
     ) -> None:
         racy = stamp is None or stamp[0] > time.time_ns() - RACY_NS
         mtime, size = (-1, -1) if racy else stamp  # type: ignore[misc]
@@ -154,20 +158,25 @@ class Cache:
             self.files[path] = entry
             self.changed = True
 
+    def record_edges(self, edges: list[tuple[str, Stamp | None, str | None, list[str]]]) -> None:
+        changed = self.changed
+        for module, module_stamp, module_digest, uses in edges:
+            self.record_file(module, module_stamp, module_digest, uses)
+        self.changed = changed  # worth writing only with a result that depends on them
+
     def put(
         self,
         path: str,
         key: str,
         content: tuple[Stamp | None, str],
-        edges: list[tuple[str, Stamp | None, str, list[str]]],
+        edges: list[tuple[str, Stamp | None, str | None, list[str]]],
         diagnostics: list[Diagnostic],
         suppressed: list[Diagnostic],
     ) -> None:
         """Keep a file's result, with what was learnt of the import graph making it."""
         absolute = os.path.abspath(path)
         stamp, content_digest = content
-        for module, module_stamp, module_digest, uses in edges:
-            self.record_file(module, module_stamp, module_digest, uses)
+        self.record_edges(edges)
         if absolute not in self.files:
             self.record_file(absolute, stamp, content_digest, [])
         self.results[absolute] = {

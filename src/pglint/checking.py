@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pglint.cache import Cache, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
-from pglint.engine import LintResult, lint_file, lint_source, too_large
+from pglint.engine import LintResult, lint_file, lint_source, start_run, too_large
 from pglint.files import FileTooLarge, read_source_file
 from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
 from pglint.noqa import add_noqa
@@ -130,6 +130,7 @@ class Run:
 
     def _collect(self, result: LintResult) -> None:
         """Keep a file's result, or report why it has none."""
+        self._record_edges(result)
         if result.error is not None or (result.source is None and result.diagnostics):
             self.error(result.filename, result.error or "cannot be read")
         else:
@@ -148,9 +149,18 @@ class Run:
         if result.diagnostics or result.suppressed or result.error is not None:
             self.results.append(_lean(result))
 
+    def _record_edges(self, result: LintResult) -> None:
+        """Hand the cache what the project learnt of the import graph making a result,
+        whether or not the result itself is kept: the project hands each edge out once,
+        and a later file's result may depend on it (a fixed file's, an unreadable's)."""
+        if self.cache is not None and result.edges:
+            self.cache.record_edges(result.edges)
+        result.edges = []
+
     def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
         """Check every file (reusing the cache's results where they are still valid); a
         read-only run over many files uses ``jobs`` processes."""
+        start_run()
         with _fewer_collections():
             if self.cache is None:
                 self._check_files(paths, fix=fix, diff=diff, jobs=jobs)
@@ -229,6 +239,7 @@ class Run:
             self.error(path, str(exc))
             return
         result = self.lint(path, settings)
+        self._record_edges(result)
         if result.error is not None or result.source is None:
             self.error(path, result.error or "cannot be read")
             return

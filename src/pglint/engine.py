@@ -20,7 +20,7 @@ from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.noqa import NoqaMap
 from pglint.prefilter import has_database_code, mentions
-from pglint.project import AnalysisTooDeep, Project, Unit
+from pglint.project import AnalysisTooDeep, Project, Unit, file_stamp
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
@@ -37,7 +37,9 @@ class LintResult:
     # For the cache: ((mtime_ns, size), digest) of the content linted, and what the
     # project learnt of the import graph while linting it (``Project.new_edges``).
     content: tuple[tuple[int, int], str] | None = None
-    edges: list[tuple[str, tuple[int, int], str, list[str]]] = field(default_factory=list)
+    edges: list[tuple[str, tuple[int, int] | None, str | None, list[str]]] = field(
+        default_factory=list
+    )
     analysed: bool = True  # False: the pre-filter found no database code to analyse
 
 
@@ -245,6 +247,7 @@ def lint_file(
     whole process (summaries are keyed by file content, so they never go stale).
     """
     deadline = _deadline(settings)
+    stamp = file_stamp(path)  # before the read: an edit after it must look like a change
     try:
         data = read_source_file(path, settings.max_file_size)
     except FileTooLarge as exc:
@@ -254,7 +257,7 @@ def lint_file(
         return LintResult(path, error=exc.strerror or str(exc))
     project = project if project is not None else PROCESS_PROJECT
     try:
-        unit = project.unit(path, data)
+        unit = project.unit(path, data, stamp)
         # Kept here: summarizing the modules it imports may come back to this one (an
         # import cycle) and drop its text.
         source_file = unit.source if unit is not None else None
@@ -320,6 +323,14 @@ def lint_paths(
 # The project state `lint_file` uses when no run hands one over (the CLI lints file by
 # file); keyed by file content, so a changed file is simply read again.
 PROCESS_PROJECT = Project()
+
+
+def start_run() -> None:
+    """Give the next run of this process a fresh project: a project hands each import
+    edge it learns out once, so one that read the files in an earlier run would leave
+    them out of this run's cache."""
+    global PROCESS_PROJECT
+    PROCESS_PROJECT = Project()
 
 
 def imported_for(filename: str) -> ImportedNames:

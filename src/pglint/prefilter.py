@@ -73,10 +73,14 @@ _WORDS = _shortest(
     + [root for root in _QUALIFIED if root not in _FRAMEWORKS]
 )
 _MANAGER_SQL_METHODS = tuple(SQL_METHODS[("django", "manager")])
-# `password` then `=`, in any case (the libpq keyword string of PGL601).
-_PASSWORD = re.compile(r"[pP][aA][sS][sS][wW][oO][rR][dD]\s*=")
+# Between two adjacent string literals, which Python joins into one: quotes, blanks,
+# line continuations and the next literal's prefix (`"password" f"={x}"`).
+_JOIN = r"""(?:[\s"'\\]|\b[rRbBuUfF]{1,2}(?=["']))*"""
+# `password` then `=`, in any case (the libpq keyword string of PGL601), maybe split
+# into two literals.
+_PASSWORD = re.compile(rf"[pP][aA][sS][sS][wW][oO][rR][dD]{_JOIN}=")
 # What may stand right before `://` in a URL PGL601 reads (its own pattern is stricter).
-_URL_SCHEME = re.compile(rf"(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?$", re.IGNORECASE)
+_URL_SCHEME = re.compile(rf"(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?{_JOIN}$", re.IGNORECASE)
 _SCHEME_WINDOW = 64
 
 
@@ -104,19 +108,24 @@ def _has_database_url(text: str) -> bool:
     return False
 
 
+# Blanks inside one logical line: spaces, tabs and backslash continuations. A name list
+# stops at a backslash (the continuation is followed) and at the end of the line.
+_BLANK = r"(?:[ \t\f]|\\\r?\n)"
+_NAMES = r"[^\n;#\\]*(?:\\\r?\n[^\n;#\\]*)*"
+# `from.db import x` and `from .import x` need no blank next to the dots.
 _FROM = re.compile(
-    r"\bfrom[ \t\\\n\r]+(\.*[\w.]*)[ \t\\\n\r]+import[ \t\\]*"
-    r"(\((?:[^)#]|#[^\n]*)*\)?|[^\n;#]*(?:\\\r?\n[^\n;#]*)*)"
+    rf"\bfrom(?:[ \t\\\n\r]+|(?=\.))(\.*[\w.]*)(?:[ \t\\\n\r]+|(?<=\.))import{_BLANK}*"
+    rf"(\((?:[^)#]|#[^\n]*)*\)?|{_NAMES})"
 )
-_IMPORT = re.compile(r"\bimport[ \t\\]+([^\n;#]*(?:\\\r?\n[^\n;#]*)*)")
+_IMPORT = re.compile(rf"\bimport{_BLANK}+({_NAMES})")
 _NAME = re.compile(r"[\w.]+")
-_AS = re.compile(r"\bas\s+\w+")
+_AS = re.compile(r"\bas(?:\s|\\)+\w+")
 
 
 def textual_imports(text: str) -> set[str]:
     """Every dotted name an import statement in the text could bind, as pglint's facts
-    spell it (`from .db import engine` -> `.db.engine`; `import app.db` -> `app.db`):
-    a superset, since words in strings and comments count too."""
+    spell it (`from .db import engine` -> `.db.engine`; `import app.db` -> `app.db` and
+    `app`): a superset, since words in strings and comments count too."""
     found: set[str] = set()
     if "import" not in text:
         return found
@@ -127,7 +136,10 @@ def textual_imports(text: str) -> set[str]:
             if name != "import":
                 found.add(f"{module}{name}" if module.endswith(".") else f"{module}.{name}")
     for match in _IMPORT.finditer(text):
-        found.update(_NAME.findall(_AS.sub("", match.group(1))))
+        for name in _NAME.findall(_AS.sub("", match.group(1))):
+            # `import app.db` binds `app` too: `app.get_db` reads `app/__init__.py`.
+            parts = name.split(".")
+            found.update(".".join(parts[:size]) for size in range(1, len(parts) + 1))
     return found
 
 

@@ -102,20 +102,22 @@ class Project:
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
     # File-system lookups, once per run: which file a dotted name is, which module a file.
-    _found: dict[tuple[str, str], tuple[str, list[str]] | None] = field(default_factory=dict)
+    _found: dict[tuple[str, str], tuple[tuple[str, list[str]] | None, list[str]]] = field(
+        default_factory=dict
+    )
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------
 
-    def unit(self, path: str, data: bytes | None = None) -> Unit | None:
+    def unit(
+        self, path: str, data: bytes | None = None, stamp: tuple[int, int] | None = None
+    ) -> Unit | None:
         """The file at ``path``, read and decoded once per content (parsed and walked
-        when its facts are first needed)."""
+        when its facts are first needed). ``stamp`` is the file's (mtime_ns, size) taken
+        before ``data`` was read: one taken after could be a later edit's."""
         key = os.path.normcase(os.path.abspath(path))
-        try:
-            info = os.stat(key)
-        except OSError:
-            info = None
-        stamp = (info.st_mtime_ns, info.st_size) if info else (0, -1)
+        if stamp is None or data is None:
+            stamp = file_stamp(key)
         known = self.units.get(key)
         if known is not None and data is None and known.stamp == stamp:
             return known
@@ -141,39 +143,45 @@ class Project:
     def relevant(self, unit: Unit) -> bool:
         """Whether the file can have a finding: its own text names database code, or it
         mentions a name that a project module it imports exports (pglint.prefilter)."""
-        if unit.relevant is None:
-            if not self.prefilter or unit.source is None:
-                unit.relevant = True
-            else:
-                text = unit.source.text
-                unit.relevant = has_database_code(text) or mentions(
-                    text, self._textual_exports(unit, text)
-                )
-        return unit.relevant
+        if unit.relevant is not None:
+            return unit.relevant
+        if not self.prefilter or unit.source is None or has_database_code(unit.source.text):
+            unit.relevant = True
+            return True
+        text = unit.source.text  # kept: a summary below may come back here and drop it
+        modules = self._modules(unit, textual_imports(text))
+        names: set[str] = set()
+        for path in modules:
+            self._use(unit, path)
+            names.update(self.summary(path).exports)
+        if mentions(text, names):
+            unit.relevant = True
+        elif not any(path in self._active for path in modules):
+            unit.relevant = False
+        # else: an import cycle cut a summary short (it is empty until done): asked again
+        # once it is, as the lint of the file asks it again for its imports' summaries.
+        return bool(unit.relevant)
 
     def _use(self, unit: Unit, path: str) -> None:
         if path not in unit.uses:
             unit.uses.add(path)
             self._grown[unit.path] = None
 
-    def new_edges(self) -> list[tuple[str, tuple[int, int], str, list[str]]]:
+    def new_edges(self) -> list[tuple[str, tuple[int, int] | None, str | None, list[str]]]:
         """(path, (mtime_ns, size), digest, modules it uses) of every unit read or whose
         uses grew since the last call: what the cache needs to tell, next run, which
-        results a changed file affects."""
-        edges = []
+        results a changed file affects. A used path that is no unit (a module file that
+        does not exist or cannot be read) comes with no digest: its appearing changes
+        what the imports resolve to."""
+        edges: list[tuple[str, tuple[int, int] | None, str | None, list[str]]] = []
         for path in self._grown:
             unit = self.units.get(path)
             if unit is not None:
                 edges.append((path, unit.stamp, unit.digest, sorted(unit.uses)))
+                edges.extend((used, None, _missing_digest(used), []) for used in unit.uses
+                             if used not in self.units)  # fmt: skip
         self._grown.clear()
         return edges
-
-    def _textual_exports(self, unit: Unit, text: str) -> set[str]:
-        names: set[str] = set()
-        for path in self._modules(unit, textual_imports(text)):
-            self._use(unit, path)
-            names.update(self.summary(path).exports)
-        return names
 
     def _facts(self, unit: Unit) -> ModuleFacts | None:
         """The unit's walked (not yet resolved) facts, parsing it if need be."""
@@ -215,6 +223,7 @@ class Project:
             if dropped is not None and dropped.facts is not None:
                 release_facts(dropped.facts)
                 dropped.facts = dropped.source = None
+                dropped.resolved_with = None  # a later walk makes facts to resolve anew
 
     def _forget(self, path: str) -> None:
         self._retained_text -= self._retained.pop(path, 0)
@@ -238,11 +247,15 @@ class Project:
         facts = self._facts(unit)
         if facts is None:
             return None
+        # An import cycle comes back here for the same unit: only the outermost call
+        # unpins it, or the facts the outer one holds could be dropped.
+        pinned_here = unit.path not in self._pinned
         self._pinned.add(unit.path)
         try:
             imported = self.imported_names(unit)
         finally:
-            self._pinned.discard(unit.path)
+            if pinned_here:
+                self._pinned.discard(unit.path)
         unit.imported = imported
         key = _key(imported)
         if unit.facts is not facts:  # dropped while its imports were summarized: keep it
@@ -327,7 +340,9 @@ class Project:
         lookup = (root, absolute)
         if lookup not in self._found:
             self._found[lookup] = _find_module(root, absolute)
-        found = self._found[lookup]
+        found, missing = self._found[lookup]
+        for path in missing:  # a module created there would be found instead
+            self._use(unit, path)
         return None if found is None or found[0] == unit.path else found
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
@@ -412,15 +427,67 @@ def _absolute(qual: str, module: str, is_package: bool) -> str | None:
     return ".".join([*base, rest] if rest else base) or None
 
 
-def _find_module(root: str, dotted: str) -> tuple[str, list[str]] | None:
-    """The project file a dotted name starts with, and the names after it."""
+# A "path" standing for the list of names at the top of an import root (pglint.cache
+# hashes the listing).
+LISTING_SUFFIX = os.sep + "*"
+
+
+def root_listing(root: str) -> str:
+    return os.path.normcase(os.path.abspath(root)) + LISTING_SUFFIX
+
+
+def listing_digest(marker: str) -> str | None:
+    """The digest of the names of the modules and packages at the top of an import root
+    (``marker`` from ``root_listing``); None if it cannot be listed."""
+    directory = marker[: -len(LISTING_SUFFIX)]
+    try:
+        names = sorted(e.name for e in os.scandir(directory) if _importable(e))
+    except OSError:
+        return None
+    return hashlib.blake2b("\n".join(names).encode(), digest_size=16).hexdigest()
+
+
+def _importable(entry: os.DirEntry[str]) -> bool:
+    """A name `import` could find: a module, or a package (not a cache directory)."""
+    if entry.name.endswith(".py"):
+        return entry.name[:-3].isidentifier()
+    return entry.name.isidentifier() and entry.name != "__pycache__" and entry.is_dir()
+
+
+def _missing_digest(path: str) -> str | None:
+    return listing_digest(path) if path.endswith(LISTING_SUFFIX) else None
+
+
+def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, list[str]]:
+    """The project file a dotted name starts with and the names after it (None if no
+    file), and the files looked for first that do not exist."""
     parts = dotted.split(".")
+    if not (
+        os.path.isdir(os.path.join(root, parts[0]))
+        or os.path.isfile(os.path.join(root, parts[0] + ".py"))
+    ):
+        # Not a project module (the standard library, an installed package): nothing of
+        # it is under the root. What would change that is a new entry at the top of the
+        # root, which the root's listing stands for (one edge, not one per candidate).
+        return None, [root_listing(root)]
+    missing = []
     for size in range(len(parts), 0, -1):
         base = os.path.join(root, *parts[:size])
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            path = os.path.normcase(os.path.abspath(candidate))
             if os.path.isfile(candidate):
-                return os.path.normcase(os.path.abspath(candidate)), parts[size:]
-    return None
+                return (path, parts[size:]), missing
+            missing.append(path)
+    return None, missing
+
+
+def file_stamp(path: str) -> tuple[int, int]:
+    """(mtime_ns, size) of a file; (0, -1) if it cannot be looked at."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, -1)
+    return (info.st_mtime_ns, info.st_size)
 
 
 def _read(path: str) -> bytes | None:
