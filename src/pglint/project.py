@@ -43,6 +43,11 @@ from pglint.source import DecodeError, SourceFile, SourceText, decode_source, pa
 # oldest are dropped and a later lint of that file parses it again. Memory stays flat
 # for a tree of any size, at the price of a few second parses.
 MAX_RETAINED_TEXT = 1_500_000
+# What is known of files already linted (digest, summary, import edges) and of import
+# lookups, kept for this many: enough for the modules a package imports to be found
+# again, and a bound on memory however large the tree.
+MAX_KEPT_UNITS = 4000
+MAX_KEPT_LOOKUPS = 50_000
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,10 @@ class Project:
     parses: int = 0
     _retained: OrderedDict[str, int] = field(default_factory=OrderedDict)  # path -> size
     _retained_text: int = 0
-    _pinned: set[str] = field(default_factory=set)  # units whose facts a caller holds
+    _pinned: set[str] = field(default_factory=set)
+    _released: dict[str, None] = field(
+        default_factory=dict
+    )  # linted files, oldest first  # units whose facts a caller holds
     _active: set[str] = field(default_factory=set)
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
@@ -181,6 +189,7 @@ class Project:
                 edges.extend((used, None, _missing_digest(used), []) for used in unit.uses
                              if used not in self.units)  # fmt: skip
         self._grown.clear()
+        self._trim()
         return edges
 
     def _facts(self, unit: Unit) -> ModuleFacts | None:
@@ -239,6 +248,20 @@ class Project:
         unit.source = None
         unit.resolved_with = None
         self._forget(unit.path)
+        self._released.pop(unit.path, None)
+        self._released[unit.path] = None
+
+    def _trim(self) -> None:
+        """Forget the files linted longest ago beyond ``MAX_KEPT_UNITS`` (one imported
+        later is read again), so that memory does not grow with the tree."""
+        while len(self._released) > MAX_KEPT_UNITS:
+            path = next(iter(self._released))
+            del self._released[path]
+            if path not in self._grown and path not in self._active and path not in self._pinned:
+                self.units.pop(path, None)
+                self._names.pop(path, None)
+        if len(self._found) > MAX_KEPT_LOOKUPS:
+            self._found.clear()
 
     # --- resolving ---------------------------------------------------------------------
 
