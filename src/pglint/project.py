@@ -450,8 +450,8 @@ def _absolute(qual: str, module: str, is_package: bool) -> str | None:
     return ".".join([*base, rest] if rest else base) or None
 
 
-# A "path" standing for the list of names at the top of an import root (pglint.cache
-# hashes the listing).
+# A "path" standing for the importable names in a directory (an import root, a package):
+# pglint.cache hashes that listing, so a module created there re-lints its importers.
 LISTING_SUFFIX = os.sep + "*"
 
 
@@ -464,10 +464,19 @@ def listing_digest(marker: str) -> str | None:
     (``marker`` from ``root_listing``); None if it cannot be listed."""
     directory = marker[: -len(LISTING_SUFFIX)]
     try:
-        names = sorted(e.name for e in os.scandir(directory) if _importable(e))
+        names = sorted(_listed(e) for e in os.scandir(directory) if _importable(e))
     except OSError:
         return None
     return hashlib.blake2b("\n".join(names).encode(), digest_size=16).hexdigest()
+
+
+def _listed(entry: os.DirEntry[str]) -> str:
+    # A directory becomes a package when its `__init__.py` appears.
+    if entry.name.endswith(".py"):
+        return entry.name
+    return entry.name + (
+        "/__init__" if os.path.isfile(os.path.join(entry.path, "__init__.py")) else "/"
+    )
 
 
 def _importable(entry: os.DirEntry[str]) -> bool:
@@ -497,10 +506,13 @@ def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, 
     for size in range(len(parts), 0, -1):
         base = os.path.join(root, *parts[:size])
         for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            path = os.path.normcase(os.path.abspath(candidate))
             if os.path.isfile(candidate):
-                return (path, parts[size:]), missing
-            missing.append(path)
+                return (os.path.normcase(os.path.abspath(candidate)), parts[size:]), missing
+        # Either candidate would appear as a new importable name in the directory above:
+        # one edge per directory, however many names are imported from it.
+        marker = root_listing(os.path.dirname(base))
+        if marker not in missing:
+            missing.append(marker)
     return None, missing
 
 
