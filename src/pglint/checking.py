@@ -7,7 +7,6 @@ fixed by ``pglint.notebooks`` and written back as JSON.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,15 +50,6 @@ def _fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
-
-
-def _fresh_processes() -> multiprocessing.context.BaseContext | None:
-    """Workers started from a clean interpreter where the platform can: forked from this
-    process, each would inherit (and, as reference counts change, copy) the run's file
-    list and results, so the memory of a large run would grow with the tree."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("forkserver")
-    return None  # the platform's default (spawn on Windows and macOS)
 
 
 def _start_worker() -> None:
@@ -234,9 +224,7 @@ class Run:
         chunk = max(1, len(tasks) // (jobs * 4))
         done = 0
         try:
-            with ProcessPoolExecutor(
-                max_workers=jobs, initializer=_start_worker, mp_context=_fresh_processes()
-            ) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
                 for result in pool.map(_lint_task_lean, tasks, chunksize=chunk):
                     self._collect(result)
                     done += 1
