@@ -169,14 +169,13 @@ class Cache:
         path: str,
         key: str,
         content: tuple[Stamp | None, str],
-        edges: list[tuple[str, Stamp | None, str | None, list[str]]],
         diagnostics: list[Diagnostic],
         suppressed: list[Diagnostic],
     ) -> None:
-        """Keep a file's result, with what was learnt of the import graph making it."""
+        """Keep a file's result (the import edges it was made from come through
+        ``record_edges``, for every result, kept or not)."""
         absolute = os.path.abspath(path)
         stamp, content_digest = content
-        self.record_edges(edges)
         if absolute not in self.files:
             self.record_file(absolute, stamp, content_digest, [])
         self.results[absolute] = {

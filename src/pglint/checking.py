@@ -43,8 +43,7 @@ COLLECTOR_THRESHOLD = 100_000
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     before = gc.get_threshold()
-    gc.freeze()  # what is alive now (pglint itself) is never garbage: not scanned again
-    gc.set_threshold(COLLECTOR_THRESHOLD, *before[1:])
+    _start_worker()
     try:
         yield
     finally:
@@ -53,7 +52,8 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _start_worker() -> None:
-    gc.freeze()
+    """Also each worker process's initializer."""
+    gc.freeze()  # what is alive now (pglint itself) is never garbage: not scanned again
     gc.set_threshold(COLLECTOR_THRESHOLD, *gc.get_threshold()[1:])
 
 
@@ -143,9 +143,8 @@ class Run:
         self.skipped += not result.analysed
         key = self._keys.get(result.filename)
         if self.cache is not None and key is not None and result.content is not None:
-            self.cache.put(result.filename, key, result.content, result.edges,
-                           result.diagnostics, result.suppressed)  # fmt: skip
-        result.edges = []
+            self.cache.put(result.filename, key, result.content, result.diagnostics,
+                           result.suppressed)  # fmt: skip
         if result.diagnostics or result.suppressed or result.error is not None:
             self.results.append(_lean(result))
 
