@@ -321,8 +321,7 @@ class Project:
                 unit.summary = cached
                 return cached
             facts = self.facts_for(unit)
-            module = self._names.get(unit.path) or module_name(unit.path)
-            summary = summarize(facts, module[1]) if facts else EMPTY
+            summary = summarize(facts, self._module_name(unit)[1]) if facts else EMPTY
             self.summaries[cache_key] = summary
             unit.summary = summary
             return summary
@@ -351,12 +350,16 @@ class Project:
                 imported[qual] = exports[rest[0]]
         return imported
 
-    def _find(self, unit: Unit, qual: str) -> tuple[str, list[str]] | None:
-        """The other project file an imported dotted name starts with, and the rest."""
+    def _module_name(self, unit: Unit) -> tuple[str, str]:
+        """(import root, dotted name) of the unit, looked up on disk once per run."""
         names = self._names.get(unit.path)
         if names is None:
             names = self._names[unit.path] = module_name(unit.path)
-        root, module = names
+        return names
+
+    def _find(self, unit: Unit, qual: str) -> tuple[str, list[str]] | None:
+        """The other project file an imported dotted name starts with, and the rest."""
+        root, module = self._module_name(unit)
         absolute = _absolute(qual, module, os.path.basename(unit.path).startswith("__init__."))
         if absolute is None:
             return None
