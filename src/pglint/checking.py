@@ -7,6 +7,7 @@ fixed by ``pglint.notebooks`` and written back as JSON.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +39,10 @@ PARALLEL_MIN_FILES = 32
 # them when it is done with a file), so the collector's passes over them are wasted work:
 # at Python's default of 700 they took a third of a run.
 COLLECTOR_THRESHOLD = 100_000
+# How a parallel run hands out its files (``_chunks``).
+CHUNKS_PER_WORKER = 8
+MAX_CHUNK_BYTES = 2_000_000
+MAX_CHUNK_FILES = 500
 
 
 @contextmanager
@@ -71,8 +76,43 @@ def _lint_task(task: tuple[str, Settings, bool]) -> LintResult:
     return lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)
 
 
-def _lint_task_lean(task: tuple[str, Settings, bool]) -> LintResult:
-    return _lean(_lint_task(task))
+def _lint_chunk(tasks: list[tuple[str, Settings, bool]]) -> list[LintResult]:
+    return [_lean(_lint_task(task)) for task in tasks]
+
+
+def _chunks(
+    tasks: list[tuple[str, Settings, bool]], jobs: int
+) -> list[list[tuple[str, Settings, bool]]]:
+    """The tasks in contiguous runs of about equal size in bytes, several per worker.
+
+    Contiguous, because the files of a package import each other and a worker summarizes
+    every module its files import for itself; several per worker and equal in bytes,
+    because files differ a hundredfold in cost (one package's tests can outweigh the
+    rest of a tree), and a worker left with the last large chunk makes the others wait;
+    bounded, because a worker holds a chunk's results until it is done, and memory
+    must not grow with the tree.
+    """
+    sizes = [_size(task[0]) for task in tasks]
+    budget = min(max(sum(sizes) // (jobs * CHUNKS_PER_WORKER), 1), MAX_CHUNK_BYTES)
+    chunks: list[list[tuple[str, Settings, bool]]] = []
+    current: list[tuple[str, Settings, bool]] = []
+    filled = 0
+    for task, size in zip(tasks, sizes, strict=True):
+        if current and (filled + size > budget or len(current) >= MAX_CHUNK_FILES):
+            chunks.append(current)
+            current, filled = [], 0
+        current.append(task)
+        filled += size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _lean(result: LintResult) -> LintResult:
@@ -218,18 +258,19 @@ class Run:
                 tasks.append((path, self.settings_for(path), self.keep_suppressed))
             except ConfigError as exc:
                 self.error(path, str(exc))
-        # Few, contiguous chunks: files of one package import each other, and a process
-        # summarizes every module its files import for itself.
-        chunk = max(1, len(tasks) // (jobs * 4))
+        chunks = _chunks(tasks, jobs)
         done = 0
         try:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-                for result in pool.map(_lint_task_lean, tasks, chunksize=chunk):
-                    self._collect(result)
+                futures = [pool.submit(_lint_chunk, chunk) for chunk in chunks]
+                for future in futures:  # in order: the run's messages do not vary
+                    for result in future.result():
+                        self._collect(result)
                     done += 1
         except (OSError, BrokenProcessPool):  # no processes here: do the rest in this one
-            for task in tasks[done:]:
-                self._collect(_lint_task_lean(task))
+            for chunk in chunks[done:]:
+                for result in _lint_chunk(chunk):
+                    self._collect(result)
 
     def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
         try:

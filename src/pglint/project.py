@@ -114,6 +114,9 @@ class Project:
         default_factory=dict
     )
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Digests of directory listings (``LISTING_SUFFIX``), once per run: thousands of
+    # files import from the same few directories.
+    _listings: dict[str, str | None] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -186,7 +189,7 @@ class Project:
             unit = self.units.get(path)
             if unit is not None:
                 edges.append((path, unit.stamp, unit.digest, sorted(unit.uses)))
-                edges.extend((used, None, _missing_digest(used), []) for used in unit.uses
+                edges.extend((used, None, self._missing_digest(used), []) for used in unit.uses
                              if used not in self.units)  # fmt: skip
         self._grown.clear()
         self._trim()
@@ -262,6 +265,7 @@ class Project:
                 self._names.pop(path, None)
         if len(self._found) > MAX_KEPT_LOOKUPS:
             self._found.clear()
+            self._listings.clear()
 
     # --- resolving ---------------------------------------------------------------------
 
@@ -370,6 +374,13 @@ class Project:
         for path in missing:  # a module created there would be found instead
             self._use(unit, path)
         return None if found is None or found[0] == unit.path else found
+
+    def _missing_digest(self, path: str) -> str | None:
+        if not path.endswith(LISTING_SUFFIX):
+            return None  # a module file that is not there
+        if path not in self._listings:
+            self._listings[path] = listing_digest(path)
+        return self._listings[path]
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
         return sorted({found[0] for q in quals if (found := self._find(unit, q)) is not None})
@@ -487,10 +498,6 @@ def _importable(entry: os.DirEntry[str]) -> bool:
     if entry.name.endswith(".py"):
         return entry.name[:-3].isidentifier()
     return entry.name.isidentifier() and entry.name != "__pycache__" and entry.is_dir()
-
-
-def _missing_digest(path: str) -> str | None:
-    return listing_digest(path) if path.endswith(LISTING_SUFFIX) else None
 
 
 def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, list[str]]:
