@@ -7,10 +7,7 @@ fixed by ``pglint.notebooks`` and written back as JSON.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -31,6 +28,7 @@ from pglint.notebooks import (
 from pglint.output import display_path
 from pglint.settings import Settings
 from pglint.source import DecodeError, SourceFile, decode_source
+from pglint.workers import run_in_workers
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 32
@@ -39,10 +37,6 @@ PARALLEL_MIN_FILES = 32
 # them when it is done with a file), so the collector's passes over them are wasted work:
 # at Python's default of 700 they took a third of a run.
 COLLECTOR_THRESHOLD = 100_000
-# How a parallel run hands out its files (``_chunks``).
-CHUNKS_PER_WORKER = 8
-MAX_CHUNK_BYTES = 2_000_000
-MAX_CHUNK_FILES = 500
 
 
 @contextmanager
@@ -80,47 +74,16 @@ def _lint_chunk(tasks: list[tuple[str, Settings, bool]]) -> list[LintResult]:
     return [_lean(_lint_task(task)) for task in tasks]
 
 
-def _chunks(
-    tasks: list[tuple[str, Settings, bool]], jobs: int
-) -> list[list[tuple[str, Settings, bool]]]:
-    """The tasks in contiguous runs of about equal size in bytes, several per worker.
-
-    Contiguous, because the files of a package import each other and a worker summarizes
-    every module its files import for itself; several per worker and equal in bytes,
-    because files differ a hundredfold in cost (one package's tests can outweigh the
-    rest of a tree), and a worker left with the last large chunk makes the others wait;
-    bounded, because a worker holds a chunk's results until it is done, and memory
-    must not grow with the tree.
-    """
-    sizes = [_size(task[0]) for task in tasks]
-    budget = min(max(sum(sizes) // (jobs * CHUNKS_PER_WORKER), 1), MAX_CHUNK_BYTES)
-    chunks: list[list[tuple[str, Settings, bool]]] = []
-    current: list[tuple[str, Settings, bool]] = []
-    filled = 0
-    for task, size in zip(tasks, sizes, strict=True):
-        if current and (filled + size > budget or len(current) >= MAX_CHUNK_FILES):
-            chunks.append(current)
-            current, filled = [], 0
-        current.append(task)
-        filled += size
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
 def _lean(result: LintResult) -> LintResult:
     """Drop the text of a clean file: reports only show the code of findings, and a run
     over a large tree must not hold every file in memory."""
     if result.error is None and not result.diagnostics and not result.suppressed:
         result.source = None
     return result
+
+
+def _unreadable(result: LintResult) -> bool:
+    return result.error is not None or (result.source is None and bool(result.diagnostics))
 
 
 def _stderr(text: str) -> None:
@@ -171,7 +134,7 @@ class Run:
     def _collect(self, result: LintResult) -> None:
         """Keep a file's result, or report why it has none."""
         self._record_edges(result)
-        if result.error is not None or (result.source is None and result.diagnostics):
+        if _unreadable(result):
             self.error(result.filename, result.error or "cannot be read")
         else:
             self._add(result)
@@ -258,19 +221,23 @@ class Run:
                 tasks.append((path, self.settings_for(path), self.keep_suppressed))
             except ConfigError as exc:
                 self.error(path, str(exc))
-        chunks = _chunks(tasks, jobs)
-        done = 0
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-                futures = [pool.submit(_lint_chunk, chunk) for chunk in chunks]
-                for future in futures:  # in order: the run's messages do not vary
-                    for result in future.result():
-                        self._collect(result)
-                    done += 1
-        except (OSError, BrokenProcessPool):  # no processes here: do the rest in this one
-            for chunk in chunks[done:]:
-                for result in _lint_chunk(chunk):
-                    self._collect(result)
+        # Results come back as their workers finish them; the unreadable files are
+        # reported at the end, in the order of the files, so a run's messages do not vary.
+        unreadable: list[LintResult] = []
+
+        def collect(result: LintResult) -> None:
+            if _unreadable(result):
+                self._record_edges(result)
+                unreadable.append(result)
+            else:
+                self._collect(result)
+
+        run_in_workers(tasks, [task[0] for task in tasks], jobs, _lint_chunk, collect,
+                       initializer=_start_worker)  # fmt: skip
+        order = {task[0]: index for index, task in enumerate(tasks)}
+        for result in sorted(unreadable, key=lambda r: order[r.filename]):
+            self._collect(result)
+        self.results.sort(key=lambda r: order.get(r.filename, len(order)))
 
     def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
         try:
