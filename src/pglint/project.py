@@ -324,8 +324,16 @@ class Project:
             if cached is not None:
                 unit.summary = cached
                 return cached
-            facts = self.facts_for(unit)
-            summary = summarize(facts, self._module_name(unit)[1]) if facts else EMPTY
+            # What a module exports needs only its bindings and what its imports provide,
+            # not the rules' facts (SQL calls, resources): those are made when it is linted,
+            # which a module imported from another worker's files never is here.
+            facts = unit.facts  # kept while the unit is active
+            if facts is None:
+                summary = EMPTY
+            else:
+                if unit.resolved_with != _key(imported):
+                    facts.imported = imported
+                summary = summarize(facts, self._module_name(unit)[1])
             self.summaries[cache_key] = summary
             unit.summary = summary
             return summary
