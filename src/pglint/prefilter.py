@@ -96,7 +96,10 @@ def has_database_code(text: str) -> bool:
     for root in _FRAMEWORKS:
         if root in text and any(leaf in text for leaf in _QUALIFIED[root]):
             return True
-    return _has_database_url(text) or _PASSWORD.search(text) is not None
+    if _has_database_url(text):
+        return True
+    # The pattern has no literal to search for; the lowered text has one.
+    return "password" in text.lower() and _PASSWORD.search(text) is not None
 
 
 def _has_database_url(text: str) -> bool:
@@ -112,12 +115,14 @@ def _has_database_url(text: str) -> bool:
 # stops at a backslash (the continuation is followed) and at the end of the line.
 _BLANK = r"(?:[ \t\f]|\\\r?\n)"
 _NAMES = r"[^\n;#\\]*(?:\\\r?\n[^\n;#\\]*)*"
-# `from.db import x` and `from .import x` need no blank next to the dots.
+# `from.db import x` and `from .import x` need no blank next to the dots. Each pattern
+# starts with its keyword and checks the word boundary behind it: a pattern that starts
+# with a literal is searched for as one, ten times faster than one starting with `\b`.
 _FROM = re.compile(
-    rf"\bfrom(?:[ \t\\\n\r]+|(?=\.))(\.*[\w.]*)(?:[ \t\\\n\r]+|(?<=\.))import{_BLANK}*"
+    rf"from(?<!\wfrom)(?:[ \t\\\n\r]+|(?=\.))(\.*[\w.]*)(?:[ \t\\\n\r]+|(?<=\.))import{_BLANK}*"
     rf"(\((?:[^)#]|#[^\n]*)*\)?|{_NAMES})"
 )
-_IMPORT = re.compile(rf"\bimport{_BLANK}+({_NAMES})")
+_IMPORT = re.compile(rf"import(?<!\wimport){_BLANK}+({_NAMES})")
 _NAME = re.compile(r"[\w.]+")
 _AS = re.compile(r"\bas(?:\s|\\)+\w+")
 
