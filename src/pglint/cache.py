@@ -72,7 +72,7 @@ class Cache:
 
     @classmethod
     def open(cls, directory: str, paths: list[str]) -> Cache:
-        listing = "\n".join(sorted(os.path.abspath(p) for p in paths))
+        listing = "\n".join(sorted(_absolute(p) for p in paths))
         name = digest(f"{_code_key()}\n{listing}".encode())
         cache = cls(os.path.join(directory, __version__, name + ".json"))
         try:
@@ -89,7 +89,7 @@ class Cache:
 
     def get(self, path: str, key: str) -> Cached | None:
         """The diagnostics recorded for ``path`` with settings ``key``, if still valid."""
-        absolute = os.path.abspath(path)
+        absolute = _absolute(path)
         entry = self.results.get(absolute)
         if entry is None or entry.get("key") != key:
             return None
@@ -174,7 +174,7 @@ class Cache:
     ) -> None:
         """Keep a file's result (the import edges it was made from come through
         ``record_edges``, for every result, kept or not)."""
-        absolute = os.path.abspath(path)
+        absolute = _absolute(path)
         stamp, content_digest = content
         if absolute not in self.files:
             self.record_file(absolute, stamp, content_digest, [])
@@ -281,3 +281,9 @@ def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
         code, message, filename, Location(row, column), Location(end_row, end_column),
         suggestion, found_fix, name, url,
     )  # fmt: skip
+
+
+def _absolute(path: str) -> str:
+    """A file as the import edges name it (pglint.project): on a case-insensitive file
+    system, one spelling for one file, so an edge and a result always meet."""
+    return os.path.normcase(os.path.abspath(path))
