@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._parameterize import render_call, rewrite
+from pglint.rules._parameterize import Rewritten, render_call, rewrite
 from pglint.rules._sqltext import Rendered, has_comment, renderings, shorten
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
@@ -31,12 +31,13 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             f"text with {how}; a value containing a quote rewrites the query and can read or "
             "delete any row. Pass values as query parameters."
         )
+        new = rewrite(call, rendered, source)  # the suggestion and the fix show the same
         yield Finding(
             source.start(call.node),
             source.end(call.node),
             message,
-            suggestion=suggestion(call, rendered, facts),
-            fix=parameterize_fix(call, rendered, source),
+            suggestion=_suggestion(call, new, source),
+            fix=parameterize_fix(call, rendered, source, new),
         )
 
 
@@ -70,7 +71,9 @@ def building_style(node: ast.expr | None) -> str:
     return "string formatting"
 
 
-def parameterize_fix(call: DbCall, rendered: Rendered, source: SourceText) -> Fix | None:
+def parameterize_fix(
+    call: DbCall, rendered: Rendered, source: SourceText, new: Rewritten | None
+) -> Fix | None:
     """Rewrite the call in place when the SQL is written inside it and the driver is known.
 
     Unsafe: it changes what the query sends (a quoted `'{x}'` becomes a bound value, and
@@ -80,7 +83,6 @@ def parameterize_fix(call: DbCall, rendered: Rendered, source: SourceText) -> Fi
         return None
     if not _written_inside(call, source) or not _holes_inside(call, rendered, source):
         return None
-    new = rewrite(call, rendered, source)
     if new is None or not (new.positional or new.named):
         return None
     text = render_call(call, new, source)
@@ -119,11 +121,10 @@ def _holes_inside(call: DbCall, rendered: Rendered, source: SourceText) -> bool:
     )
 
 
-def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | None:
-    new = rewrite(call, rendered, facts.source)
+def _suggestion(call: DbCall, new: Rewritten | None, source: SourceText) -> str | None:
     if new is None:
         return None
-    text = render_call(call, new, facts.source)
+    text = render_call(call, new, source)
     if call.driver is None:
         text = "# with the placeholder style of your driver; psycopg shown:\n" + text
     return text
