@@ -123,3 +123,23 @@ def test_workers_report_what_one_process_reports(tmp_path: Path) -> None:
     assert two == one
     assert two_err == one_err
     assert one_err.count("error:") == 3 and one_err.index("alpha") < one_err.index("gamma")
+
+
+def test_no_more_processes_than_chunks(tmp_path: Path, monkeypatch) -> None:
+    started: list[int] = []
+    real = workers.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", counting)
+    paths = []
+    for i in range(5):
+        path = tmp_path / f"m{i}.py"
+        path.write_text("x = 1\n")
+        paths.append(str(path))
+    got: list[int] = []
+    run_in_workers(list(range(5)), paths, 64, _double, got.append)
+    assert sorted(got) == [0, 2, 4, 6, 8]
+    assert 1 <= len(started) <= 5

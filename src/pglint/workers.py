@@ -45,6 +45,7 @@ def run_in_workers(
     fixed order). If processes cannot be started or one dies, the chunks not yet done
     are linted in this process."""
     chunks = _chunks(tasks, [_size(path) for path in paths], jobs)
+    jobs = min(jobs, len(chunks))  # no process without a chunk of its own to start with
     regions = _regions([size for _, size in chunks], jobs)
     done: set[int] = set()
     try:
