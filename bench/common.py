@@ -35,7 +35,7 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
         dest="corpus_set",
         choices=CORPUS_SETS,
         default=DEFAULT_SET,
-        help="which corpus of corpus.py: libraries (default) or apps (web applications)",
+        help="which corpus: libraries (default) or apps (web applications); see corpus.py",
     )
 
 

@@ -7,8 +7,7 @@ There are two corpora, chosen with `--set`, because pglint's cost depends on how
 of a tree holds database code:
 
   libraries (default)  web frameworks, ORMs, drivers and database tools (django,
-                       sqlalchemy, psycopg, ...): database code in most big files, the
-                       hardest case for pglint's pre-filter.
+                       sqlalchemy, psycopg, ...): database code in most big files.
   apps                 web applications built on FastAPI, Flask or Django with a
                        database behind them (SQLAlchemy, Django's ORM, raw SQL), as
                        deployed rather than imported: the kind of tree pglint's users
@@ -85,8 +84,12 @@ LIBRARIES = (
 )
 
 # Applications, not libraries: each is a server people deploy, with its own models and
-# queries. Chosen among those whose sdist builds and holds the Python sources; three per
-# framework family or so, small and large (about 5,000 files in all).
+# queries. Chosen among those whose sdist builds and holds the Python sources; two to
+# four per framework, small and large (about 5,000 files in all). Left out: jupyterhub
+# and datasette (Tornado, and a framework of its own), mlflow and prefect (mostly the
+# library their users import), indico (its recent releases have no sdist), netbox (its
+# sdists need Python 3.12), open-webui, opal-server and pretix (their sdists would not
+# build: npm fetching a browser, a file outside the archive, conflicting requirements).
 APPS = (
     "lnbits==1.6.2",  # FastAPI, raw SQL over its own SQLite/PostgreSQL layer
     "fief-server==0.27.0",  # FastAPI, async SQLAlchemy
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="corpus root directory")
     add_set_option(parser)
     parser.add_argument(
-        "--scale", type=int, default=0, metavar="N", help="also build py-xN/: N copies of py/"
+        "--scale", type=int, default=0, metavar="N", help="also build N copies of the corpus"
     )
     parser.add_argument(
         "--packages", help="comma-separated package names instead of the set's list"
