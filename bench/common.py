@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import os
 import shutil
@@ -14,9 +15,28 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO_ROOT / ".bench-corpus"
+# The corpora corpus.py builds, by the name `--set` takes, and the directory under the
+# corpus root that holds each: side by side, never one inside the other, so that a run
+# on one never reads the other.
+CORPUS_SETS = {"libraries": "py", "apps": "py-apps"}
+DEFAULT_SET = "libraries"
 # flake8 runs every installed plugin whatever --select says, so a flake8 without pglint's
 # plugin needs an environment of its own.
 PLAIN_FLAKE8_VENV = "flake8-only-venv"
+
+
+def corpus_dir(root: Path, corpus_set: str) -> Path:
+    return root / CORPUS_SETS[corpus_set]
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="corpus_set",
+        choices=CORPUS_SETS,
+        default=DEFAULT_SET,
+        help="which corpus: libraries (default) or apps (web applications); see corpus.py",
+    )
 
 
 def tool(name: str) -> str | None:

@@ -1,18 +1,34 @@
-"""Build the benchmark corpus: the Python files of real projects that nobody here wrote.
+"""Build a benchmark corpus: the Python files of real projects that nobody here wrote.
 
-Run from the repository root:  .venv/bin/python bench/corpus.py [--dir DIR] [--scale N]
+Run from the repository root:  .venv/bin/python bench/corpus.py [--set apps] [--dir DIR]
+                                                                 [--scale N]
 
-Source distributions of web frameworks, web apps and database libraries are fetched with
-`pip download --no-binary :all: --no-deps` (only once: a package whose archive is already
-there is not fetched again), and only their `.py` files are extracted. A package that
-cannot be fetched is skipped and named; the corpus is whatever was fetched.
+There are two corpora, chosen with `--set`, because pglint's cost depends on how much
+of a tree holds database code:
+
+  libraries (default)  web frameworks, ORMs, drivers and database tools (django,
+                       sqlalchemy, psycopg, ...): database code in most big files.
+  apps                 web applications built on FastAPI, Flask or Django with a
+                       database behind them (SQLAlchemy, Django's ORM, raw SQL), as
+                       deployed rather than imported: the kind of tree pglint's users
+                       run it on, where models, queries and migrations sit among views,
+                       schemas, utilities and tests. The speed targets against ruff are
+                       stated for such code. Versions are pinned, so the tree, and
+                       with it the numbers, stay put.
+
+Source distributions are fetched with `pip download --no-binary :all: --no-deps` (only
+once: a package whose archive is already there is not fetched again), and only their
+`.py` files are extracted. A package that cannot be fetched is skipped and named; the
+corpus is whatever was fetched.
 
 Layout under DIR (default `.bench-corpus/` at the repository root, which git ignores):
 
-    sdists/<package>/   the downloaded archives, reused by later runs
-    py/<package>/       the extracted `.py` files: the corpus the timings run on
-    py-x<N>/copy<i>/    with --scale N: N copies of py/, for the linearity check
+    sdists/<package>/   the downloaded archives of both sets, reused by later runs
+    py/<package>/       the extracted `.py` files of the libraries: the default corpus
+    py-apps/<package>/  the same for the apps
+    <corpus>-x<N>/copy<i>/  with --scale N: N copies of the corpus, for the linearity check
 
+throughput.py and flake8_latency.py take the same `--set` to run on the apps.
 Prints the number of packages, files and lines of the corpus (and of the scaled tree).
 """
 
@@ -30,12 +46,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DIR = REPO_ROOT / ".bench-corpus"
+from common import CORPUS_SETS, DEFAULT_DIR, add_set_option, corpus_dir
 
 # Web frameworks and apps, ORMs, drivers and database tools: code that talks to databases
 # the way pglint's users' code does, plus the frameworks around it.
-PACKAGES = (
+LIBRARIES = (
     "django",
     "sqlalchemy",
     "fastapi",
@@ -68,21 +83,45 @@ PACKAGES = (
     "pony",
 )
 
+# Applications, not libraries: each is a server people deploy, with its own models and
+# queries. Chosen among those whose sdist builds and holds the Python sources; two to
+# four per framework, small and large (about 5,000 files in all). Left out: jupyterhub
+# and datasette (Tornado, and a framework of its own), mlflow and prefect (mostly the
+# library their users import), indico (its recent releases have no sdist), netbox (its
+# sdists need Python 3.12), open-webui, opal-server and pretix (their sdists would not
+# build: npm fetching a browser, a file outside the archive, conflicting requirements).
+APPS = (
+    "lnbits==1.6.2",  # FastAPI, raw SQL over its own SQLite/PostgreSQL layer
+    "fief-server==0.27.0",  # FastAPI, async SQLAlchemy
+    "dstack==0.22.5",  # FastAPI server, SQLAlchemy over SQLite/PostgreSQL, and its CLI
+    "ihatemoney==7.2.1",  # Flask, Flask-SQLAlchemy
+    "flaskbb==2.0.2",  # Flask, Flask-SQLAlchemy
+    "ckan==2.12.0",  # Flask, SQLAlchemy over PostgreSQL
+    "apache-superset==6.1.0",  # Flask, SQLAlchemy, SQL generated for many databases
+    "label-studio==1.23.2",  # Django and Django REST framework over PostgreSQL
+    "pretalx==2025.2.2",  # Django over PostgreSQL
+)
+
+PACKAGE_SETS = {"libraries": LIBRARIES, "apps": APPS}
+assert PACKAGE_SETS.keys() == CORPUS_SETS.keys()
+
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".zip")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="corpus root directory")
+    add_set_option(parser)
     parser.add_argument(
-        "--scale", type=int, default=0, metavar="N", help="also build py-xN/: N copies of py/"
+        "--scale", type=int, default=0, metavar="N", help="also build N copies of the corpus"
     )
     parser.add_argument(
-        "--packages", help="comma-separated package names instead of the built-in list"
+        "--packages", help="comma-separated package names instead of the set's list"
     )
     args = parser.parse_args(argv)
-    packages = tuple(args.packages.split(",")) if args.packages else PACKAGES
-    corpus = build(args.dir, packages)
+    chosen = args.packages.split(",") if args.packages else PACKAGE_SETS[args.corpus_set]
+    packages = tuple(chosen)
+    corpus = build(args.dir, packages, corpus_dir(args.dir, args.corpus_set))
     files, lines = count(corpus)
     print(f"corpus: {corpus}: {files:,} files, {lines:,} lines")
     if args.scale > 1:
@@ -92,10 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build(root: Path, packages: tuple[str, ...]) -> Path:
-    """Fetch what is missing, extract what is not extracted yet; return the corpus dir."""
+def build(root: Path, packages: tuple[str, ...], corpus: Path) -> Path:
+    """Fetch what is missing, extract what is not extracted yet into ``corpus``; return it."""
     sdists = root / "sdists"
-    corpus = root / "py"
     corpus.mkdir(parents=True, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         fetched = dict(zip(packages, pool.map(lambda p: fetch(p, sdists), packages), strict=True))
@@ -110,14 +148,19 @@ def build(root: Path, packages: tuple[str, ...]) -> Path:
     return corpus
 
 
-def normalize(name: str) -> str:
+def normalize(package: str) -> str:
+    """The directory name of a package, from its name or its pinned ``name==version``."""
+    name = package.partition("==")[0]
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def fetch(package: str, sdists: Path) -> tuple[Path | None, str]:
-    """The package's source archive, downloaded unless already there; or why not."""
+    """The package's source archive, downloaded unless already there; or why not.
+
+    For a pinned ``name==version``, only an archive of that version counts as there."""
     target = sdists / normalize(package)
-    existing = archives_in(target)
+    version = package.partition("==")[2]
+    existing = archives_in(target, version)
     if existing:
         return existing[0], ""
     target.mkdir(parents=True, exist_ok=True)
@@ -130,7 +173,7 @@ def fetch(package: str, sdists: Path) -> tuple[Path | None, str]:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
         return None, "pip download timed out"
-    existing = archives_in(target)
+    existing = archives_in(target, version)
     if done.returncode != 0 or not existing:
         log = target / "pip-error.log"
         log.write_text(done.stderr)
@@ -146,10 +189,14 @@ def fetch(package: str, sdists: Path) -> tuple[Path | None, str]:
     return existing[0], ""
 
 
-def archives_in(directory: Path) -> list[Path]:
+def archives_in(directory: Path, version: str = "") -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.name.endswith(ARCHIVE_SUFFIXES))
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.name.endswith(ARCHIVE_SUFFIXES) and (not version or f"-{version}." in p.name)
+    )
 
 
 def extract(archive: Path, destination: Path) -> None:

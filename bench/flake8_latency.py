@@ -10,9 +10,10 @@ Run from the repository root:  .venv/bin/python bench/flake8_latency.py [--no-tr
    refreshed on demand). Median wall time of `--file-runs` runs of each, alternating.
 2. The same file in process: `Plugin(tree, lines, filename).run()` on the parsed module,
    median of `--calls` calls after one warm-up call, in microseconds.
-3. The whole corpus (DIR/py, from bench/corpus.py; `--tree` for a part of it, since
-   flake8 takes minutes on all of it): `flake8 --select F,PGL` against the plain
-   `flake8 --select F`, median of `--tree-runs` runs, and the ratio.
+3. The whole corpus (DIR/py, from bench/corpus.py, or DIR/py-apps with `--set apps`;
+   `--tree` for a part of it, since flake8 takes minutes on all of it):
+   `flake8 --select F,PGL` against the plain `flake8 --select F`, median of
+   `--tree-runs` runs, and the ratio.
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ import sys
 import time
 from pathlib import Path
 
-from common import DEFAULT_DIR, Timing, machine, plain_flake8, run_timed, table, tool
+from common import (
+    DEFAULT_DIR,
+    Timing,
+    add_set_option,
+    corpus_dir,
+    machine,
+    plain_flake8,
+    run_timed,
+    table,
+    tool,
+)
 
 HEADER = '''\
 """Orders service: repositories over PostgreSQL and the HTTP handlers that use them."""
@@ -120,12 +131,13 @@ def realistic_module(lines: int = 500) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="scratch and corpus root")
+    add_set_option(parser)
     parser.add_argument("--file-runs", type=int, default=20, help="flake8 runs on the file")
     parser.add_argument("--calls", type=int, default=50, help="in-process plugin calls")
     parser.add_argument("--tree-runs", type=int, default=3, help="flake8 runs on the corpus")
     parser.add_argument("--no-tree", action="store_true", help="skip the whole-corpus part")
     parser.add_argument(
-        "--tree", type=Path, help="the tree for the whole-tree part (default: DIR/py)"
+        "--tree", type=Path, help="the tree for the whole-tree part (default: the --set corpus)"
     )
     args = parser.parse_args(argv)
 
@@ -158,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.no_tree:
         return 0
-    corpus = (args.tree or args.dir / "py").resolve()
+    corpus = (args.tree or corpus_dir(args.dir, args.corpus_set)).resolve()
     if not corpus.is_dir():
         print(f"\nno corpus at {corpus}: run bench/corpus.py for the whole-tree part")
         return 0

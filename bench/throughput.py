@@ -6,7 +6,10 @@ Run from the repository root, after `bench/corpus.py`:
     .venv/bin/python bench/throughput.py --warm        # pglint's second run (the cache case)
     .venv/bin/python bench/throughput.py --linearity   # the corpus against ten copies of it
 
-Every command runs on the same tree (DIR/py, built by corpus.py), with its output
+Every mode takes `--set apps` to run on the applications corpus (DIR/py-apps) instead of
+the libraries one (DIR/py); see corpus.py for the two.
+
+Every command runs on the same tree (the chosen corpus, built by corpus.py), with its output
 discarded, `--runs` times; the order of the commands flips every round so that a slow
 spell of the machine does not fall on one tool. The table shows each command's median,
 min and max wall time, its peak memory, and pglint's median divided by the command's
@@ -39,7 +42,17 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from common import DEFAULT_DIR, Timing, machine, plain_flake8, run_timed, table, tool
+from common import (
+    DEFAULT_DIR,
+    Timing,
+    add_set_option,
+    corpus_dir,
+    machine,
+    plain_flake8,
+    run_timed,
+    table,
+    tool,
+)
 
 SEMGREP_RULE = """\
 rules:
@@ -62,6 +75,7 @@ FLOORS = ("read", "parse", "parse-all-cores")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="corpus root (corpus.py)")
+    add_set_option(parser)
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command")
     parser.add_argument("--tools", help="comma-separated subset of the commands' labels")
     mode = parser.add_mutually_exclusive_group()
@@ -70,11 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--floor", choices=FLOORS, help=argparse.SUPPRESS)  # one floor run
     args = parser.parse_args(argv)
 
-    corpus = args.dir / "py"
+    corpus = corpus_dir(args.dir, args.corpus_set)
     if args.floor:
         return floor(args.floor, corpus)
     if not corpus.is_dir():
-        print(f"no corpus at {corpus}: run bench/corpus.py first", file=sys.stderr)
+        how = "" if args.corpus_set == "libraries" else f" --set {args.corpus_set}"
+        print(f"no corpus at {corpus}: run bench/corpus.py{how} first", file=sys.stderr)
         return 2
     files = python_files(corpus)
     print(f"corpus: {corpus} ({len(files):,} .py files); {machine()}; {args.runs} runs")
@@ -119,8 +134,11 @@ def peers(args: argparse.Namespace, corpus: Path, scratch: Path) -> dict[str, Co
     bandit = tool("bandit")
     semgrep = tool("semgrep")
     flake8 = plain_flake8(args.dir)
-    python = sys.executable
-    this = str(Path(__file__).resolve())
+    # The floors run in a process of their own, on the same corpus.
+    floor_argv = [
+        *(sys.executable, str(Path(__file__).resolve())),
+        *("--dir", str(args.dir), "--set", args.corpus_set, "--floor"),
+    ]
     return {
         "pglint": pglint_check(),
         "ruff S608": ruff_s608(),
@@ -139,12 +157,9 @@ def peers(args: argparse.Namespace, corpus: Path, scratch: Path) -> dict[str, Co
             if flake8
             else "not installed"
         ),
-        "floor: read": [python, this, "--dir", str(args.dir), "--floor", "read"],
-        "floor: ast.parse 1 core": [python, this, "--dir", str(args.dir), "--floor", "parse"],
-        f"floor: ast.parse {os.cpu_count()} cores": [
-            *(python, this, "--dir", str(args.dir)),
-            *("--floor", "parse-all-cores"),
-        ],
+        "floor: read": [*floor_argv, "read"],
+        "floor: ast.parse 1 core": [*floor_argv, "parse"],
+        f"floor: ast.parse {os.cpu_count()} cores": [*floor_argv, "parse-all-cores"],
     }
 
 
