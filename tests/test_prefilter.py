@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -154,10 +155,41 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
         ("import pandas as pd\ndf = pd.DataFrame()\n", False),
         ("def add(a, b):\n    return a + b\n", False),
         ('"""Talks to no database at all."""\n', False),
+        # A SQL method counts where it is an attribute, however the dot is written.
+        ("conn . execute(q)\n", True),
+        ("conn.\\\n    execute(q)\n", True),
+        ("(conn.\n    execute(q))\n", True),
+        ("(conn.  # the pool\n    execute(q))\n", True),
+        ("(conn.  # the pool\r    execute(q))\r", True),
+        ("qs = User.objects.prefetch_related('orders')\n", False),
+        ("def execute(self):\n    pass\n", False),
+        ("self.executor.submit(job)\n", False),
+        ('"""Call execute() to run it."""\n', False),
+        ("context = {'extra_context': User.objects.all()}\n", False),
+        ("User.objects.extra(where=[w])\n", True),
+        # A driver module counts where an import statement names it.
+        ("from sqlalchemy.orm import (\n    Session,\n)\n", True),
+        ("from sqlalchemy import *\n", True),
+        ("try:\n    import psycopg\nexcept ImportError:\n    psycopg = None\n", True),
+        ('"""Works like sqlalchemy, without it."""\n', False),
+        ("from .sqlalchemy import helpers\n", False),
+        ("import mysqlalchemy\n", False),
     ],
 )
 def test_what_counts_as_database_code(text, expected):
     assert has_database_code(text) is expected
+
+
+@pytest.mark.parametrize(
+    "piece",
+    ["execute", "\nexecute", ".#", ". execute", "\n#execute", "x" * 50 + "execute",
+     "\r execute", "objects.raw", "import sqlalchemy ", "a" * 1000],
+)  # fmt: skip
+def test_the_text_test_is_linear_on_repeated_input(piece):
+    text = piece * 10_000
+    start = time.perf_counter()
+    has_database_code(text)
+    assert time.perf_counter() - start < 2.0
 
 
 def test_textual_imports_are_a_superset_of_the_real_ones():

@@ -6,15 +6,16 @@ only when its text shows it could have a finding. The test is sound, not a guess
 finding starts from something the facts pass can only see if its name is in the text.
 
 - A driver object comes from a qualified name in the drivers table (`psycopg2.connect`,
-  `sqlalchemy.orm.Session`, `django.db.connection`): the file imports the module, so its
-  name is in the text. A file that names a driver module is analysed (so a syntax error
-  in it is reported); for the frameworks whose users mostly never reach the database
-  through them (Django, pandas), the last name must be there too, whatever aliases the
+  `sqlalchemy.orm.Session`, `django.db.connection`): the file imports the module. A file
+  with an import statement naming a driver module is analysed (so a syntax error in it
+  is reported); for the frameworks whose users mostly never reach the database through
+  them (Django, pandas), the last name must be in the text too, whatever aliases the
   file uses (`from django import db as d; d.connection`).
 - A call of unknown type is checked for SQL only under a method name the table lists
-  (`execute`, `fetchrow`, …); a Django manager only through `objects` (or its kin) and
-  one of the manager's SQL methods (`raw`, `extra`); a session factory from the
-  conventional names (`SessionLocal`).
+  (`execute`, `fetchrow`, …), which the text then has right after a dot (`prefetch_related`
+  and `def execute` do not count); a Django manager only through `objects` (or its kin)
+  and a call of one of the manager's SQL methods (`.raw`, `.extra`); a session factory
+  from the conventional names (`SessionLocal`).
 - PGL601 reads connection URLs of a database scheme (`postgresql://`, any case, with a
   `+driver`) and libpq strings with `password=` (any case).
 - Everything else comes from another module of the project (``pglint.project``): a name
@@ -68,11 +69,63 @@ def _shortest(words: Iterable[str]) -> tuple[str, ...]:
 
 
 # Names that count wherever they appear.
-_WORDS = _shortest(
-    [*GENERIC_SQL_METHODS, *UNIQUE_METHODS, *CONVENTIONAL_SESSION_FACTORIES]
-    + [root for root in _QUALIFIED if root not in _FRAMEWORKS]
-)
-_MANAGER_SQL_METHODS = tuple(SQL_METHODS[("django", "manager")])
+_FACTORY_NAMES = _shortest(CONVENTIONAL_SESSION_FACTORIES)
+# Driver modules: they count when an import statement names them.
+_ROOTS = frozenset(root for root in _QUALIFIED if root not in _FRAMEWORKS)
+_ROOT_WORDS = _shortest(_ROOTS)
+
+
+# SQL-taking methods of objects of unknown type: only ever reached as `x.method(...)`.
+_METHODS = frozenset([*GENERIC_SQL_METHODS, *UNIQUE_METHODS])
+_METHOD_WORDS = _shortest(_METHODS)
+_MANAGER_SQL_METHODS = frozenset(SQL_METHODS[("django", "manager")])
+_MANAGER_WORDS = _shortest(_MANAGER_SQL_METHODS)
+_BLANKS = " \t\f\\\r\n"
+
+
+def _called_as_method(text: str, words: tuple[str, ...], methods: frozenset[str]) -> bool:
+    """Whether one of ``methods`` is written as an attribute (`x.execute`, `x.\\n
+    execute`): a whole identifier with a dot before it, maybe after blanks and line
+    continuations. Inside brackets a comment may stand between the two; a name at the
+    start of a line whose line above has a `#` counts, not to miss that. Each occurrence
+    is looked at once, backwards over its own blanks only: linear in the text."""
+    for word in words:
+        at = text.find(word)
+        while at != -1:
+            start, end = at, at + len(word)
+            while start and _is_name_char(text[start - 1]):
+                start -= 1
+            while end < len(text) and _is_name_char(text[end]):
+                end += 1
+            if text[start:end] in methods and _after_a_dot(text, start):
+                return True
+            at = text.find(word, end)
+    return False
+
+
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _after_a_dot(text: str, start: int) -> bool:
+    before = start - 1
+    crossed_a_line = False
+    while before >= 0 and text[before] in _BLANKS:
+        crossed_a_line = crossed_a_line or text[before] in "\r\n"
+        before -= 1
+    if before < 0:
+        return False
+    if text[before] == ".":
+        return True
+    if not crossed_a_line:
+        return False
+    while before >= 0 and text[before] not in "\r\n":  # the line above, back to its start
+        if text[before] == "#":
+            return True
+        before -= 1
+    return False
+
+
 # Between two adjacent string literals, which Python joins into one: quotes, blanks,
 # line continuations and the next literal's prefix (`"password" f"={x}"`).
 _JOIN = r"""(?:[\s"'\\]|\b[rRbBuUfF]{1,2}(?=["']))*"""
@@ -86,11 +139,15 @@ _SCHEME_WINDOW = 64
 
 def has_database_code(text: str) -> bool:
     """Whether the text names anything a finding of this file alone could start from."""
-    for word in _WORDS:
-        if word in text:
+    for name in _FACTORY_NAMES:
+        if name in text:
             return True
-    if any(name in text for name in DJANGO_MANAGER_ATTRIBUTES) and any(
-        method in text for method in _MANAGER_SQL_METHODS
+    if _called_as_method(text, _METHOD_WORDS, _METHODS):
+        return True
+    if any(word in text for word in _ROOT_WORDS) and _imports_a_driver(text):
+        return True
+    if any(name in text for name in DJANGO_MANAGER_ATTRIBUTES) and _called_as_method(
+        text, _MANAGER_WORDS, _MANAGER_SQL_METHODS
     ):
         return True
     for root in _FRAMEWORKS:
@@ -100,6 +157,12 @@ def has_database_code(text: str) -> bool:
         return True
     # The pattern has no literal to search for; the lowered text has one.
     return "password" in text.lower() and _PASSWORD.search(text) is not None
+
+
+def _imports_a_driver(text: str) -> bool:
+    return any(
+        name.partition(".")[0] in _ROOTS for name in textual_imports(text) if name[:1] != "."
+    )
 
 
 def _has_database_url(text: str) -> bool:
