@@ -9,8 +9,8 @@ finding starts from something the facts pass can only see if its name is in the 
   `sqlalchemy.orm.Session`, `django.db.connection`): the file imports the module. A file
   with an import statement naming a driver module is analysed (so a syntax error in it
   is reported); for the frameworks whose users mostly never reach the database through
-  them (Django, pandas), the last name must be in the text too, whatever aliases the
-  file uses (`from django import db as d; d.connection`).
+  them (Django, pandas), the last name must be in the text too, as a whole identifier,
+  whatever aliases the file uses (`from django import db as d; d.connection`).
 - A call of unknown type is checked for SQL only under a method name the table lists
   (`execute`, `fetchrow`, …), which the text then has right after a dot (`prefetch_related`
   and `def execute` do not count); a Django manager only through `objects` (or its kin)
@@ -151,7 +151,13 @@ def has_database_code(text: str) -> bool:
     ):
         return True
     for root in _FRAMEWORKS:
-        if root in text and any(leaf in text for leaf in _QUALIFIED[root]):
+        leaves = _QUALIFIED[root]
+        if (
+            root in text
+            and any(leaf in text for leaf in leaves)  # cheap tests first
+            and _imports(text, root)
+            and mentions(text, leaves)
+        ):
             return True
     if _has_database_url(text):
         return True
@@ -160,9 +166,15 @@ def has_database_code(text: str) -> bool:
 
 
 def _imports_a_driver(text: str) -> bool:
-    return any(
-        name.partition(".")[0] in _ROOTS for name in textual_imports(text) if name[:1] != "."
-    )
+    return not _ROOTS.isdisjoint(_imported_roots(text))
+
+
+def _imports(text: str, root: str) -> bool:
+    return root in _imported_roots(text)
+
+
+def _imported_roots(text: str) -> set[str]:
+    return {name.partition(".")[0] for name in textual_imports(text) if name[:1] != "."}
 
 
 def _has_database_url(text: str) -> bool:
