@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pglint.engine import lint_source
-from pglint.settings import path_matches
+from pglint.settings import Settings, _excludes, path_matches
 from pglint.sql import tokenize
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "app"
@@ -67,3 +67,21 @@ def test_a_plain_name_matches_like_the_same_name_as_a_glob(path, name):
     stripped = name.removeprefix("./").rstrip("/")
     as_glob = "[" + stripped[0] + "]" + stripped[1:]
     assert path_matches(path, name) == path_matches(path, as_glob)
+
+
+@given(_PATH, st.lists(_NAME | st.sampled_from(["*.py", "t*/*", "", "/", "a\\b"]), max_size=6))
+def test_a_set_of_excludes_matches_like_each_pattern_alone(path, patterns):
+    # Plain names are looked up in a set; the answer must be the patterns' own.
+    expected = any(path_matches(path, pattern) for pattern in patterns)
+    assert _excludes(tuple(patterns)).match(path) == expected
+
+
+def test_relative_paths_follow_the_working_directory(tmp_path, monkeypatch):
+    # Worked out once per directory, but a directory written relative to the working
+    # directory is another directory when that changes.
+    settings = Settings(root=str(tmp_path / "a"))
+    monkeypatch.chdir(tmp_path)
+    assert settings.relative("a/pkg/x.py") == "pkg/x.py"
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert settings.relative("a/pkg/x.py") == "a/pkg/x.py"

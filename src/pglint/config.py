@@ -60,14 +60,17 @@ def find_config(start: Path) -> Path | None:
     table; like ruff, a `pyproject.toml` without one is passed over."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        candidate = directory / PYPROJECT
-        if (
-            candidate.is_file()
-            and "pglint" in _read_text(candidate)  # skip parsing unrelated files
-            and _section(candidate, _parse(candidate)) is not None
-        ):
-            return candidate
+        if _is_config(directory / PYPROJECT):
+            return directory / PYPROJECT
     return None
+
+
+def _is_config(candidate: Path) -> bool:
+    return (
+        candidate.is_file()
+        and "pglint" in _read_text(candidate)  # skip parsing unrelated files
+        and _section(candidate, _parse(candidate)) is not None
+    )
 
 
 def load_config(path: Path) -> FileConfig:
@@ -123,6 +126,7 @@ class SettingsResolver:
         self._by_directory: dict[str, Settings] = {}
         self._by_spelling: dict[str, Settings] = {}
         self._by_config: dict[Path, Settings] = {}
+        self._nearest_config: dict[Path, Path | None] = {}
 
     def for_file(self, filename: str) -> Settings:
         """Raises ``ConfigError`` when the file's own configuration is invalid."""
@@ -135,9 +139,22 @@ class SettingsResolver:
         if found is None:
             directory = str(_resolved(Path(filename)).parent)
             if directory not in self._by_directory:
-                self._by_directory[directory] = self._for_config(find_config(Path(directory)))
+                self._by_directory[directory] = self._for_config(self._nearest(Path(directory)))
             found = self._by_spelling[spelled] = self._by_directory[directory]
         return found
+
+    def _nearest(self, directory: Path) -> Path | None:
+        """``find_config`` for a resolved directory, each directory above looked at once
+        per run: the directories of a tree share their parents."""
+        if directory not in self._nearest_config:
+            candidate = directory / PYPROJECT
+            if _is_config(candidate):
+                self._nearest_config[directory] = candidate
+            elif directory.parent == directory:
+                self._nearest_config[directory] = None
+            else:
+                self._nearest_config[directory] = self._nearest(directory.parent)
+        return self._nearest_config[directory]
 
     def _for_config(self, path: Path | None) -> Settings:
         if path is None or path.resolve() == self._base_path:

@@ -6,6 +6,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A selector is a rule code or a prefix of one; flake8 validates its codes the same way.
 SELECTOR_PATTERN = re.compile(r"^(ALL|PGL[0-9]{0,3})$")
@@ -94,13 +95,12 @@ class Settings:
         """``filename`` relative to ``root`` with forward slashes, when it lies inside it."""
         path = filename
         if self.root is not None and filename not in ("-", ""):
-            absolute = os.path.abspath(filename)
-            try:
-                inside = os.path.commonpath([absolute, self.root]) == self.root
-            except ValueError:  # another drive on Windows
-                inside = False
-            if inside:
-                path = os.path.relpath(absolute, self.root)
+            # Worked out once per directory: a run asks for every file it walks.
+            directory, name = os.path.split(filename)
+            cwd = "" if os.path.isabs(directory) else os.getcwd()  # what abspath reads
+            inside = _relative_directory(directory, self.root, cwd)
+            if inside is not None:
+                path = os.path.join(inside, name)
         return os.path.normpath(path).replace(os.sep, "/").replace("\\", "/")
 
     @property
@@ -112,7 +112,7 @@ class Settings:
         above it (up to ``root``), for files named explicitly."""
         rel = self.relative(path)
         if not ancestors:
-            return any(path_matches(rel, p) for p in self.all_excludes)
+            return _excludes(self.all_excludes).match(rel)
         parts = [p for p in rel.split("/") if p not in ("", ".")]
         for end in range(len(parts), 0, -1):
             if parts[end - 1] == "..":
@@ -134,6 +134,48 @@ def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
 
 
 _GLOB_CHARS = frozenset("*?[")
+
+
+@lru_cache(maxsize=4096)
+def _relative_directory(directory: str, root: str, cwd: str) -> str | None:
+    """``directory`` (relative to ``cwd`` unless absolute) relative to ``root``, or None
+    when it lies outside it."""
+    absolute = os.path.abspath(os.path.join(cwd, directory or os.curdir))
+    try:
+        inside = os.path.commonpath([absolute, root]) == root
+    except ValueError:  # another drive on Windows
+        inside = False
+    return os.path.relpath(absolute, root) if inside else None
+
+
+class _Excludes:
+    """A set of exclude patterns, matched as ``path_matches`` does, faster: a plain name
+    without a slash (every default exclude) matches a path whose first or last part it
+    is, a set lookup instead of three string tests per pattern."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.names: set[str] = set()
+        self.others: list[str] = []
+        for pattern in patterns:
+            cleaned = pattern.replace("\\", "/").rstrip("/")
+            if cleaned.startswith("./"):
+                cleaned = cleaned[2:]
+            if cleaned and "/" not in cleaned and not _GLOB_CHARS.intersection(cleaned):
+                self.names.add(cleaned)
+            else:
+                self.others.append(pattern)
+
+    def match(self, path: str) -> bool:
+        first, _, rest = path.partition("/")
+        last = path.rpartition("/")[2]
+        if first in self.names or (rest and last in self.names):
+            return True
+        return any(path_matches(path, pattern) for pattern in self.others)
+
+
+@lru_cache(maxsize=64)
+def _excludes(patterns: tuple[str, ...]) -> _Excludes:
+    return _Excludes(patterns)
 
 
 def path_matches(path: str, pattern: str) -> bool:
