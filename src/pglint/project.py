@@ -114,6 +114,7 @@ class Project:
         default_factory=dict
     )
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _tops: dict[tuple[str, str], bool] = field(default_factory=dict)
     # Digests of directory listings (``LISTING_SUFFIX``), once per run: thousands of
     # files import from the same few directories.
     _listings: dict[str, str | None] = field(default_factory=dict)
@@ -265,6 +266,7 @@ class Project:
                 self._names.pop(path, None)
         if len(self._found) > MAX_KEPT_LOOKUPS:
             self._found.clear()
+            self._tops.clear()
             self._listings.clear()
 
     # --- resolving ---------------------------------------------------------------------
@@ -377,7 +379,16 @@ class Project:
             return None
         lookup = (root, absolute)
         if lookup not in self._found:
-            self._found[lookup] = _find_module(root, absolute)
+            top = (root, absolute.partition(".")[0])
+            if top not in self._tops:  # `from fastapi import a, b, c`: one look, not four
+                self._tops[top] = _in_root(*top)
+            if self._tops[top]:
+                self._found[lookup] = _find_module(root, absolute)
+            else:
+                # Not a project module (the standard library, an installed package):
+                # nothing of it is under the root. What would change that is a new entry
+                # at the top of the root, which the root's listing stands for.
+                self._found[lookup] = (None, [root_listing(root)])
         found, missing = self._found[lookup]
         for path in missing:  # a module created there would be found instead
             self._use(unit, path)
@@ -508,18 +519,16 @@ def _importable(entry: os.DirEntry[str]) -> bool:
     return entry.name.isidentifier() and entry.name != "__pycache__" and entry.is_dir()
 
 
+def _in_root(root: str, top: str) -> bool:
+    """Whether a module or package named ``top`` is at the top of the import root."""
+    return os.path.isdir(os.path.join(root, top)) or os.path.isfile(os.path.join(root, top + ".py"))
+
+
 def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, list[str]]:
     """The project file a dotted name starts with and the names after it (None if no
-    file), and the files looked for first that do not exist."""
+    file), and the files looked for first that do not exist; its first name is at the top
+    of ``root`` (``_in_root``)."""
     parts = dotted.split(".")
-    if not (
-        os.path.isdir(os.path.join(root, parts[0]))
-        or os.path.isfile(os.path.join(root, parts[0] + ".py"))
-    ):
-        # Not a project module (the standard library, an installed package): nothing of
-        # it is under the root. What would change that is a new entry at the top of the
-        # root, which the root's listing stands for (one edge, not one per candidate).
-        return None, [root_listing(root)]
     missing = []
     for size in range(len(parts), 0, -1):
         base = os.path.join(root, *parts[:size])
