@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +90,8 @@ def flake8_pins() -> list[str]:
 class Timing:
     label: str
     seconds: list[float] = field(default_factory=list)
-    peak_rss_mb: list[float] = field(default_factory=list)
+    peak_rss_mb: list[float] = field(default_factory=list)  # the largest single process
+    tree_rss_mb: list[float] = field(default_factory=list)  # the whole tree at its peak
     exit_codes: set[int] = field(default_factory=set)
     note: str = ""
 
@@ -96,24 +99,137 @@ class Timing:
     def median(self) -> float:
         return statistics.median(self.seconds)
 
+    def memory(self) -> tuple[str, str]:
+        """The worst run's peak of one process and of the tree, as table cells ("-"
+        where the tree could not be sampled)."""
+        largest = f"{max(self.peak_rss_mb):.0f}" if self.peak_rss_mb else "-"
+        tree = f"{max(self.tree_rss_mb):.0f}" if self.tree_rss_mb else "-"
+        return largest, tree
+
+
+MEMORY_HEADER = ("peak MB 1 process", "peak MB all")
+
 
 def run_timed(argv: list[str], cwd: Path, timing: Timing, env: dict | None = None) -> None:
-    """Run ``argv`` once with its output discarded; record wall time and peak RSS.
+    """Run ``argv`` once with its output discarded; record wall time and peak memory.
 
-    ``os.wait4`` gives the rusage of this child (and of the processes it waited for), so
-    the peak memory is that of this run alone."""
+    The memory comes from sampling the command's process tree while it runs
+    (``TreeSampler``); where there is no /proc to sample, from the rusage of the
+    processes the command waited for, which misses any it did not start itself (the
+    workers of a forkserver are children of the server, not of the command)."""
     start = time.perf_counter()
     process = subprocess.Popen(
         argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
+    sampler = TreeSampler(process.pid)
+    sampler.start()
     stderr = process.stderr.read() if process.stderr else b""
+    if hasattr(os, "waitid"):  # exited but not reaped: its pid cannot be reused yet
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    sampler.stop()
     _, status, usage = os.wait4(process.pid, 0)
     timing.seconds.append(time.perf_counter() - start)
     process.returncode = os.waitstatus_to_exitcode(status)
-    timing.peak_rss_mb.append(usage.ru_maxrss / 1024)  # KiB on Linux
+    timing.peak_rss_mb.append(max(sampler.largest_mb, maxrss_mb(usage)))
+    if sampler.sampled:
+        timing.tree_rss_mb.append(sampler.tree_mb)
     timing.exit_codes.add(process.returncode)
     if b"Traceback (most recent call last)" in stderr and not timing.note:
         timing.note = "traceback on stderr"
+
+
+def maxrss_mb(usage: resource.struct_rusage) -> float:
+    """The largest process ``os.wait4`` saw (this one, or one it waited for)."""
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes there, KiB here
+    return usage.ru_maxrss / scale
+
+
+class TreeSampler:
+    """The memory of a process and all of its descendants, sampled from /proc while it
+    runs (Linux): the peak resident size of the largest single process, and the peak of
+    their sum.
+
+    Descendants are found through the parent links in /proc/<pid>/stat at every sample,
+    so workers started at any time by anyone in the tree (a forkserver's too) are seen.
+    A process's peak is the kernel's high-water mark (VmHWM), which also catches a
+    spike between two samples; the sum is of what each process holds at the sample
+    (VmRSS), and counts a page shared by several processes (a fork's, before either
+    writes to it) once per process, so it is an upper bound on the tree's footprint.
+    A sample reads a few hundred small files, about 2 ms of one core."""
+
+    INTERVAL = 0.05  # seconds between samples
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.largest_mb = 0.0
+        self.tree_mb = 0.0
+        self.sampled = False  # at least one sample was read
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        if os.path.exists(f"/proc/{self.root}/status"):
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.sample()
+            if self._done.wait(self.INTERVAL):
+                break
+
+    def sample(self) -> None:
+        total = 0.0
+        for pid in descendants(self.root):
+            memory = memory_kib(pid)
+            if memory is None:
+                continue  # gone since the scan
+            rss, high_water = memory
+            total += rss / 1024
+            self.largest_mb = max(self.largest_mb, high_water / 1024)
+            self.sampled = True
+        self.tree_mb = max(self.tree_mb, total)
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every live process below it."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue  # exited since the listing
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def memory_kib(pid: int) -> tuple[int, int] | None:
+    """(resident now, resident at its peak) of a process, in KiB; None if it is gone."""
+    rss = high_water = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith(b"VmHWM:"):
+                    high_water = int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return rss, high_water
 
 
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
