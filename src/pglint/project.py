@@ -333,9 +333,13 @@ class Project:
             if facts is None:
                 summary = EMPTY
             else:
-                if unit.resolved_with != _key(imported):
-                    facts.imported = imported
-                summary = summarize(facts, self._module_name(unit)[1])
+                # Read with these imports, then left as resolved: the rules' facts and
+                # the imports they were made with must not part.
+                resolved_with, facts.imported = facts.imported, imported
+                try:
+                    summary = summarize(facts, self._module_name(unit)[1])
+                finally:
+                    facts.imported = resolved_with
             self.summaries[cache_key] = summary
             unit.summary = summary
             return summary
