@@ -61,7 +61,7 @@ CLEAN = textwrap.dedent(
     """
 )
 
-SYNTAX_ERROR = "import psycopg2\n\n\ndef broken(:\n    pass\n"
+SYNTAX_ERROR = "import psycopg2\nconnect = psycopg2.connect\n\ndef broken(:\n    pass\n"
 SYNTAX_ERROR_ROW = 4
 
 

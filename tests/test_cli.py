@@ -144,7 +144,11 @@ def test_syntax_error_is_pgl001_on_its_line(project):
 
 def test_newer_f_string_syntax_names_the_python_version(project):
     # Quotes nested in an f-string are valid from Python 3.12 on.
-    write(project, "report.py", 'import psycopg2\nrow = {"a": 1}\nlabel = f"{row["a"]}"\n')
+    write(
+        project,
+        "report.py",
+        'import psycopg2; connect = psycopg2.connect\nrow = {"a": 1}\nlabel = f"{row["a"]}"\n',
+    )
     run = invoke("check", "--output-format", "json", "report.py")
     items = json.loads(run.stdout)
     if sys.version_info >= (3, 12):

@@ -137,8 +137,14 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("import psycopg2\n", True),
-        ("import sqlalchemy as sa\n", True),
+        ("import psycopg2\nconn = psycopg2.connect(dsn)\n", True),
+        ("import sqlalchemy as sa\nengine = sa.create_engine(url)\n", True),
+        # An import alone is not enough: a module of models uses nothing pglint knows.
+        ("import psycopg2\n", False),
+        (
+            "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import relationship\n",
+            False,
+        ),
         ("cur.execute(sql)\n", True),
         ("rows = await conn.fetchrow(q)\n", True),
         ("User.objects.raw(q)\n", True),
@@ -169,8 +175,13 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
         ("User.objects.extra(where=[w])\n", True),
         # A driver module counts where an import statement names it.
         ("from sqlalchemy.orm import (\n    Session,\n)\n", True),
-        ("from sqlalchemy import *\n", True),
-        ("try:\n    import psycopg\nexcept ImportError:\n    psycopg = None\n", True),
+        ("from sqlalchemy import *\nengine = create_engine(url)\n", True),
+        (
+            "try:\n    import psycopg\nexcept ImportError:\n    psycopg = None\n"
+            "conn = psycopg.connect(dsn)\n",
+            True,
+        ),
+        ("# create_engine\nimport json\n", False),
         ('"""Works like sqlalchemy, without it."""\n', False),
         ("from .sqlalchemy import helpers\n", False),
         ("import mysqlalchemy\n", False),

@@ -106,7 +106,7 @@ def test_import_cycles_do_not_loop(tmp_path):
 
 
 def test_syntax_errors_and_undecodable_files_in_a_project(tmp_path):
-    (tmp_path / "broken.py").write_text("import psycopg2\ndef f(:\n")
+    (tmp_path / "broken.py").write_text("import psycopg2; connect = psycopg2.connect\ndef f(:\n")
     (tmp_path / "latin.py").write_bytes(b"x = '\xe9'\n")
     (tmp_path / "user.py").write_text("from broken import f\nfrom latin import x\n")
     results = {Path(r.filename).name: r for r in lint_paths([str(tmp_path)])}

@@ -128,12 +128,14 @@ def test_invalid_utf8_is_an_error_with_a_reason(project):
 
 
 def test_nul_bytes_are_a_syntax_error(project):
-    _, lines, errors = only(project, "nul.py", b"import psycopg2\nx = 1\x00\n")
+    _, lines, errors = only(
+        project, "nul.py", b"import psycopg2; connect = psycopg2.connect\nx = 1\x00\n"
+    )
     assert errors == []
     [line] = lines
     assert line.startswith("nul.py:1:1: PGL001 cannot parse this file: SyntaxError:")
     assert "null bytes" in line
-    [d] = lint_source(b"import psycopg2\nx = 1\x00\n").diagnostics
+    [d] = lint_source(b"import psycopg2; connect = psycopg2.connect\nx = 1\x00\n").diagnostics
     assert d.code == "PGL001"
 
 
@@ -240,7 +242,9 @@ def test_syntax_newer_than_the_running_python(project):
 
 
 def test_python2_code(project):
-    source = 'import psycopg2\nprint "hello"\nexec "x = 1"\nraise E, "v"\n'
+    source = (
+        'import psycopg2; connect = psycopg2.connect\nprint "hello"\nexec "x = 1"\nraise E, "v"\n'
+    )
     _, lines, errors = only(project, "old.py", source)
     assert errors == []
     [line] = lines

@@ -6,11 +6,10 @@ only when its text shows it could have a finding. The test is sound, not a guess
 finding starts from something the facts pass can only see if its name is in the text.
 
 - A driver object comes from a qualified name in the drivers table (`psycopg2.connect`,
-  `sqlalchemy.orm.Session`, `django.db.connection`): the file imports the module. A file
-  with an import statement naming a driver module is analysed (so a syntax error in it
-  is reported); for the frameworks whose users mostly never reach the database through
-  them (Django, pandas), the last name must be in the text too, as a whole identifier,
-  whatever aliases the file uses (`from django import db as d; d.connection`).
+  `sqlalchemy.orm.Session`, `django.db.connection`): the file has an import statement
+  naming the module, and the last name of the qualified name is a whole identifier in
+  its text, whatever aliases it uses (`from django import db as d; d.connection`). A
+  module of SQLAlchemy models (`Column`, `relationship`) has none of them.
 - A call of unknown type is checked for SQL only under a method name the table lists
   (`execute`, `fetchrow`, …), which the text then has right after a dot (`prefetch_related`
   and `def execute` do not count); a Django manager only through `objects` (or its kin)
@@ -58,8 +57,6 @@ def _by_module(qualified: Iterable[str]) -> dict[str, frozenset[str]]:
 
 # Top-level module -> the last names of its qualified names pglint knows.
 _QUALIFIED = _by_module([*FACTORIES, *OBJECTS, *ANNOTATIONS, *SQL_FUNCTIONS, *TEXT_CONSTRUCTORS])
-# Modules most importers use for anything but a database: naming them is not enough.
-_FRAMEWORKS = frozenset({"django", "pandas"})
 
 
 def _shortest(words: Iterable[str]) -> tuple[str, ...]:
@@ -70,9 +67,6 @@ def _shortest(words: Iterable[str]) -> tuple[str, ...]:
 
 # Names that count wherever they appear.
 _FACTORY_NAMES = _shortest(CONVENTIONAL_SESSION_FACTORIES)
-# Driver modules: they count when an import statement names them.
-_ROOTS = frozenset(root for root in _QUALIFIED if root not in _FRAMEWORKS)
-_ROOT_WORDS = _shortest(_ROOTS)
 
 
 # SQL-taking methods of objects of unknown type: only ever reached as `x.method(...)`.
@@ -144,33 +138,21 @@ def has_database_code(text: str) -> bool:
             return True
     if _called_as_method(text, _METHOD_WORDS, _METHODS):
         return True
-    if any(word in text for word in _ROOT_WORDS) and _imports_a_driver(text):
-        return True
     if any(name in text for name in DJANGO_MANAGER_ATTRIBUTES) and _called_as_method(
         text, _MANAGER_WORDS, _MANAGER_SQL_METHODS
     ):
         return True
-    for root in _FRAMEWORKS:
-        leaves = _QUALIFIED[root]
-        if (
-            root in text
-            and any(leaf in text for leaf in leaves)  # cheap tests first
-            and _imports(text, root)
-            and mentions(text, leaves)
-        ):
-            return True
+    imported: set[str] | None = None
+    for root, leaves in _QUALIFIED.items():
+        if root in text and any(leaf in text for leaf in leaves):  # cheap tests first
+            if imported is None:
+                imported = _imported_roots(text)
+            if root in imported and mentions(text, leaves):
+                return True
     if _has_database_url(text):
         return True
     # The pattern has no literal to search for; the lowered text has one.
     return "password" in text.lower() and _PASSWORD.search(text) is not None
-
-
-def _imports_a_driver(text: str) -> bool:
-    return not _ROOTS.isdisjoint(_imported_roots(text))
-
-
-def _imports(text: str, root: str) -> bool:
-    return root in _imported_roots(text)
 
 
 def _imported_roots(text: str) -> set[str]:
