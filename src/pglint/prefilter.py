@@ -67,8 +67,6 @@ def _shortest(words: Iterable[str]) -> tuple[str, ...]:
 
 # Names that count wherever they appear.
 _FACTORY_NAMES = _shortest(CONVENTIONAL_SESSION_FACTORIES)
-
-
 # SQL-taking methods of objects of unknown type: only ever reached as `x.method(...)`.
 _METHODS = frozenset([*GENERIC_SQL_METHODS, *UNIQUE_METHODS])
 _METHOD_WORDS = _shortest(_METHODS)
@@ -213,7 +211,7 @@ def mentions(text: str, names: Iterable[str]) -> bool:
             end = start + len(name)
             before = text[start - 1] if start else " "
             after = text[end] if end < len(text) else " "
-            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            if not (_is_name_char(before) or _is_name_char(after)):
                 return True
             start = text.find(name, end)
     return False

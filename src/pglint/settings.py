@@ -157,9 +157,7 @@ class _Excludes:
         self.names: set[str] = set()
         self.others: list[str] = []
         for pattern in patterns:
-            cleaned = pattern.replace("\\", "/").rstrip("/")
-            if cleaned.startswith("./"):
-                cleaned = cleaned[2:]
+            cleaned = _cleaned(pattern)
             if cleaned and "/" not in cleaned and not _GLOB_CHARS.intersection(cleaned):
                 self.names.add(cleaned)
             else:
@@ -178,12 +176,16 @@ def _excludes(patterns: tuple[str, ...]) -> _Excludes:
     return _Excludes(patterns)
 
 
+def _cleaned(pattern: str) -> str:
+    """A pattern with forward slashes, no trailing slash and no leading `./`."""
+    pattern = pattern.replace("\\", "/").rstrip("/")
+    return pattern[2:] if pattern.startswith("./") else pattern
+
+
 def path_matches(path: str, pattern: str) -> bool:
     """Match a relative path against a glob: the whole path, a directory above it, or any
     tail of it (so ``tests/*`` also matches ``pkg/tests/x.py``)."""
-    pattern = pattern.replace("\\", "/").rstrip("/")
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
+    pattern = _cleaned(pattern)
     if not _GLOB_CHARS.intersection(pattern):
         # A plain name (every default exclude is one): the same three tests as below,
         # as string comparisons; flake8 asks for every directory above every file.
