@@ -234,3 +234,29 @@ def test_a_module_in_an_import_cycle_keeps_its_facts_while_it_is_linted(tmp_path
 
     assert lint(1_500_000) == ["PGL201"]
     assert lint(0) == ["PGL201"]
+
+
+def test_a_chain_of_imports_is_summarized_without_holding_every_module(tmp_path, monkeypatch):
+    """m0 imports m1, which imports m2, ...: each module's imports are summarized before
+    it is parsed, so at no point are the facts of the modules along the chain all held
+    (with no budget for kept facts, at most the one walked last has any)."""
+    monkeypatch.setattr("pglint.project.MAX_RETAINED_TEXT", 0)
+    (tmp_path / "m20.py").write_text('import asyncpg\n\npool = asyncpg.create_pool("")\n')
+    for i in range(20):
+        (tmp_path / f"m{i}.py").write_text(
+            f"import asyncpg\n\nfrom m{i + 1} import pool\n\n\nasync def rows{i}():\n"
+            f'    return await pool.fetch("SELECT {i}")\n'
+        )
+    project = Project()
+    held: list[int] = []
+    real_walk = Project._walk
+
+    def counting_walk(self, unit, filename):
+        held.append(sum(u.facts is not None for u in self.units.values()))
+        real_walk(self, unit, filename)
+
+    monkeypatch.setattr(Project, "_walk", counting_walk)
+    exports = project.summary(str(tmp_path / "m0.py")).exports
+    assert project.parses == 21 and len(held) == 21
+    assert max(held) <= 1, held
+    assert exports["pool"].kind.driver == "asyncpg"  # passed along the whole chain
