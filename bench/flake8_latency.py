@@ -234,7 +234,7 @@ def in_process(sample: Path, calls: int) -> str:
         variants.append((ast.parse(text), text.splitlines(keepends=True), str(path)))
     checks = {"pglint plugin": pglint_plugin, "pyflakes checker": pyflakes_checker}
     millis: dict[str, list[float]] = {label: [] for label in checks}
-    for label, check in checks.items():
+    for check in checks.values():
         check(*variants[-1])  # imports and configuration lookups, once
     for k, variant in enumerate(variants[:-1]):
         # Alternating which goes first, so neither always runs on a warmer cache.

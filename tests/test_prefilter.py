@@ -5,6 +5,7 @@ exports) stay analysed. Real database code nobody here wrote is compared too."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import textwrap
@@ -15,9 +16,11 @@ import pytest
 
 from conftest import FIXTURE_FILES, ROOT, invoke
 from pglint.engine import lint_paths, lint_source
-from pglint.prefilter import has_database_code, mentions, textual_imports
+from pglint.facts.builder import walk
+from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
 from pglint.project import Project
 from pglint.settings import Settings
+from pglint.source import SourceText
 
 PROJECTS = sorted((ROOT / "tests" / "fixtures" / "projects").iterdir())
 NO_BUDGET = Settings(max_file_seconds=None)
@@ -221,6 +224,46 @@ def test_textual_imports_are_a_superset_of_the_real_ones():
     found = textual_imports(text)
     expected = {"app.db", "json", ".deps", ".models.User", ".models.Order", "..core.settings"}
     assert expected | {"fast"} <= found
+
+
+_IMPORTS = textwrap.dedent(
+    """
+    import app.db as db, json
+    import app.routers.users
+    from . import deps
+    from .models import (  # a comment (with parentheses)
+        User,
+        Order as O,  # another
+    )
+    from ..core \\
+        import settings
+    from .star import *
+    try: import fast
+    except ImportError: pass
+    """
+)
+
+
+def test_imported_modules_are_what_the_facts_record():
+    """What a module's imports are looked up by, read from the text before it is parsed
+    (pglint.project summarizes them first): the same names as the facts'."""
+    facts = walk(ast.parse(_IMPORTS), SourceText(_IMPORTS), "m.py")
+    assert imported_modules(_IMPORTS) == set(facts.imports.values())
+    assert imported_modules(_IMPORTS) == {
+        "app.db", "json", "app", ".deps", ".models.User", ".models.Order",
+        "..core.settings", "fast",
+    }  # fmt: skip
+
+
+def test_imported_modules_hold_the_facts_imports_of_every_fixture():
+    for path in FIXTURE_FILES:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        recorded = set(walk(tree, SourceText(text), str(path)).imports.values())
+        assert recorded <= imported_modules(text), path
 
 
 def test_mentions_matches_whole_identifiers_only():

@@ -7,54 +7,76 @@ import json
 import os
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 
 from pglint import workers
-from pglint.workers import _chunks, _next, _regions, run_in_workers
+from pglint.workers import _next, _plan, _region_bounds, run_in_workers
 
 
-def test_chunks_are_contiguous_bounded_and_cover_every_task() -> None:
-    tasks = list(range(1000))
-    sizes = [10_000 if i % 97 == 0 else 100 for i in tasks]
-    chunks = _chunks(tasks, sizes, jobs=2)
-    assert [t for chunk, _ in chunks for t in chunk] == tasks
+def _plan_of(sizes: list[int], jobs: int):
+    return _plan(list(range(len(sizes))), sizes, jobs)
+
+
+def test_chunks_are_contiguous_and_cover_every_task_once() -> None:
+    sizes = [10_000 if i % 97 == 0 else 100 for i in range(1000)]
+    chunks, regions = _plan_of(sizes, 2)
+    assert [t for chunk, _ in chunks for t in chunk] == list(range(1000))
     assert all(bytes_ == sum(sizes[t] for t in chunk) for chunk, bytes_ in chunks)
-    budget = sum(sizes) // (2 * workers.CHUNKS_PER_WORKER)
-    # A chunk only goes past the budget by its last file.
-    assert all(b - sizes[chunk[-1]] < budget for chunk, b in chunks)
-    assert len(chunks) >= 2 * workers.CHUNKS_PER_WORKER
+    assert [i for region in regions for i in region] == list(range(len(chunks)))
+
+
+def test_chunks_shrink_towards_the_far_end_of_each_region() -> None:
+    sizes = [3000] * 2000
+    chunks, regions = _plan_of(sizes, 2)
+    smallest = sum(sizes) // (2 * workers.SMALLEST_CHUNK_SHARE)
+    for region in regions:
+        shares = [chunks[i][1] for i in region]
+        assert shares == sorted(shares, reverse=True), shares
+        # A third of what is left (the last file goes past it), down to the smallest share
+        # (the last chunk may be less).
+        third = sum(shares) // workers.CHUNK_FRACTION
+        assert third <= shares[0] < third + 3000
+        assert all(share >= smallest for share in shares[:-1])
+        assert shares[-2] < 2 * smallest
+        assert len(region) < 20  # a few large chunks, then small ones: not thousands
 
 
 def test_chunk_size_is_bounded_however_large_the_tree(monkeypatch) -> None:
     monkeypatch.setattr(workers, "MAX_CHUNK_FILES", 50)
-    chunks = _chunks(list(range(10_000)), [1] * 10_000, jobs=2)
+    chunks, _ = _plan_of([1] * 10_000, 2)
     assert max(len(chunk) for chunk, _ in chunks) == 50
-    huge = _chunks(list(range(100)), [workers.MAX_CHUNK_BYTES // 10] * 100, jobs=2)
+    huge, _ = _plan_of([workers.MAX_CHUNK_BYTES // 10] * 100, 2)
     assert max(b for _, b in huge) <= workers.MAX_CHUNK_BYTES
 
 
 def test_regions_are_contiguous_and_about_equal() -> None:
     sizes = [1, 1, 1, 1, 50, 1, 1, 1, 30, 1, 1, 1, 1, 1, 1, 1]
-    regions = _regions(sizes, 2)
-    assert [i for region in regions for i in region] == list(range(len(sizes)))
-    shares = [sum(sizes[i] for i in region) for region in regions]
-    assert all(region for region in regions)
+    bounds = _region_bounds(sizes, 2)
+    assert bounds[0][0] == 0 and bounds[0][1] == bounds[1][0] and bounds[1][1] == len(sizes)
+    shares = [sum(sizes[start:end]) for start, end in bounds]
+    assert all(shares)
     assert abs(shares[0] - shares[1]) <= max(sizes)
+    assert _region_bounds([0] * 5, 3)[0] == (0, 5)  # nothing to share: one region holds all
 
 
-def test_a_worker_done_with_its_region_takes_from_the_far_end_of_the_longest() -> None:
-    regions = _regions([1] * 12, 3)
-    assert [list(r) for r in regions] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
-    taken = [_next(regions, 0) for _ in range(4)]
+def test_a_worker_done_with_its_region_takes_from_the_far_end_of_the_largest() -> None:
+    chunks = [([i], 1) for i in range(12)]  # one file a chunk, for a plain picture
+    regions = [deque(range(0, 4)), deque(range(4, 8)), deque(range(8, 12))]
+    taken = [_next(regions, 0, chunks) for _ in range(4)]
     assert taken == [0, 1, 2, 3]
     regions[2].popleft()  # worker 2 is busy with its first chunk
-    assert _next(regions, 0) == 7  # region 1 is the longest (4 left): its last chunk
-    assert _next(regions, 0) == 6  # a tie (3 and 3): the earlier region
-    assert _next(regions, 0) == 11
+    assert _next(regions, 0, chunks) == 7  # region 1 has the most left (4): its last chunk
+    assert _next(regions, 0, chunks) == 6  # a tie (3 and 3): the earlier region
+    assert _next(regions, 0, chunks) == 11
     order = []
-    while (index := _next(regions, 0)) is not None:
+    while (index := _next(regions, 0, chunks)) is not None:
         order.append(index)
     assert sorted(order) == [4, 5, 9, 10]
+    # Bytes decide, not the number of chunks: one large chunk outweighs three small ones.
+    chunks = [([0], 90), ([1], 1), ([2], 1), ([3], 1)]
+    regions = [deque(), deque([0]), deque([1, 2, 3])]
+    assert _next(regions, 0, chunks) == 0
 
 
 def _double(chunk: list[int]) -> list[int]:

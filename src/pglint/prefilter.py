@@ -180,6 +180,7 @@ _FROM = re.compile(
 _IMPORT = re.compile(rf"import(?<!\wimport){_BLANK}+({_NAMES})")
 _NAME = re.compile(r"[\w.]+")
 _AS = re.compile(r"\bas(?:\s|\\)+\w+")
+_COMMENT = re.compile(r"#[^\n]*")
 
 
 def textual_imports(text: str) -> set[str]:
@@ -200,6 +201,33 @@ def textual_imports(text: str) -> set[str]:
             # `import app.db` binds `app` too: `app.get_db` reads `app/__init__.py`.
             parts = name.split(".")
             found.update(".".join(parts[:size]) for size in range(1, len(parts) + 1))
+    return found
+
+
+def imported_modules(text: str) -> set[str]:
+    """The dotted names the import statements in the text bind, as pglint's facts record
+    them (`from app.db import engine` -> `app.db.engine`; `import app.db` -> `app`;
+    `import app.db as db` -> `app.db`): the names a module's imports are looked up by.
+    Words in strings and comments count too."""
+    found: set[str] = set()
+    if "import" not in text:
+        return found
+    keywords = set()  # where each `from ... import` statement has its `import`
+    for match in _FROM.finditer(text):
+        module = match.group(1)
+        keywords.add(text.rfind("import", match.start(), match.start(2)))
+        for item in _COMMENT.sub("", match.group(2)).strip("()").split(","):
+            words = _NAME.findall(item)
+            if words and words[0] != "import":
+                name = words[0]
+                found.add(f"{module}{name}" if module.endswith(".") else f"{module}.{name}")
+    for match in _IMPORT.finditer(text):
+        if match.start() in keywords:
+            continue  # the `import` of a `from` statement
+        for item in match.group(1).split(","):
+            words = _NAME.findall(item)
+            if words:
+                found.add(words[0] if "as" in words[1:] else words[0].partition(".")[0])
     return found
 
 

@@ -34,18 +34,19 @@ from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.files import FileTooLarge, read_source_file
-from pglint.prefilter import has_database_code, mentions, textual_imports
+from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
 # Parsed facts kept for modules summarized but not linted yet, counted by the size of
 # their source (facts take some forty times the memory of the text); beyond it, the
 # oldest are dropped and a later lint of that file parses it again. Memory stays flat
-# for a tree of any size, at the price of a few second parses. Since a process lints a
-# package's files together, a small budget saves nearly all the second parses a large
-# one does: on the libraries corpus, 1.5 MB made no measurable difference in time and
-# held a process at 123 MB instead of 97 MB; keeping nothing cost 5% more time.
-MAX_RETAINED_TEXT = 500_000
+# for a tree of any size, at the price of a few second parses. Measured on ten copies of
+# the libraries corpus, the largest process peaked at 139 MB with 1.5 MB, 120 MB with
+# 1 MB and 104 MB with 500 KB; on the apps corpus, in one process, 1.5 MB was 5% faster
+# than the other two (a package's `__init__` that imports the whole package summarizes
+# more than any budget keeps, and those modules are parsed again when linted).
+MAX_RETAINED_TEXT = 1_000_000
 # What is known of files already linted (digest, summary, import edges) and of import
 # lookups, kept for this many: enough for the modules a package imports to be found
 # again, and a bound on memory however large the tree.
@@ -208,7 +209,7 @@ class Project:
         # The modules it imports are summarized before it is parsed, not while its facts
         # are held: otherwise a chain of imports (a package's `__init__` importing the
         # package) holds the facts of every module along it at once.
-        for path in self._modules(unit, textual_imports(unit.source.text)):  # type: ignore[union-attr]
+        for path in self._modules(unit, imported_modules(unit.source.text)):  # type: ignore[union-attr]
             self.summary(path)
         # An import cycle may have come back to this unit meanwhile and walked it, or
         # summarized it and let its text go.

@@ -2,12 +2,15 @@
 
 Each worker summarizes, for itself, every project module its files import (pglint.project),
 so a package whose files go to two workers is read twice. The files are therefore cut
-into contiguous chunks, and each worker is given a contiguous region of chunks of about
-equal size to work through from the front. A worker that finishes its region takes the
-last chunk of the region with the most left (work stealing): the others' regions shrink
-from their far end, away from what they are reading, and no worker sits idle while the
-slowest finishes. Files differ a hundredfold in cost (one package's tests can outweigh
-the rest of a tree), so a static split alone would leave one worker waiting for another.
+into contiguous regions of about equal size, one per worker, and each region into
+contiguous chunks that the worker works through from the front. A worker that finishes
+its region takes the last chunk of the region with the most left (work stealing): the
+others' regions shrink from their far end, away from what they are reading, and no
+worker sits idle while the slowest finishes. Chunks shrink towards the far end of a
+region (each a fraction of what is left of it), so what is stolen at the end is small
+and the workers finish together. Files differ a hundredfold in cost (one package's tests
+can outweigh the rest of a tree, and the pre-filter makes most files nearly free), so a
+static split alone would leave one worker waiting for another.
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from typing import TypeVar
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
-# Chunks: several per worker, so that stealing has something to take; bounded, because a
-# worker holds a chunk's results until it is done and memory must not grow with the tree.
-CHUNKS_PER_WORKER = 8
+# Chunks: each takes this fraction of what is left of its region, down to a smallest
+# share of the whole run, so a region is a few large chunks then ever smaller ones;
+# bounded, because a worker holds a chunk's results until it is done and memory must not
+# grow with the tree.
+CHUNK_FRACTION = 3
+SMALLEST_CHUNK_SHARE = 64  # of each worker's share of the run
 MAX_CHUNK_BYTES = 2_000_000
 MAX_CHUNK_FILES = 500
 # Chunks queued at each worker: the next one is there when it finishes the last.
@@ -44,9 +50,9 @@ def run_in_workers(
     ``jobs`` processes, handing every result to ``collect`` as its chunk completes (in no
     fixed order). If processes cannot be started or one dies, the chunks not yet done
     are linted in this process."""
-    chunks = _chunks(tasks, [_size(path) for path in paths], jobs)
-    jobs = min(jobs, len(chunks))  # no process without a chunk of its own to start with
-    regions = _regions([size for _, size in chunks], jobs)
+    chunks, regions = _plan(tasks, [_size(path) for path in paths], jobs)
+    regions = [region for region in regions if region]
+    jobs = len(regions)  # no process without a chunk of its own to start with
     done: set[int] = set()
     try:
         with ExitStack() as stack:
@@ -57,7 +63,7 @@ def run_in_workers(
             running: dict[Future[list[Result]], tuple[int, int]] = {}
 
             def feed(worker: int) -> None:
-                index = _next(regions, worker)
+                index = _next(regions, worker, chunks)
                 if index is not None:
                     future = pools[worker].submit(lint_chunk, chunks[index][0])
                     running[future] = (worker, index)
@@ -81,42 +87,64 @@ def run_in_workers(
                     collect(result)
 
 
-def _chunks(tasks: Sequence[Task], sizes: list[int], jobs: int) -> list[tuple[list[Task], int]]:
-    """The tasks in contiguous runs of about equal size in bytes: (tasks, bytes)."""
-    budget = min(max(sum(sizes) // (jobs * CHUNKS_PER_WORKER), 1), MAX_CHUNK_BYTES)
+def _plan(
+    tasks: Sequence[Task], sizes: list[int], jobs: int
+) -> tuple[list[tuple[list[Task], int]], list[deque[int]]]:
+    """The tasks cut into contiguous chunks, (tasks, bytes), and the chunks' indices
+    grouped into ``jobs`` contiguous regions of about equal size (some may be empty)."""
+    total = sum(sizes)
+    smallest = max(total // (jobs * SMALLEST_CHUNK_SHARE), 1)
     chunks: list[tuple[list[Task], int]] = []
-    current: list[Task] = []
-    filled = 0
-    for task, size in zip(tasks, sizes, strict=True):
-        if current and (filled + size > budget or len(current) >= MAX_CHUNK_FILES):
+    regions: list[deque[int]] = []
+    for start, end in _region_bounds(sizes, jobs):
+        region: deque[int] = deque()
+        left = sum(sizes[start:end])
+        current: list[Task] = []
+        filled = 0
+        budget = 0
+        for task, size in zip(tasks[start:end], sizes[start:end], strict=True):
+            if not current:
+                budget = min(max(left // CHUNK_FRACTION, smallest), MAX_CHUNK_BYTES)
+            current.append(task)
+            filled += size
+            if filled >= budget or len(current) >= MAX_CHUNK_FILES:
+                region.append(len(chunks))
+                chunks.append((current, filled))
+                left -= filled
+                current, filled = [], 0
+        if current:
+            region.append(len(chunks))
             chunks.append((current, filled))
-            current, filled = [], 0
-        current.append(task)
-        filled += size
-    if current:
-        chunks.append((current, filled))
-    return chunks
+        regions.append(region)
+    return chunks, regions
 
 
-def _regions(sizes: list[int], jobs: int) -> list[deque[int]]:
-    """Chunk indices cut into ``jobs`` contiguous regions of about equal size."""
+def _region_bounds(sizes: list[int], jobs: int) -> list[tuple[int, int]]:
+    """(start, end) of ``jobs`` contiguous runs of the files, of about equal size: a file
+    goes to the region its middle falls in."""
     total = sum(sizes) or 1
-    regions: list[deque[int]] = [deque() for _ in range(jobs)]
-    filled = 0
-    for index, size in enumerate(sizes):
-        # The region whose share of the total this chunk's middle falls in.
-        regions[min(jobs - 1, (filled + size // 2) * jobs // total)].append(index)
-        filled += size
-    return regions
+    bounds = []
+    start = filled = 0
+    for region in range(jobs):
+        end = start
+        while end < len(sizes) and (
+            region == jobs - 1 or (filled + sizes[end] // 2) * jobs // total <= region
+        ):
+            filled += sizes[end]
+            end += 1
+        bounds.append((start, end))
+        start = end
+    return bounds
 
 
-def _next(regions: list[deque[int]], worker: int) -> int | None:
-    """The next chunk of the worker's own region, else the last of the longest other."""
+def _next(regions: list[deque[int]], worker: int, chunks: list[tuple[list, int]]) -> int | None:
+    """The next chunk of the worker's own region, else the last of the one with the
+    most bytes left."""
     own = regions[worker]
     if own:
         return own.popleft()
-    longest = max(regions, key=len)
-    return longest.pop() if longest else None
+    largest = max(regions, key=lambda region: sum(chunks[i][1] for i in region))
+    return largest.pop() if largest else None
 
 
 def _size(path: str) -> int:
