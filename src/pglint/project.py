@@ -15,9 +15,11 @@ as import root, so `from database import get_db` next to it resolves too. Only m
 under that root are read; everything else is left to the single-file view.
 
 Cost: every file is read and parsed at most once per run. A module summarized because
-another imports it keeps its parsed facts until it is linted itself, so the lint phase
-reuses them; summaries are cached by content hash (and the summaries they were computed
-from), in memory for the life of the process. A module's summary is made once per
+another imports it keeps its parsed facts until it is linted itself (within a budget), so
+the lint phase reuses them; summaries are cached by content hash (and the summaries they
+were computed from), in memory for the life of the process. A module's imports are found
+in its text and summarized before it is parsed, so a chain of imports never holds the
+facts of every module along it at once. A module's summary is made once per
 content; when only a module it imports changes, it is seen by a new `Project`.
 """
 
@@ -373,8 +375,9 @@ class Project:
         imported: ImportedNames = {}
         # Sorted: in an import cycle, what a module sees depends on the order modules are
         # visited, and a run must not depend on hash order.
+        where = self._where(unit)
         for qual in sorted(set(facts.imports.values())):
-            found = self._find(unit, qual)
+            found = self._find(unit, qual, where)
             if found is None:
                 continue
             path, rest = found
@@ -394,10 +397,18 @@ class Project:
             names = self._names[unit.path] = module_name(unit.path)
         return names
 
-    def _find(self, unit: Unit, qual: str) -> tuple[str, list[str]] | None:
-        """The other project file an imported dotted name starts with, and the rest."""
+    def _where(self, unit: Unit) -> tuple[str, str, bool]:
+        """(import root, dotted name, whether a package's `__init__`) of the unit: what
+        the names it imports are looked up from, worked out once for all of them."""
         root, module = self._module_name(unit)
-        absolute = _absolute(qual, module, os.path.basename(unit.path).startswith("__init__."))
+        return root, module, os.path.basename(unit.path).startswith("__init__.")
+
+    def _find(
+        self, unit: Unit, qual: str, where: tuple[str, str, bool] | None = None
+    ) -> tuple[str, list[str]] | None:
+        """The other project file an imported dotted name starts with, and the rest."""
+        root, module, package = where or self._where(unit)
+        absolute = qual if qual[:1] != "." else _absolute(qual, module, package)
         if absolute is None:
             return None
         lookup = (root, absolute)
@@ -425,7 +436,10 @@ class Project:
         return self._listings[path]
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
-        return sorted({found[0] for q in quals if (found := self._find(unit, q)) is not None})
+        where = self._where(unit)
+        return sorted(
+            {found[0] for q in quals if (found := self._find(unit, q, where)) is not None}
+        )
 
 
 def _key(imported: ImportedNames) -> tuple:
