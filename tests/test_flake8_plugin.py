@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE_FILES, INJECTION, ROOT, SYNTAX_ERROR, invoke, write
+from pglint.engine import lint_source
 from pglint.flake8_plugin import Plugin, guarded
 
 pytestmark = pytest.mark.slow
@@ -174,3 +175,42 @@ def test_plugin_reports_like_flake8_expects():
     assert message.startswith("PGL101 SQL injection")
     assert "\n" not in message
     assert Plugin.name == "pglint"
+
+
+def test_the_plugin_gets_the_same_findings_without_suggestions_or_fixes():
+    """flake8 shows only the messages, so the plugin asks for no suggestions or fixes
+    (they are the dearest part of PGL101): everything else about the findings stays."""
+    with_fixes = 0
+    for path in FIXTURE_FILES:
+        text = path.read_text(encoding="utf-8")
+        full = lint_source(text, str(path)).diagnostics
+        bare = lint_source(text, str(path), fixes=False).diagnostics
+        assert [(d.code, d.location, d.end_location, d.message) for d in bare] == [
+            (d.code, d.location, d.end_location, d.message) for d in full
+        ], path
+        assert all(d.suggestion is None and d.fix is None for d in bare)
+        with_fixes += sum(d.fix is not None for d in full)
+    assert with_fixes > 20  # the fixtures do have fixes to leave out
+
+
+def _plugin_codes(filename: str) -> list[str]:
+    text = Path(filename).read_text(encoding="utf-8")
+    reports = Plugin(ast.parse(text), text.splitlines(keepends=True), filename).run()
+    return [message.split()[0] for _, _, message, _ in reports]
+
+
+def test_the_plugin_reads_the_configuration_where_a_linked_file_points(tmp_path, monkeypatch):
+    """The configuration directory is resolved once per directory, but a file that is a
+    symbolic link still takes the configuration of the directory it points into."""
+    write(tmp_path, "quiet/pyproject.toml", '[tool.pglint]\nignore = ["PGL101"]\n')
+    real = write(tmp_path, "quiet/real.py", INJECTION)
+    write(tmp_path, "loud/copy.py", INJECTION)
+    (tmp_path / "loud" / "link.py").symlink_to(real)
+    assert _plugin_codes(str(real)) == []
+    assert _plugin_codes(str(tmp_path / "loud" / "copy.py")) == ["PGL101"]
+    assert _plugin_codes(str(tmp_path / "loud" / "link.py")) == []
+    monkeypatch.chdir(tmp_path / "loud")  # a relative name, as flake8 passes them
+    assert _plugin_codes("copy.py") == ["PGL101"]
+    assert _plugin_codes("link.py") == []
+    monkeypatch.chdir(tmp_path / "quiet")
+    assert _plugin_codes("real.py") == []

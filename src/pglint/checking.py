@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pglint.cache import Cache, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
-from pglint.engine import LintResult, lint_file, lint_source, start_run, too_large
+from pglint.engine import (
+    COLLECTOR_THRESHOLD,
+    LintResult,
+    lint_file,
+    lint_source,
+    start_run,
+    too_large,
+)
 from pglint.files import FileTooLarge, read_source_file
 from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
 from pglint.noqa import add_noqa
@@ -32,11 +39,6 @@ from pglint.workers import run_in_workers
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 32
-# Allocations between the cyclic collector's youngest passes while a run lints. Parsing
-# allocates millions of objects and the facts leave no cycles behind (the project breaks
-# them when it is done with a file), so the collector's passes over them are wasted work:
-# at Python's default of 700 they took a third of a run.
-COLLECTOR_THRESHOLD = 100_000
 
 
 @contextmanager

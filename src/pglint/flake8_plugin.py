@@ -7,16 +7,18 @@ so the plugin reports every finding and `--disable-noqa` works as flake8 users e
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import traceback
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pglint import __version__
 from pglint.config import ConfigError, settings_for_directory
 from pglint.diagnostics import Diagnostic, Location
-from pglint.engine import lint_source
+from pglint.engine import COLLECTOR_THRESHOLD, lint_source
 from pglint.settings import DEFAULT_SETTINGS, Settings
 
 Report = tuple[int, int, str, type]
@@ -54,14 +56,34 @@ class Plugin:
         ):
             return problems
         text = "".join(self.lines)
-        result = lint_source(text, self.filename, settings, tree=self.tree, apply_noqa=False)
+        # The facts are freed by reference counting as soon as the rules are done (they
+        # leave no cycles behind), so the cyclic collector's passes over them while they
+        # are built are wasted; flake8's own threshold is back before it runs again.
+        before = gc.get_threshold()
+        gc.set_threshold(COLLECTOR_THRESHOLD, *before[1:])
+        try:
+            result = lint_source(
+                text, self.filename, settings, tree=self.tree, apply_noqa=False, fixes=False
+            )
+        finally:
+            gc.set_threshold(*before)
         return problems + result.diagnostics
 
 
 def settings_for(filename: str) -> Settings:
     if filename in _STDIN_NAMES:
         return settings_for_directory(os.getcwd())
-    return settings_for_directory(str(Path(filename).resolve().parent))
+    if os.path.islink(filename):  # its configuration is the one where it points
+        return settings_for_directory(str(Path(filename).resolve().parent))
+    directory = os.path.dirname(filename) or os.curdir
+    cwd = "" if os.path.isabs(directory) else os.getcwd()
+    return settings_for_directory(_resolved(directory, cwd))
+
+
+@lru_cache(maxsize=4096)
+def _resolved(directory: str, cwd: str) -> str:
+    """The directory with symbolic links resolved: once per directory, not per file."""
+    return str(Path(cwd, directory).resolve())
 
 
 def guarded(produce: Any, filename: str) -> list[Diagnostic]:

@@ -111,13 +111,14 @@ class Settings:
         """Whether ``path`` matches an exclude; with ``ancestors``, also any directory
         above it (up to ``root``), for files named explicitly."""
         rel = self.relative(path)
+        excludes = _excludes(self.all_excludes)
         if not ancestors:
-            return _excludes(self.all_excludes).match(rel)
+            return excludes.match(rel)
         parts = [p for p in rel.split("/") if p not in ("", ".")]
         for end in range(len(parts), 0, -1):
             if parts[end - 1] == "..":
                 break
-            if any(path_matches("/".join(parts[:end]), p) for p in self.all_excludes):
+            if excludes.match("/".join(parts[:end])):
                 return True
         return False
 

@@ -223,3 +223,6 @@ class ModuleFacts:
     roles: Roles | None = None
     # Connections, sessions and pool checkouts acquired in functions: facts/resources.py.
     resources: list[Resource] = field(default_factory=list)
+    # False when the front end shows only the messages (flake8): rules need not build
+    # suggestions and fixes, which the engine then leaves out of every finding.
+    wants_fixes: bool = True

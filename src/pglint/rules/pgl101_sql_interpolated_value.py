@@ -31,6 +31,9 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             f"text with {how}; a value containing a quote rewrites the query and can read or "
             "delete any row. Pass values as query parameters."
         )
+        if not facts.wants_fixes:
+            yield Finding(source.start(call.node), source.end(call.node), message)
+            continue
         new = rewrite(call, rendered, source)  # the suggestion and the fix show the same
         yield Finding(
             source.start(call.node),
