@@ -75,3 +75,21 @@ def test_flake8_agrees(nested):
         cwd=nested, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert sorted(Path(p).as_posix() for p in done.stdout.split()) == reported("app", "sub")
+
+
+def test_a_linked_file_does_not_lend_its_table_to_its_neighbours(nested):
+    """`app/a_link.py` points into `sub/`, so it follows `sub`'s table; `app/db.py`, read
+    after it from the same directory, still follows its own (none)."""
+    (nested / "app" / "a_link.py").symlink_to(nested / "sub" / "db.py")
+    assert reported("app") == ["app/db.py"]
+    assert reported("app/db.py", "app/a_link.py") == ["app/db.py"]
+
+
+def test_flake8_agrees_about_linked_files(nested):
+    (nested / "app" / "a_link.py").symlink_to(nested / "sub" / "db.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "PGL",
+         "--format=%(path)s", "app"],
+        cwd=nested, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert sorted(Path(p).as_posix() for p in done.stdout.split()) == ["app/db.py"]

@@ -132,16 +132,21 @@ class SettingsResolver:
         """Raises ``ConfigError`` when the file's own configuration is invalid."""
         if not self.hierarchical or filename == "-":
             return self.base
+        if os.path.islink(filename):  # its table is the one where it points
+            return self._for_directory(str(_resolved(Path(filename)).parent))
         # Keyed by the directory as written first: resolving every file's path is a
         # system call per path component, and a run asks for each file twice.
         spelled = os.path.dirname(filename) or "."
         found = self._by_spelling.get(spelled)
         if found is None:
-            directory = str(_resolved(Path(filename)).parent)
-            if directory not in self._by_directory:
-                self._by_directory[directory] = self._for_config(self._nearest(Path(directory)))
-            found = self._by_spelling[spelled] = self._by_directory[directory]
+            directory = str(_resolved(Path(spelled)))
+            found = self._by_spelling[spelled] = self._for_directory(directory)
         return found
+
+    def _for_directory(self, directory: str) -> Settings:
+        if directory not in self._by_directory:
+            self._by_directory[directory] = self._for_config(self._nearest(Path(directory)))
+        return self._by_directory[directory]
 
     def _nearest(self, directory: Path) -> Path | None:
         """``find_config`` for a resolved directory, each directory above looked at once
