@@ -133,13 +133,13 @@ class SettingsResolver:
         if not self.hierarchical or filename == "-":
             return self.base
         if os.path.islink(filename):  # its table is the one where it points
-            return self._for_directory(str(_resolved(Path(filename)).parent))
+            return self._for_directory(str(resolved_path(Path(filename)).parent))
         # Keyed by the directory as written first: resolving every file's path is a
         # system call per path component, and a run asks for each file twice.
         spelled = os.path.dirname(filename) or "."
         found = self._by_spelling.get(spelled)
         if found is None:
-            directory = str(_resolved(Path(spelled)))
+            directory = str(resolved_path(Path(spelled)))
             found = self._by_spelling[spelled] = self._for_directory(directory)
         return found
 
@@ -177,7 +177,8 @@ def settings_for_directory(directory: str) -> Settings:
     return build_settings(load_config(path) if path else None, root=None)
 
 
-def _resolved(path: Path) -> Path:
+def resolved_path(path: Path) -> Path:
+    """``path`` with symbolic links resolved; a link that loops is left as it is."""
     try:
         return path.resolve()
     except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)

@@ -153,6 +153,7 @@ def _check(
 def _run_rules(
     facts: ModuleFacts, filename: str, settings: Settings, deadline: float | None = None
 ) -> Iterator[Diagnostic]:
+    fixes = facts.wants_fixes
     try:
         for rule in all_rules():
             if not settings.is_enabled(rule.code, filename):
@@ -160,7 +161,6 @@ def _run_rules(
             if _out_of_time(deadline):
                 yield _over_time(settings, filename, f"before {rule.code}")
                 return
-            fixes = facts.wants_fixes
             for finding in rule.check(facts):
                 yield Diagnostic(
                     code=rule.code,

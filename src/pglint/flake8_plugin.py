@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pglint import __version__
-from pglint.config import ConfigError, settings_for_directory
+from pglint.config import ConfigError, resolved_path, settings_for_directory
 from pglint.diagnostics import Diagnostic, Location
 from pglint.engine import COLLECTOR_THRESHOLD, lint_source
 from pglint.settings import DEFAULT_SETTINGS, Settings
@@ -74,16 +74,16 @@ def settings_for(filename: str) -> Settings:
     if filename in _STDIN_NAMES:
         return settings_for_directory(os.getcwd())
     if os.path.islink(filename):  # its configuration is the one where it points
-        return settings_for_directory(str(Path(filename).resolve().parent))
+        return settings_for_directory(str(resolved_path(Path(filename)).parent))
     directory = os.path.dirname(filename) or os.curdir
     cwd = "" if os.path.isabs(directory) else os.getcwd()
-    return settings_for_directory(_resolved(directory, cwd))
+    return settings_for_directory(_resolved_directory(directory, cwd))
 
 
 @lru_cache(maxsize=4096)
-def _resolved(directory: str, cwd: str) -> str:
+def _resolved_directory(directory: str, cwd: str) -> str:
     """The directory with symbolic links resolved: once per directory, not per file."""
-    return str(Path(cwd, directory).resolve())
+    return str(resolved_path(Path(cwd, directory)))
 
 
 def guarded(produce: Any, filename: str) -> list[Diagnostic]:
