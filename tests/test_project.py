@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 
 from pglint import lint_paths, lint_source
 from pglint.engine import lint_file
+from pglint.module_files import ModuleFiles, absolute_name, module_name, root_listing
 from pglint.prefilter import has_database_code
-from pglint.project import Project, _absolute, module_name
+from pglint.project import Project
 
 APP = Path(__file__).parent / "fixtures" / "projects" / "async_app"
 
@@ -126,6 +128,47 @@ def test_module_names(tmp_path):
     assert module_name(str(tmp_path / "main.py")) == (str(tmp_path), "main")
 
 
+def test_imported_names_are_found_as_import_finds_them(tmp_path):
+    """Looked up in directory listings: a module file, a package's `__init__`, the
+    longest dotted prefix that is a file; not a directory named like a module, not a
+    directory without `__init__.py`, not a broken link."""
+    (tmp_path / "app" / "db").mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "db" / "__init__.py").write_text("")
+    (tmp_path / "app" / "deps.py").write_text("")
+    (tmp_path / "app" / "fake.py").mkdir()
+    (tmp_path / "app" / "plain").mkdir()
+    (tmp_path / "app" / "gone.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "app" / "linked.py").symlink_to(tmp_path / "app" / "deps.py")
+    disk = ModuleFiles()
+    root = str(tmp_path)
+
+    def found(dotted):
+        hit, _ = disk.find(root, dotted)
+        return None if hit is None else (os.path.relpath(hit[0], root), hit[1])
+
+    assert found("app.deps.get_db") == (os.path.join("app", "deps.py"), ["get_db"])
+    assert found("app.db.engine") == (os.path.join("app", "db", "__init__.py"), ["engine"])
+    assert found("app.linked.x") == (os.path.join("app", "linked.py"), ["x"])
+    for dotted in ("app.fake.x", "app.plain.x", "app.gone.x"):
+        expected = (os.path.join("app", "__init__.py"), dotted.split(".")[1:])
+        assert found(dotted) == expected, dotted
+    # Not under the root at all: only the root's listing is where it could appear.
+    assert disk.find(root, "sqlalchemy.orm") == (None, [root_listing(root)])
+    assert disk.module_name(str(tmp_path / "app" / "db" / "__init__.py")) == (root, "app.db")
+
+
+def test_a_run_that_writes_nothing_reads_each_module_once(tmp_path):
+    db = tmp_path / "db.py"
+    original = "import psycopg2\n\n\ndef get_conn():\n    return psycopg2.connect('')\n"
+    for snapshot, after in ((True, {"get_conn"}), (False, set())):
+        db.write_text(original)
+        project = Project(snapshot=snapshot)
+        assert set(project.summary(str(db)).exports) == {"get_conn"}
+        db.write_text("def get_conn():\n    return None\n")
+        assert set(project.summary(str(db)).exports) == after
+
+
 @pytest.mark.parametrize(
     ("qual", "module", "package", "expected"),
     [
@@ -137,7 +180,7 @@ def test_module_names(tmp_path):
     ],
 )
 def test_relative_imports(qual, module, package, expected):
-    assert _absolute(qual, module, package) == expected
+    assert absolute_name(qual, module, package) == expected
 
 
 def test_a_dense_import_graph_is_summarized_once_per_module(tmp_path):

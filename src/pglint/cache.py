@@ -32,7 +32,7 @@ from typing import Any
 from pglint import __version__
 from pglint.diagnostics import Diagnostic, Edit, Fix, Location
 from pglint.files import read_source_file
-from pglint.project import LISTING_SUFFIX, listing_digest
+from pglint.module_files import LISTING_SUFFIX, listing_digest
 
 CACHE_DIRECTORY = ".pglint_cache"
 # Cache files kept per version: one per set of files linted together (pre-commit names

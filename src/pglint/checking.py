@@ -164,7 +164,7 @@ class Run:
     def check_files(self, paths: list[str], *, fix: bool, diff: bool, jobs: int) -> None:
         """Check every file (reusing the cache's results where they are still valid); a
         read-only run over many files uses ``jobs`` processes."""
-        start_run()
+        start_run(writes=fix and not diff)
         with _fewer_collections():
             if self.cache is None:
                 self._check_files(paths, fix=fix, diff=diff, jobs=jobs)

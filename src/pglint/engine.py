@@ -338,12 +338,13 @@ def lint_paths(
 PROCESS_PROJECT = Project()
 
 
-def start_run() -> None:
+def start_run(*, writes: bool = True) -> None:
     """Give the next run of this process a fresh project: a project hands each import
     edge it learns out once, so one that read the files in an earlier run would leave
-    them out of this run's cache."""
+    them out of this run's cache. A run that ``writes`` no file (no `--fix`) reads each
+    file once."""
     global PROCESS_PROJECT
-    PROCESS_PROJECT = Project()
+    PROCESS_PROJECT = Project(snapshot=not writes)
 
 
 def imported_for(filename: str) -> ImportedNames:

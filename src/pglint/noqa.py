@@ -27,6 +27,7 @@ NOQA_INLINE = re.compile(
 )
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 _CODE_SPLIT = re.compile(r"[,\s]+")
+_ANY_NOQA = re.compile("# noqa", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class NoqaMap:
         self._text = text
         self._ranges: dict[int, tuple[int, int]] | None = None
         self._exempt: bool | None = None
+        # Most files hold no noqa comment at all: they need no tokenizing to find its reach.
+        self._commented = _ANY_NOQA.search(text) is not None
 
     def logical_range(self, row: int) -> tuple[int, int]:
         if self._ranges is None:
@@ -104,6 +107,8 @@ class NoqaMap:
             self._exempt = file_is_exempt(self._lines)
         if self._exempt:
             return True
+        if not self._commented:
+            return False
         return any(d.suppresses(code) for d in self.directives(row))
 
 

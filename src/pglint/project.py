@@ -36,6 +36,7 @@ from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.files import FileTooLarge, read_source_file
+from pglint.module_files import LISTING_SUFFIX, ModuleFiles, absolute_name, listing_digest
 from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
@@ -103,6 +104,9 @@ class Project:
 
     # Off, every file is parsed and analysed: the reference the pre-filter is tested on.
     prefilter: bool = True
+    # On, the files are taken as they were when first read: a run that writes none (no
+    # `--fix`) looks at each once, not again each time a module is imported.
+    snapshot: bool = False
     units: dict[str, Unit] = field(default_factory=dict)
     summaries: dict[tuple, ModuleSummary] = field(default_factory=dict)
     parses: int = 0
@@ -120,10 +124,10 @@ class Project:
         default_factory=dict
     )
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
-    _tops: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _disk: ModuleFiles = field(default_factory=ModuleFiles)
     # Digests of directory listings (``LISTING_SUFFIX``), once per run: thousands of
     # files import from the same few directories.
-    _listings: dict[str, str | None] = field(default_factory=dict)
+    _listing_digests: dict[str, str | None] = field(default_factory=dict)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -133,6 +137,10 @@ class Project:
         """The file at ``path``, read and decoded once per content (parsed and walked
         when its facts are first needed). ``stamp`` is the file's (mtime_ns, size) taken
         before ``data`` was read: one taken after could be a later edit's."""
+        if self.snapshot and data is None:
+            known = self.units.get(path)  # a path handed around here is already a key
+            if known is not None:
+                return known
         key = os.path.normcase(os.path.abspath(path))
         if stamp is None or data is None:
             stamp = file_stamp(key)
@@ -287,8 +295,7 @@ class Project:
                 self._names.pop(path, None)
         if len(self._found) > MAX_KEPT_LOOKUPS:
             self._found.clear()
-            self._tops.clear()
-            self._listings.clear()
+            self._listing_digests.clear()
 
     # --- resolving ---------------------------------------------------------------------
 
@@ -394,7 +401,7 @@ class Project:
         """(import root, dotted name) of the unit, looked up on disk once per run."""
         names = self._names.get(unit.path)
         if names is None:
-            names = self._names[unit.path] = module_name(unit.path)
+            names = self._names[unit.path] = self._disk.module_name(unit.path)
         return names
 
     def _where(self, unit: Unit) -> tuple[str, str, bool]:
@@ -408,21 +415,12 @@ class Project:
     ) -> tuple[str, list[str]] | None:
         """The other project file an imported dotted name starts with, and the rest."""
         root, module, package = where or self._where(unit)
-        absolute = qual if qual[:1] != "." else _absolute(qual, module, package)
+        absolute = qual if qual[:1] != "." else absolute_name(qual, module, package)
         if absolute is None:
             return None
         lookup = (root, absolute)
         if lookup not in self._found:
-            top = (root, absolute.partition(".")[0])
-            if top not in self._tops:  # `from fastapi import a, b, c`: one look, not four
-                self._tops[top] = _in_root(*top)
-            if self._tops[top]:
-                self._found[lookup] = _find_module(root, absolute)
-            else:
-                # Not a project module (the standard library, an installed package):
-                # nothing of it is under the root. What would change that is a new entry
-                # at the top of the root, which the root's listing stands for.
-                self._found[lookup] = (None, [root_listing(root)])
+            self._found[lookup] = self._disk.find(root, absolute)
         found, missing = self._found[lookup]
         for path in missing:  # a module created there would be found instead
             self._use(unit, path)
@@ -431,9 +429,9 @@ class Project:
     def _missing_digest(self, path: str) -> str | None:
         if not path.endswith(LISTING_SUFFIX):
             return None  # a module file that is not there
-        if path not in self._listings:
-            self._listings[path] = listing_digest(path)
-        return self._listings[path]
+        if path not in self._listing_digests:
+            self._listing_digests[path] = listing_digest(path)
+        return self._listing_digests[path]
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
         where = self._where(unit)
@@ -489,95 +487,6 @@ def _is_annotated(value: ast.expr | None) -> bool:
         return False
     head = value.value
     return (head.id if isinstance(head, ast.Name) else getattr(head, "attr", "")) == "Annotated"
-
-
-# --- module names -----------------------------------------------------------------------
-
-
-def module_name(path: str) -> tuple[str, str]:
-    """(import root, dotted module name) of a file: the packages above it, then its stem."""
-    directory, base = os.path.split(path)
-    stem = base.rsplit(".", 1)[0]
-    parts = [] if stem == "__init__" else [stem]
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        directory, package = os.path.split(directory)
-        if not package:
-            break
-        parts.insert(0, package)
-    return directory, ".".join(parts)
-
-
-def _absolute(qual: str, module: str, is_package: bool) -> str | None:
-    """`.database.get_db` in `app.routers.users` -> `app.routers.database.get_db`."""
-    level = len(qual) - len(qual.lstrip("."))
-    if level == 0:
-        return qual
-    package = module.split(".") if is_package else module.split(".")[:-1]
-    if level - 1 >= len(package):
-        return None
-    base = package[: len(package) - (level - 1)]
-    rest = qual[level:]
-    return ".".join([*base, rest] if rest else base) or None
-
-
-# A "path" standing for the importable names in a directory (an import root, a package):
-# pglint.cache hashes that listing, so a module created there re-lints its importers.
-LISTING_SUFFIX = os.sep + "*"
-
-
-def root_listing(root: str) -> str:
-    return os.path.normcase(os.path.abspath(root)) + LISTING_SUFFIX
-
-
-def listing_digest(marker: str) -> str | None:
-    """The digest of the names of the modules and packages at the top of an import root
-    (``marker`` from ``root_listing``); None if it cannot be listed."""
-    directory = marker[: -len(LISTING_SUFFIX)]
-    try:
-        names = sorted(_listed(e) for e in os.scandir(directory) if _importable(e))
-    except OSError:
-        return None
-    return hashlib.blake2b("\n".join(names).encode(), digest_size=16).hexdigest()
-
-
-def _listed(entry: os.DirEntry[str]) -> str:
-    # A directory becomes a package when its `__init__.py` appears.
-    if entry.name.endswith(".py"):
-        return entry.name
-    return entry.name + (
-        "/__init__" if os.path.isfile(os.path.join(entry.path, "__init__.py")) else "/"
-    )
-
-
-def _importable(entry: os.DirEntry[str]) -> bool:
-    """A name `import` could find: a module, or a package (not a cache directory)."""
-    if entry.name.endswith(".py"):
-        return entry.name[:-3].isidentifier()
-    return entry.name.isidentifier() and entry.name != "__pycache__" and entry.is_dir()
-
-
-def _in_root(root: str, top: str) -> bool:
-    """Whether a module or package named ``top`` is at the top of the import root."""
-    return os.path.isdir(os.path.join(root, top)) or os.path.isfile(os.path.join(root, top + ".py"))
-
-
-def _find_module(root: str, dotted: str) -> tuple[tuple[str, list[str]] | None, list[str]]:
-    """The project file a dotted name starts with and the names after it (None if no
-    file), and the files looked for first that do not exist; its first name is at the top
-    of ``root`` (``_in_root``)."""
-    parts = dotted.split(".")
-    missing = []
-    for size in range(len(parts), 0, -1):
-        base = os.path.join(root, *parts[:size])
-        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-            if os.path.isfile(candidate):
-                return (os.path.normcase(os.path.abspath(candidate)), parts[size:]), missing
-        # Either candidate would appear as a new importable name in the directory above:
-        # one edge per directory, however many names are imported from it.
-        marker = root_listing(os.path.dirname(base))
-        if marker not in missing:
-            missing.append(marker)
-    return None, missing
 
 
 def file_stamp(path: str) -> tuple[int, int]:
