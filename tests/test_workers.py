@@ -1,53 +1,19 @@
 """Handing a run's files out to worker processes: every file linted once, the same report
-as one process gives, and a worker that dies costs nothing but time."""
+as one process gives, work taken over by a worker that is done, and a worker that dies
+costs nothing but time."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
-from collections import deque
+import time
 from pathlib import Path
 
 from pglint import workers
-from pglint.workers import _next, _plan, _region_bounds, run_in_workers
-
-
-def _plan_of(sizes: list[int], jobs: int):
-    return _plan(list(range(len(sizes))), sizes, jobs)
-
-
-def test_chunks_are_contiguous_and_cover_every_task_once() -> None:
-    sizes = [10_000 if i % 97 == 0 else 100 for i in range(1000)]
-    chunks, regions = _plan_of(sizes, 2)
-    assert [t for chunk, _ in chunks for t in chunk] == list(range(1000))
-    assert all(bytes_ == sum(sizes[t] for t in chunk) for chunk, bytes_ in chunks)
-    assert [i for region in regions for i in region] == list(range(len(chunks)))
-
-
-def test_chunks_shrink_towards_the_far_end_of_each_region() -> None:
-    sizes = [3000] * 2000
-    chunks, regions = _plan_of(sizes, 2)
-    smallest = sum(sizes) // (2 * workers.SMALLEST_CHUNK_SHARE)
-    for region in regions:
-        shares = [chunks[i][1] for i in region]
-        assert shares == sorted(shares, reverse=True), shares
-        # A third of what is left (the last file goes past it), down to the smallest share
-        # (the last chunk may be less).
-        third = sum(shares) // workers.CHUNK_FRACTION
-        assert third <= shares[0] < third + 3000
-        assert all(share >= smallest for share in shares[:-1])
-        assert shares[-2] < 2 * smallest
-        assert len(region) < 20  # a few large chunks, then small ones: not thousands
-
-
-def test_chunk_size_is_bounded_however_large_the_tree(monkeypatch) -> None:
-    monkeypatch.setattr(workers, "MAX_CHUNK_FILES", 50)
-    chunks, _ = _plan_of([1] * 10_000, 2)
-    assert max(len(chunk) for chunk, _ in chunks) == 50
-    huge, _ = _plan_of([workers.MAX_CHUNK_BYTES // 10] * 100, 2)
-    assert max(b for _, b in huge) <= workers.MAX_CHUNK_BYTES
+from pglint.workers import Plan, _region_bounds, run_in_workers
 
 
 def test_regions_are_contiguous_and_about_equal() -> None:
@@ -60,27 +26,81 @@ def test_regions_are_contiguous_and_about_equal() -> None:
     assert _region_bounds([0] * 5, 3)[0] == (0, 5)  # nothing to share: one region holds all
 
 
-def test_a_worker_done_with_its_region_takes_from_the_far_end_of_the_largest() -> None:
-    chunks = [([i], 1) for i in range(12)]  # one file a chunk, for a plain picture
-    regions = [deque(range(0, 4)), deque(range(4, 8)), deque(range(8, 12))]
-    taken = [_next(regions, 0, chunks) for _ in range(4)]
-    assert taken == [0, 1, 2, 3]
-    regions[2].popleft()  # worker 2 is busy with its first chunk
-    assert _next(regions, 0, chunks) == 7  # region 1 has the most left (4): its last chunk
-    assert _next(regions, 0, chunks) == 6  # a tie (3 and 3): the earlier region
-    assert _next(regions, 0, chunks) == 11
-    order = []
-    while (index := _next(regions, 0, chunks)) is not None:
-        order.append(index)
-    assert sorted(order) == [4, 5, 9, 10]
-    # Bytes decide, not the number of chunks: one large chunk outweighs three small ones.
-    chunks = [([0], 90), ([1], 1), ([2], 1), ([3], 1)]
-    regions = [deque(), deque([0]), deque([1, 2, 3])]
-    assert _next(regions, 0, chunks) == 0
+def _plan(sizes: list[int], jobs: int) -> tuple[Plan, list[int]]:
+    ranges = [span for span in _region_bounds(sizes, jobs) if span[1] > span[0]]
+    plan = Plan(sizes, ranges)
+    return plan, plan.bounds()
+
+
+def test_a_worker_takes_small_contiguous_batches_from_the_front_of_its_range() -> None:
+    sizes = [1000] * 2000
+    plan, bounds = _plan(sizes, 2)
+    assert bounds == [0, 1000, 1000, 2000]
+    taken = []
+    while bounds[0] < bounds[1]:
+        taken.append(plan.take(bounds, 0))
+    assert [start for start, _ in taken] == [0, *(end for _, end in taken[:-1])]
+    assert taken[-1][1] == 1000
+    # About 1/BATCH_SHARE of the range each (the last file goes past it).
+    share = 1000 * 1000 // workers.BATCH_SHARE
+    assert all(share <= (end - start) * 1000 < share + 1000 for start, end in taken[:-1])
+    assert bounds[2:] == [1000, 2000]  # the other range untouched
+    many_small, small_bounds = _plan([1] * 100_000, 1)
+    start, end = many_small.take(small_bounds, 0)  # type: ignore[misc]
+    assert end - start == workers.MAX_BATCH_FILES
+
+
+def test_a_worker_done_with_its_range_takes_the_far_half_of_the_largest() -> None:
+    sizes = [10] * 30
+    plan = Plan(sizes, [(0, 10), (10, 20), (20, 30)])
+    bounds = [10, 10, 12, 20, 25, 30]  # worker 0 is done; 1 has 8 files left, 2 has 5
+    start, end = plan.take(bounds, 0)  # type: ignore[misc]
+    assert (start, end) == (16, 17)  # worker 1 keeps 12..16, worker 0 now owns 16..20
+    assert bounds == [17, 20, 12, 16, 25, 30]
+    # Bytes decide, not the number of files: one large file outweighs three small ones.
+    plan = Plan([1, 1, 1, 90], [(0, 0), (0, 3), (3, 4)])
+    bounds = [0, 0, 0, 3, 3, 4]
+    assert plan.take(bounds, 0) == (3, 4)
+    assert bounds == [4, 4, 0, 3, 3, 3]
+    # A range of one file is taken whole; nothing left anywhere: None.
+    assert plan.take(bounds, 2) == (1, 2)  # the far half of 0..3 is 1..3
+    assert plan.take(bounds, 2) == (2, 3)
+    assert plan.take(bounds, 0) == (0, 1)
+    assert plan.take(bounds, 1) is None
+
+
+def test_interleaved_takes_cover_every_file_once() -> None:
+    rng = random.Random(7)
+    for _ in range(50):
+        sizes = [rng.choice([0, 10, 100, 5000]) for _ in range(rng.randint(1, 400))]
+        jobs = rng.randint(1, 5)
+        plan, bounds = _plan(sizes, jobs)
+        seen: list[int] = []
+        active = list(range(len(plan.ranges)))
+        while active:
+            worker = rng.choice(active)
+            batch = plan.take(bounds, worker)
+            if batch is None:
+                active.remove(worker)
+                continue
+            assert batch[0] < batch[1]
+            seen.extend(range(*batch))
+        assert sorted(seen) == list(range(len(sizes)))
 
 
 def _double(chunk: list[int]) -> list[int]:
     return [2 * n for n in chunk]
+
+
+def _with_pid(chunk: list[int]) -> list[tuple[int, int]]:
+    return [(n, os.getpid()) for n in chunk]
+
+
+def _slow_first_half(chunk: list[int]) -> list[tuple[int, int]]:
+    for n in chunk:
+        if n < 32:
+            time.sleep(0.05)
+    return _with_pid(chunk)
 
 
 def _die_in_a_worker(chunk: list[tuple[int, int]]) -> list[int]:
@@ -91,23 +111,66 @@ def _die_in_a_worker(chunk: list[tuple[int, int]]) -> list[int]:
     return [n for n, _ in chunk]
 
 
-def test_every_task_is_linted_once(tmp_path: Path) -> None:
+def _raise_in_a_worker(chunk: list[tuple[int, int]]) -> list[int]:
+    for n, parent in chunk:
+        if n == 40 and os.getpid() != parent:
+            raise RuntimeError("a bug in a worker")
+    return [n for n, _ in chunk]
+
+
+def _files(tmp_path: Path, count: int) -> list[str]:
     paths = []
-    for i in range(200):
+    for i in range(count):
         path = tmp_path / f"m{i}.py"
         path.write_text("x = 1\n" * (1 + i % 13))
         paths.append(str(path))
+    return paths
+
+
+def test_every_task_is_linted_once(tmp_path: Path) -> None:
     got: list[int] = []
-    run_in_workers(list(range(200)), paths, 3, _double, got.append)
+    run_in_workers(list(range(200)), _files(tmp_path, 200), 3, _double, got.append)
     assert sorted(got) == [2 * n for n in range(200)]
 
 
-def test_a_dead_worker_leaves_its_chunks_to_the_parent(tmp_path: Path) -> None:
+def test_a_worker_done_early_takes_over_part_of_a_slow_range(tmp_path: Path) -> None:
+    """Equal sizes, unequal cost: the first range is slow, the second nearly free."""
+    paths = [str(tmp_path / "same.py")] * 64
+    Path(paths[0]).write_text("x = 1\n")
+    got: list[tuple[int, int]] = []
+    run_in_workers(list(range(64)), paths, 2, _slow_first_half, got.append)
+    assert sorted(n for n, _ in got) == list(range(64))
+    fast_worker = {pid for n, pid in got if n >= 32}
+    assert len(fast_worker) == 1 and os.getpid() not in fast_worker
+    helped = [n for n, pid in got if n < 32 and pid in fast_worker]
+    assert helped and max(helped) == 31  # from the far end of the slow range
+
+
+def test_a_dead_worker_leaves_its_tasks_to_the_parent(tmp_path: Path) -> None:
     tasks = [(n, os.getpid()) for n in range(64)]
     paths = [str(tmp_path / "missing")] * 64  # sizes of unreadable files count as 0
     got: list[int] = []
     run_in_workers(tasks, paths, 2, _die_in_a_worker, got.append)
-    assert sorted(got) == list(range(64)), "a chunk lost or linted twice"
+    assert sorted(got) == list(range(64)), "a task lost or linted twice"
+
+
+def test_an_error_in_a_worker_is_redone_here_without_a_traceback(tmp_path: Path, capfd) -> None:
+    tasks = [(n, os.getpid()) for n in range(64)]
+    got: list[int] = []
+    run_in_workers(tasks, _files(tmp_path, 64), 2, _raise_in_a_worker, got.append)
+    assert sorted(got) == list(range(64))
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_no_process_for_a_run_that_fits_one_range(tmp_path: Path) -> None:
+    paths = _files(tmp_path, 5)
+    got: list[tuple[int, int]] = []
+    run_in_workers(list(range(5)), paths, 1, _with_pid, got.append)
+    assert {pid for _, pid in got} == {os.getpid()}
+    got.clear()
+    run_in_workers(list(range(5)), paths, 64, _with_pid, got.append)  # more jobs than files
+    assert sorted(n for n, _ in got) == list(range(5))
+    assert len({pid for _, pid in got}) <= 5
 
 
 def _check(tree: Path, jobs: int) -> tuple[list, str]:
@@ -145,23 +208,3 @@ def test_workers_report_what_one_process_reports(tmp_path: Path) -> None:
     assert two == one
     assert two_err == one_err
     assert one_err.count("error:") == 3 and one_err.index("alpha") < one_err.index("gamma")
-
-
-def test_no_more_processes_than_chunks(tmp_path: Path, monkeypatch) -> None:
-    started: list[int] = []
-    real = workers.ProcessPoolExecutor
-
-    def counting(*args, **kwargs):
-        started.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workers, "ProcessPoolExecutor", counting)
-    paths = []
-    for i in range(5):
-        path = tmp_path / f"m{i}.py"
-        path.write_text("x = 1\n")
-        paths.append(str(path))
-    got: list[int] = []
-    run_in_workers(list(range(5)), paths, 64, _double, got.append)
-    assert sorted(got) == [0, 2, 4, 6, 8]
-    assert 1 <= len(started) <= 5

@@ -2,40 +2,39 @@
 
 Each worker summarizes, for itself, every project module its files import (pglint.project),
 so a package whose files go to two workers is read twice. The files are therefore cut
-into contiguous regions of about equal size, one per worker, and each region into
-contiguous chunks that the worker works through from the front. A worker that finishes
-its region takes the last chunk of the region with the most left (work stealing): the
-others' regions shrink from their far end, away from what they are reading, and no
-worker sits idle while the slowest finishes. Chunks shrink towards the far end of a
-region (each a fraction of what is left of it), so what is stolen at the end is small
-and the workers finish together. Files differ a hundredfold in cost (one package's tests
-can outweigh the rest of a tree, and the pre-filter makes most files nearly free), so a
-static split alone would leave one worker waiting for another.
+into contiguous ranges of about equal size, one per worker, and each worker works
+through its own range from the front, a small batch at a time. A worker done with its
+range takes the far half of the range with the most left (work stealing): what it takes
+is contiguous, far from what the other is reading, and becomes its own range, so no
+worker sits idle while another finishes. Files differ a hundredfold in cost (one
+package's tests can outweigh the rest of a tree, and the pre-filter makes most files
+nearly free), which sizes cannot predict: the ranges only start equal.
+
+The ranges live in shared memory, so a worker takes its next batch, or steals, without
+waiting for the main process; each batch's results go back through a pipe as soon as it
+is linted, and a worker holds no more than one batch's.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
+import signal
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
-from typing import TypeVar
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
-# Chunks: each takes this fraction of what is left of its region, down to a smallest
-# share of the whole run, so a region is a few large chunks then ever smaller ones;
-# bounded, because a worker holds a chunk's results until it is done and memory must not
-# grow with the tree.
-CHUNK_FRACTION = 3
-SMALLEST_CHUNK_SHARE = 64  # of each worker's share of the run
-MAX_CHUNK_BYTES = 2_000_000
-MAX_CHUNK_FILES = 500
-# Chunks queued at each worker: the next one is there when it finishes the last.
-IN_FLIGHT = 2
+# A batch: about this share of a worker's first range, and at most this many files. Small
+# enough that the last batches of the workers end close together, large enough that
+# taking one (a lock) and sending its results (a pipe) cost nothing next to linting it.
+BATCH_SHARE = 256
+MAX_BATCH_FILES = 64
 
 
 def run_in_workers(
@@ -47,76 +46,152 @@ def run_in_workers(
     initializer: Callable[[], None] | None = None,
 ) -> None:
     """Run ``lint_chunk`` over ``tasks`` (``paths[i]`` is the file of ``tasks[i]``) in
-    ``jobs`` processes, handing every result to ``collect`` as its chunk completes (in no
-    fixed order). If processes cannot be started or one dies, the chunks not yet done
-    are linted in this process."""
-    chunks, regions = _plan(tasks, [_size(path) for path in paths], jobs)
-    regions = [region for region in regions if region]
-    jobs = len(regions)  # no process without a chunk of its own to start with
-    done: set[int] = set()
+    ``jobs`` processes, handing every result to ``collect`` as its batch completes (in no
+    fixed order). If processes cannot be started or one dies, the tasks not yet done are
+    linted in this process."""
+    sizes = [_size(path) for path in paths]
+    ranges = [(start, end) for start, end in _region_bounds(sizes, jobs) if end > start]
+    plan = Plan(sizes, ranges)
+    done = bytearray(len(tasks))
+    if len(ranges) > 1:
+        _run(tasks, plan, lint_chunk, collect, initializer, done)
+    start = 0
+    while start < len(tasks):  # what no worker did, in order
+        if done[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(tasks) and not done[end]:
+            end += 1
+        for result in lint_chunk(list(tasks[start:end])):
+            collect(result)
+        start = end
+
+
+def _run(
+    tasks: Sequence[Task],
+    plan: Plan,
+    lint_chunk: Callable[[list[Task]], list[Result]],
+    collect: Callable[[Result], None],
+    initializer: Callable[[], None] | None,
+    done: bytearray,
+) -> None:
+    # Imported here: a run in one process (most runs of a few files) never needs it.
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context()
+    shared = context.Array("q", plan.bounds())
+    workers: dict[Connection, Any] = {}
     try:
-        with ExitStack() as stack:
-            pools = [
-                stack.enter_context(ProcessPoolExecutor(1, initializer=initializer))
-                for _ in range(jobs)
-            ]
-            running: dict[Future[list[Result]], tuple[int, int]] = {}
-
-            def feed(worker: int) -> None:
-                index = _next(regions, worker, chunks)
-                if index is not None:
-                    future = pools[worker].submit(lint_chunk, chunks[index][0])
-                    running[future] = (worker, index)
-
-            for worker in range(jobs):
-                for _ in range(IN_FLIGHT):
-                    feed(worker)
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    worker, index = running.pop(future)
-                    results = future.result()
-                    done.add(index)
-                    for result in results:
-                        collect(result)
-                    feed(worker)
-    except (OSError, BrokenProcessPool):  # no processes here: do the rest in this one
-        for index, (chunk, _) in enumerate(chunks):
-            if index not in done:
-                for result in lint_chunk(chunk):
+        for worker in range(len(plan.ranges)):
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_work,
+                args=(worker, tasks, plan, shared, writer, lint_chunk, initializer),
+                daemon=True,
+            )
+            process.start()
+            writer.close()  # the worker's end: when it exits, reading here ends
+            workers[reader] = process
+    except OSError:  # no processes here: what they leave is done in this process
+        pass
+    try:
+        while workers:
+            for reader in wait(list(workers)):
+                try:
+                    message = reader.recv()  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    message = None
+                if message is None:  # finished, or died: its unfinished batch is redone
+                    process = workers.pop(reader)  # type: ignore[index]
+                    reader.close()  # type: ignore[union-attr]
+                    process.join()
+                    if process.exitcode != 0:
+                        return  # another may be stuck behind what it held: stop them all
+                    continue
+                start, end, results = message
+                for result in results:
                     collect(result)
+                done[start:end] = b"\x01" * (end - start)
+    finally:
+        for reader, process in workers.items():
+            process.terminate()
+            process.join()
+            reader.close()
 
 
-def _plan(
-    tasks: Sequence[Task], sizes: list[int], jobs: int
-) -> tuple[list[tuple[list[Task], int]], list[deque[int]]]:
-    """The tasks cut into contiguous chunks, (tasks, bytes), and the chunks' indices
-    grouped into ``jobs`` contiguous regions of about equal size (some may be empty)."""
-    total = sum(sizes)
-    smallest = max(total // (jobs * SMALLEST_CHUNK_SHARE), 1)
-    chunks: list[tuple[list[Task], int]] = []
-    regions: list[deque[int]] = []
-    for start, end in _region_bounds(sizes, jobs):
-        region: deque[int] = deque()
-        left = sum(sizes[start:end])
-        current: list[Task] = []
-        filled = 0
-        budget = 0
-        for task, size in zip(tasks[start:end], sizes[start:end], strict=True):
-            if not current:
-                budget = min(max(left // CHUNK_FRACTION, smallest), MAX_CHUNK_BYTES)
-            current.append(task)
-            filled += size
-            if filled >= budget or len(current) >= MAX_CHUNK_FILES:
-                region.append(len(chunks))
-                chunks.append((current, filled))
-                left -= filled
-                current, filled = [], 0
-        if current:
-            region.append(len(chunks))
-            chunks.append((current, filled))
-        regions.append(region)
-    return chunks, regions
+def _work(
+    worker: int,
+    tasks: Sequence[Task],
+    plan: Plan,
+    shared: Any,
+    writer: Connection,
+    lint_chunk: Callable[[list[Task]], list[Result]],
+    initializer: Callable[[], None] | None,
+) -> None:
+    """A worker process: batches from its own range, then from others', until none is
+    left; each batch's results are sent as (start, end, results), then None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    try:
+        if initializer is not None:
+            initializer()
+        while True:
+            with shared.get_lock():
+                batch = plan.take(shared, worker)
+            if batch is None:
+                break
+            start, end = batch
+            writer.send((start, end, lint_chunk(list(tasks[start:end]))))
+        writer.send(None)
+    except Exception:  # the main process redoes its tasks, where the error shows
+        os._exit(1)
+    finally:
+        writer.close()
+
+
+class Plan:
+    """Where each worker's range starts and ends, and how much a batch or a steal takes.
+    The bounds are a flat array of (front, back) per worker, shared between processes."""
+
+    def __init__(self, sizes: list[int], ranges: list[tuple[int, int]]) -> None:
+        self.ranges = ranges
+        self.prefix = [0, *accumulate(sizes)]  # bytes before each file
+        largest = max((self.prefix[end] - self.prefix[start] for start, end in ranges), default=0)
+        self.batch_bytes = max(largest // BATCH_SHARE, 1)
+
+    def bounds(self) -> list[int]:
+        return [bound for span in self.ranges for bound in span]
+
+    def left(self, bounds: Any, worker: int) -> int:
+        return self.prefix[bounds[2 * worker + 1]] - self.prefix[bounds[2 * worker]]
+
+    def take(self, bounds: Any, worker: int) -> tuple[int, int] | None:
+        """The next batch for ``worker`` (start, end), taken out of ``bounds``; None when
+        every range is empty. The caller holds the lock on ``bounds``."""
+        front, back = bounds[2 * worker], bounds[2 * worker + 1]
+        if front >= back:
+            if not self._steal(bounds, worker):
+                return None
+            front, back = bounds[2 * worker], bounds[2 * worker + 1]
+        end = bisect_left(self.prefix, self.prefix[front] + self.batch_bytes, front + 1, back)
+        end = min(max(end, front + 1), front + MAX_BATCH_FILES, back)
+        bounds[2 * worker] = end
+        return front, end
+
+    def _steal(self, bounds: Any, worker: int) -> bool:
+        """Make the far half (by bytes) of the range with the most left this worker's."""
+        workers = range(len(bounds) // 2)
+        victim = max(workers, key=lambda other: (self.left(bounds, other), -other))
+        front, back = bounds[2 * victim], bounds[2 * victim + 1]
+        if front >= back:
+            return False
+        middle = (self.prefix[front] + self.prefix[back]) // 2
+        # The thief gets at least one file, the owner keeps at least one if it had two.
+        split = min(max(bisect_left(self.prefix, middle, front, back), front + 1), back - 1)
+        bounds[2 * victim + 1] = split
+        bounds[2 * worker], bounds[2 * worker + 1] = split, back
+        return True
 
 
 def _region_bounds(sizes: list[int], jobs: int) -> list[tuple[int, int]]:
@@ -135,16 +210,6 @@ def _region_bounds(sizes: list[int], jobs: int) -> list[tuple[int, int]]:
         bounds.append((start, end))
         start = end
     return bounds
-
-
-def _next(regions: list[deque[int]], worker: int, chunks: list[tuple[list, int]]) -> int | None:
-    """The next chunk of the worker's own region, else the last of the one with the
-    most bytes left."""
-    own = regions[worker]
-    if own:
-        return own.popleft()
-    largest = max(regions, key=lambda region: sum(chunks[i][1] for i in region))
-    return largest.pop() if largest else None
 
 
 def _size(path: str) -> int:
