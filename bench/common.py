@@ -49,6 +49,19 @@ def tool(name: str) -> str | None:
     return shutil.which(name)
 
 
+def compile_pglint() -> None:
+    """Compile pglint's modules to bytecode, as installing a wheel does. An editable
+    install compiles them at import instead, on every import where writing bytecode is
+    turned off (PYTHONDONTWRITEBYTECODE): a cost the peers, installed from wheels, do
+    not pay, and no user does twice."""
+    import pglint
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    package = str(Path(pglint.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], env=env,
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+
+
 def plain_flake8(root: Path) -> str | None:
     """A flake8 with no plugins but its own, in a venv under ``root``.
 

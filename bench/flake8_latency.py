@@ -33,6 +33,7 @@ from common import (
     DEFAULT_DIR,
     Timing,
     add_set_option,
+    compile_pglint,
     corpus_dir,
     machine,
     plain_flake8,
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     without_plugin = plain_flake8(args.dir)
     if without_plugin is None:
         return 1
+    compile_pglint()
     print(machine())
 
     sample = args.dir / "latency" / "orders_service.py"

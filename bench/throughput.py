@@ -49,6 +49,7 @@ from common import (
     MEMORY_HEADER,
     Timing,
     add_set_option,
+    compile_pglint,
     corpus_dir,
     machine,
     plain_flake8,
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no corpus at {corpus}: run bench/corpus.py{how} first", file=sys.stderr)
         return 2
     files = python_files(corpus)
+    compile_pglint()
     print(f"corpus: {corpus} ({len(files):,} .py files); {machine()}; {args.runs} runs")
     if args.linearity:
         return linearity(args, corpus)

@@ -13,23 +13,36 @@ import time
 from pathlib import Path
 
 from pglint import workers
-from pglint.workers import Plan, _region_bounds, run_in_workers
+from pglint.workers import Plan, _shared_depths, run_in_workers
 
 
-def test_regions_are_contiguous_and_about_equal() -> None:
-    sizes = [1, 1, 1, 1, 50, 1, 1, 1, 30, 1, 1, 1, 1, 1, 1, 1]
-    bounds = _region_bounds(sizes, 2)
-    assert bounds[0][0] == 0 and bounds[0][1] == bounds[1][0] and bounds[1][1] == len(sizes)
-    shares = [sum(sizes[start:end]) for start, end in bounds]
-    assert all(shares)
-    assert abs(shares[0] - shares[1]) <= max(sizes)
-    assert _region_bounds([0] * 5, 3)[0] == (0, 5)  # nothing to share: one region holds all
-
-
-def _plan(sizes: list[int], jobs: int) -> tuple[Plan, list[int]]:
-    ranges = [span for span in _region_bounds(sizes, jobs) if span[1] > span[0]]
-    plan = Plan(sizes, ranges)
+def _plan(sizes: list[int], jobs: int, depths: list[int] | None = None) -> tuple[Plan, list[int]]:
+    plan = Plan(sizes, depths or [0] * len(sizes), jobs)
     return plan, plan.bounds()
+
+
+def test_ranges_are_contiguous_and_about_equal() -> None:
+    sizes = [1, 1, 1, 1, 50, 1, 1, 1, 30, 1, 1, 1, 1, 1, 1, 1]
+    plan, _ = _plan(sizes, 2)
+    (start, cut), (cut_again, end) = plan.ranges
+    assert start == 0 and cut == cut_again and end == len(sizes)
+    shares = [sum(sizes[a:b]) for a, b in plan.ranges]
+    assert abs(shares[0] - shares[1]) <= max(sizes)
+    assert _plan([0] * 5, 3)[0].ranges == [(0, 5)]  # nothing to share: one range holds all
+    assert _plan([10] * 3, 8)[0].ranges == [(0, 1), (1, 2), (2, 3)]  # no empty range
+
+
+def test_a_range_is_cut_between_projects_near_its_middle() -> None:
+    paths = [f"./{project}/pkg/m{i}.py" for project in ("a", "b", "c") for i in range(10)]
+    depths = _shared_depths(paths)
+    assert depths[:3] == [0, 3, 3] and depths[10] == 1  # "./a/pkg" then "./b/pkg"
+    sizes = [100] * 30
+    plan, _ = _plan(sizes, 2, depths)
+    assert plan.ranges == [(0, 10), (10, 30)]  # within a quarter of the middle (15)
+    far, _ = _plan([100] * 9 + [2000] + [100] * 20, 2, depths)
+    assert far.ranges[0][1] == 10  # the boundary holds most of the weight: still taken
+    lopsided, _ = _plan([100] * 3 + [4000] * 7 + [100] * 20, 2, depths)
+    assert lopsided.ranges[0][1] not in (10, 20)  # no boundary near the middle: the middle
 
 
 def test_a_worker_takes_small_contiguous_batches_from_the_front_of_its_range() -> None:
@@ -52,13 +65,13 @@ def test_a_worker_takes_small_contiguous_batches_from_the_front_of_its_range() -
 
 def test_a_worker_done_with_its_range_takes_the_far_half_of_the_largest() -> None:
     sizes = [10] * 30
-    plan = Plan(sizes, [(0, 10), (10, 20), (20, 30)])
+    plan, _ = _plan(sizes, 3)
     bounds = [10, 10, 12, 20, 25, 30]  # worker 0 is done; 1 has 8 files left, 2 has 5
     start, end = plan.take(bounds, 0)  # type: ignore[misc]
     assert (start, end) == (16, 17)  # worker 1 keeps 12..16, worker 0 now owns 16..20
     assert bounds == [17, 20, 12, 16, 25, 30]
     # Bytes decide, not the number of files: one large file outweighs three small ones.
-    plan = Plan([1, 1, 1, 90], [(0, 0), (0, 3), (3, 4)])
+    plan, _ = _plan([1, 1, 1, 90], 2)
     bounds = [0, 0, 0, 3, 3, 4]
     assert plan.take(bounds, 0) == (3, 4)
     assert bounds == [4, 4, 0, 3, 3, 3]

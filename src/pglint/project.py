@@ -434,10 +434,27 @@ class Project:
         return self._listing_digests[path]
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
-        where = self._where(unit)
-        return sorted(
-            {found[0] for q in quals if (found := self._find(unit, q, where)) is not None}
-        )
+        """The other project files the dotted names start with: ``_find`` for each, in
+        one loop (a file's text names a few dozen, most of them not the project's)."""
+        root, module, package = self._where(unit)
+        paths: set[str] = set()
+        looked: set[str] = set()
+        for qual in quals:
+            absolute = qual if qual[:1] != "." else absolute_name(qual, module, package)
+            if absolute is None:
+                continue
+            lookup = (root, absolute)
+            known = self._found.get(lookup)
+            if known is None:
+                known = self._found[lookup] = self._disk.find(root, absolute)
+            found, missing = known
+            looked.update(missing)
+            if found is not None and found[0] != unit.path:
+                paths.add(found[0])
+        if not looked <= unit.uses:
+            unit.uses |= looked
+            self._grown[unit.path] = None
+        return sorted(paths)
 
 
 def _key(imported: ImportedNames) -> tuple:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +35,9 @@ Result = TypeVar("Result")
 # taking one (a lock) and sending its results (a pipe) cost nothing next to linting it.
 BATCH_SHARE = 256
 MAX_BATCH_FILES = 64
+# How far from the point that divides a range's bytes as wanted a cut may move to fall
+# between less related files: a share of the range's bytes, on either side.
+CUT_WINDOW = 0.25
 
 
 def run_in_workers(
@@ -49,11 +52,9 @@ def run_in_workers(
     ``jobs`` processes, handing every result to ``collect`` as its batch completes (in no
     fixed order). If processes cannot be started or one dies, the tasks not yet done are
     linted in this process."""
-    sizes = [_size(path) for path in paths]
-    ranges = [(start, end) for start, end in _region_bounds(sizes, jobs) if end > start]
-    plan = Plan(sizes, ranges)
+    plan = Plan([_size(path) for path in paths], _shared_depths(paths), jobs)
     done = bytearray(len(tasks))
-    if len(ranges) > 1:
+    if len(plan.ranges) > 1:
         _run(tasks, plan, lint_chunk, collect, initializer, done)
     start = 0
     while start < len(tasks):  # what no worker did, in order
@@ -152,13 +153,47 @@ def _work(
 
 class Plan:
     """Where each worker's range starts and ends, and how much a batch or a steal takes.
-    The bounds are a flat array of (front, back) per worker, shared between processes."""
+    The bounds are a flat array of (front, back) per worker, shared between processes.
 
-    def __init__(self, sizes: list[int], ranges: list[tuple[int, int]]) -> None:
-        self.ranges = ranges
+    A range is cut where the files on either side share the fewest directories, within
+    ``CUT_WINDOW`` of the point that divides its bytes as wanted: between two projects
+    of a tree rather than inside one, so that the modules a package imports are read by
+    one worker, not by both."""
+
+    def __init__(self, sizes: list[int], depths: list[int], jobs: int) -> None:
         self.prefix = [0, *accumulate(sizes)]  # bytes before each file
-        largest = max((self.prefix[end] - self.prefix[start] for start, end in ranges), default=0)
+        self.depths = depths  # directories file i shares with file i - 1
+        self.ranges = self._ranges(len(sizes), jobs)
+        largest = max((self.prefix[end] - self.prefix[start] for start, end in self.ranges))
         self.batch_bytes = max(largest // BATCH_SHARE, 1)
+
+    def _ranges(self, count: int, jobs: int) -> list[tuple[int, int]]:
+        """``jobs`` ranges of about equal size, fewer if there are fewer files; one if
+        they have no bytes to divide."""
+        ranges = []
+        start = 0
+        if self.prefix[-1] > 0:
+            for left in range(jobs, 1, -1):
+                if count - start < 2:
+                    break
+                cut = self.cut(start, count, 1 / left)
+                ranges.append((start, cut))
+                start = cut
+        ranges.append((start, count))
+        return ranges
+
+    def cut(self, front: int, back: int, share: float) -> int:
+        """Where to cut the files ``front``..``back`` (at least two) so that about
+        ``share`` of their bytes come before the cut."""
+        base = self.prefix[front]
+        total = self.prefix[back] - base
+        target = base + total * share
+        window = total * CUT_WINDOW
+        low = bisect_left(self.prefix, target - window, front + 1, back)
+        high = bisect_right(self.prefix, target + window, low, back)
+        nearest = min(max(bisect_left(self.prefix, target, front + 1, back), front + 1), back - 1)
+        candidates = range(low, high) if high > low else (nearest,)
+        return min(candidates, key=lambda at: (self.depths[at], abs(self.prefix[at] - target)))
 
     def bounds(self) -> list[int]:
         return [bound for span in self.ranges for bound in span]
@@ -186,30 +221,26 @@ class Plan:
         front, back = bounds[2 * victim], bounds[2 * victim + 1]
         if front >= back:
             return False
-        middle = (self.prefix[front] + self.prefix[back]) // 2
-        # The thief gets at least one file, the owner keeps at least one if it had two.
-        split = min(max(bisect_left(self.prefix, middle, front, back), front + 1), back - 1)
+        split = front if back - front == 1 else self.cut(front, back, 0.5)
         bounds[2 * victim + 1] = split
         bounds[2 * worker], bounds[2 * worker + 1] = split, back
         return True
 
 
-def _region_bounds(sizes: list[int], jobs: int) -> list[tuple[int, int]]:
-    """(start, end) of ``jobs`` contiguous runs of the files, of about equal size: a file
-    goes to the region its middle falls in."""
-    total = sum(sizes) or 1
-    bounds = []
-    start = filled = 0
-    for region in range(jobs):
-        end = start
-        while end < len(sizes) and (
-            region == jobs - 1 or (filled + sizes[end] // 2) * jobs // total <= region
-        ):
-            filled += sizes[end]
-            end += 1
-        bounds.append((start, end))
-        start = end
-    return bounds
+def _shared_depths(paths: Sequence[str]) -> list[int]:
+    """For each file, how many directories of its path it shares with the file before."""
+    depths = [0]
+    previous: list[str] = []
+    for path in paths:
+        parts = os.path.dirname(path).split(os.sep)
+        shared = 0
+        for mine, theirs in zip(parts, previous, strict=False):
+            if mine != theirs:
+                break
+            shared += 1
+        depths.append(shared)
+        previous = parts
+    return depths[1:]
 
 
 def _size(path: str) -> int:
