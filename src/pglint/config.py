@@ -124,50 +124,74 @@ class SettingsResolver:
         self.hierarchical = hierarchical
         self._base_path = base_config.path.resolve() if base_config is not None else None
         self._by_directory: dict[str, Settings] = {}
-        self._by_spelling: dict[str, Settings] = {}
+        self._by_file: dict[str, Settings] = {}
+        self._resolved: dict[str, str] = {}
         self._by_config: dict[Path, Settings] = {}
-        self._nearest_config: dict[Path, Path | None] = {}
+        self._by_found_config: dict[str, Settings] = {}
+        self._nearest_config: dict[str, str | None] = {}
 
     def for_file(self, filename: str) -> Settings:
         """Raises ``ConfigError`` when the file's own configuration is invalid."""
         if not self.hierarchical or filename == "-":
             return self.base
+        # Asked twice for every file of a run (whether it is excluded, what it is linted
+        # with): once is a system call.
+        known = self._by_file.get(filename)
+        if known is None:
+            known = self._by_file[filename] = self._for_file(filename)
+        return known
+
+    def _for_file(self, filename: str) -> Settings:
         if os.path.islink(filename):  # its table is the one where it points
             return self._for_directory(str(resolved_path(Path(filename)).parent))
-        # Keyed by the directory as written first: resolving every file's path is a
-        # system call per path component, and a run asks for each file twice.
-        spelled = os.path.dirname(filename) or "."
-        found = self._by_spelling.get(spelled)
-        if found is None:
-            directory = str(resolved_path(Path(spelled)))
-            found = self._by_spelling[spelled] = self._for_directory(directory)
-        return found
+        return self._for_directory(self._resolved_directory(os.path.dirname(filename) or "."))
+
+    def _resolved_directory(self, spelled: str) -> str:
+        """A directory as written, with symbolic links resolved: from its parent's, with
+        one look at the directory itself rather than one at each part of its path (the
+        directories of a tree share their parents)."""
+        known = self._resolved.get(spelled)
+        if known is None:
+            parent, name = os.path.split(spelled)
+            if not parent or name in ("", os.curdir, os.pardir) or os.path.islink(spelled):
+                known = str(resolved_path(Path(spelled)))
+            else:
+                known = os.path.join(self._resolved_directory(parent), name)
+            self._resolved[spelled] = known
+        return known
 
     def _for_directory(self, directory: str) -> Settings:
-        if directory not in self._by_directory:
-            self._by_directory[directory] = self._for_config(self._nearest(Path(directory)))
-        return self._by_directory[directory]
+        found = self._by_directory.get(directory)
+        if found is None:
+            found = self._by_directory[directory] = self._for_config(self._nearest(directory))
+        return found
 
-    def _nearest(self, directory: Path) -> Path | None:
+    def _nearest(self, directory: str) -> str | None:
         """``find_config`` for a resolved directory, each directory above looked at once
-        per run: the directories of a tree share their parents."""
+        per run."""
         if directory not in self._nearest_config:
-            candidate = directory / PYPROJECT
-            if _is_config(candidate):
+            candidate = os.path.join(directory, PYPROJECT)
+            parent = os.path.dirname(directory)
+            if os.path.isfile(candidate) and _is_config(Path(candidate)):
                 self._nearest_config[directory] = candidate
-            elif directory.parent == directory:
+            elif parent == directory:
                 self._nearest_config[directory] = None
             else:
-                self._nearest_config[directory] = self._nearest(directory.parent)
+                self._nearest_config[directory] = self._nearest(parent)
         return self._nearest_config[directory]
 
-    def _for_config(self, path: Path | None) -> Settings:
-        if path is None or path.resolve() == self._base_path:
+    def _for_config(self, found: str | None) -> Settings:
+        if found is None:
             return self.base
-        path = path.resolve()
-        if path not in self._by_config:
-            self._by_config[path] = build_settings(load_config(path), self.flags)
-        return self._by_config[path]
+        if found not in self._by_found_config:
+            path = Path(found).resolve()
+            if path == self._base_path:
+                self._by_found_config[found] = self.base
+            else:
+                if path not in self._by_config:
+                    self._by_config[path] = build_settings(load_config(path), self.flags)
+                self._by_found_config[found] = self._by_config[path]
+        return self._by_found_config[found]
 
 
 @lru_cache(maxsize=64)

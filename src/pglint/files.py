@@ -53,10 +53,13 @@ def discover(
         for root, dirs, files in os.walk(path):
             if ignored is not None:
                 ignored.enter(root)
+            # What the excludes match, worked out once per directory, not per file.
+            base = settings.relative(root)
+            prefix = "" if base == "." else base + "/"
             kept = []
             for d in sorted(dirs):
                 full = _join(root, d)
-                if settings.is_excluded(full):
+                if settings.excludes_relative(prefix + d):
                     continue
                 if ignored is not None and ignored.ignores(full, is_dir=True):
                     continue
@@ -66,7 +69,7 @@ def discover(
                 full = _join(root, name)
                 if not name.endswith(suffixes) or full in seen:
                     continue
-                if settings.is_excluded(full):
+                if settings.excludes_relative(prefix + name):
                     continue
                 if ignored is not None and ignored.ignores(full, is_dir=False):
                     continue

@@ -107,13 +107,17 @@ class Settings:
     def all_excludes(self) -> tuple[str, ...]:
         return self.exclude + self.extend_exclude
 
+    def excludes_relative(self, rel: str) -> bool:
+        """Whether a path already made ``relative`` matches an exclude."""
+        return _excludes(self.all_excludes).match(rel)
+
     def is_excluded(self, path: str, *, ancestors: bool = False) -> bool:
         """Whether ``path`` matches an exclude; with ``ancestors``, also any directory
         above it (up to ``root``), for files named explicitly."""
         rel = self.relative(path)
-        excludes = _excludes(self.all_excludes)
         if not ancestors:
-            return excludes.match(rel)
+            return self.excludes_relative(rel)
+        excludes = _excludes(self.all_excludes)
         parts = [p for p in rel.split("/") if p not in ("", ".")]
         for end in range(len(parts), 0, -1):
             if parts[end - 1] == "..":
