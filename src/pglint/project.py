@@ -36,7 +36,13 @@ from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.files import FileTooLarge, read_source_file
-from pglint.module_files import LISTING_SUFFIX, ModuleFiles, absolute_name, listing_digest
+from pglint.module_files import (
+    LISTING_SUFFIX,
+    Found,
+    ModuleFiles,
+    absolute_name,
+    listing_digest,
+)
 from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
@@ -120,9 +126,7 @@ class Project:
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
     # File-system lookups, once per run: which file a dotted name is, which module a file.
-    _found: dict[tuple[str, str], tuple[tuple[str, list[str]] | None, list[str]]] = field(
-        default_factory=dict
-    )
+    _found: dict[tuple[str, str], Found] = field(default_factory=dict)
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
     _disk: ModuleFiles = field(default_factory=ModuleFiles)
     # Digests of directory listings (``LISTING_SUFFIX``), once per run: thousands of
@@ -188,9 +192,9 @@ class Project:
         # once it is, as the lint of the file asks it again for its imports' summaries.
         return bool(unit.relevant)
 
-    def _use(self, unit: Unit, path: str) -> None:
-        if path not in unit.uses:
-            unit.uses.add(path)
+    def _use(self, unit: Unit, *paths: str) -> None:
+        if not unit.uses.issuperset(paths):
+            unit.uses.update(paths)
             self._grown[unit.path] = None
 
     def new_edges(self) -> list[tuple[str, tuple[int, int] | None, str | None, list[str]]]:
@@ -414,17 +418,25 @@ class Project:
         self, unit: Unit, qual: str, where: tuple[str, str, bool] | None = None
     ) -> tuple[str, list[str]] | None:
         """The other project file an imported dotted name starts with, and the rest."""
-        root, module, package = where or self._where(unit)
+        known = self._looked_up(where or self._where(unit), qual)
+        if known is None:
+            return None
+        found, missing = known
+        self._use(unit, *missing)  # a module created there would be found instead
+        return None if found is None or found[0] == unit.path else found
+
+    def _looked_up(self, where: tuple[str, str, bool], qual: str) -> Found | None:
+        """What ``ModuleFiles.find`` says of an imported dotted name, once per run; None
+        for a relative import reaching above the top package."""
+        root, module, package = where
         absolute = qual if qual[:1] != "." else absolute_name(qual, module, package)
         if absolute is None:
             return None
         lookup = (root, absolute)
-        if lookup not in self._found:
-            self._found[lookup] = self._disk.find(root, absolute)
-        found, missing = self._found[lookup]
-        for path in missing:  # a module created there would be found instead
-            self._use(unit, path)
-        return None if found is None or found[0] == unit.path else found
+        known = self._found.get(lookup)
+        if known is None:
+            known = self._found[lookup] = self._disk.find(root, absolute)
+        return known
 
     def _missing_digest(self, path: str) -> str | None:
         if not path.endswith(LISTING_SUFFIX):
@@ -434,26 +446,20 @@ class Project:
         return self._listing_digests[path]
 
     def _modules(self, unit: Unit, quals: set[str]) -> list[str]:
-        """The other project files the dotted names start with: ``_find`` for each, in
-        one loop (a file's text names a few dozen, most of them not the project's)."""
-        root, module, package = self._where(unit)
+        """The other project files the dotted names start with (``_find`` for each, the
+        edges they add recorded once: a file's text names a few dozen)."""
+        where = self._where(unit)
         paths: set[str] = set()
         looked: set[str] = set()
         for qual in quals:
-            absolute = qual if qual[:1] != "." else absolute_name(qual, module, package)
-            if absolute is None:
-                continue
-            lookup = (root, absolute)
-            known = self._found.get(lookup)
+            known = self._looked_up(where, qual)
             if known is None:
-                known = self._found[lookup] = self._disk.find(root, absolute)
+                continue
             found, missing = known
             looked.update(missing)
             if found is not None and found[0] != unit.path:
                 paths.add(found[0])
-        if not looked <= unit.uses:
-            unit.uses |= looked
-            self._grown[unit.path] = None
+        self._use(unit, *looked)
         return sorted(paths)
 
 
