@@ -155,6 +155,20 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
         ('URL = "mysql://u:p@h/db"\n', True),
         ('dsn = "host=db PASSWORD=x"\n', True),
         ('dsn = ("host=db password"\n       "=x")\n', True),
+        # `password=` counts inside a string literal only: PGL601 reads literals.
+        ("user = login(name, password=pw)\n", False),
+        ("self.password = form.password.data\n", False),
+        ("# password=secret\nimport json\n", False),
+        ("msg = 'it\\'s'  # a quote\nlogin(password=pw)\n", False),
+        ('DSN = """\nhost=db\npassword=x\n"""\n', True),
+        ("DSN = '''host=db ''' '''password=x'''\n", True),
+        ('DSN = "host=db \\\npassword=x"\n', True),
+        ('# a comment\rDSN = "host=db password=x"\r', True),
+        ('DSN = f"host={h} password=x"\n', True),
+        # Where the scan cannot tell literals from code, the file is analysed.
+        ('x = f"{d["k"]}"\nlogin(password=pw)\n', True),
+        ('dsn = f"{connect(dsn="host=a password=b")}"\n', True),
+        ('dsn = "host=a\nlogin(password=pw)\n', True),
         ('URL = ("postgresql+psycopg"\n       f"://app:{x}@db/app")\n', True),
         ('URL = "https" "://example.com"\n', False),
         ("from django.db import connection\n", True),
@@ -197,7 +211,9 @@ def test_what_counts_as_database_code(text, expected):
 @pytest.mark.parametrize(
     "piece",
     ["execute", "\nexecute", ".#", ". execute", "\n#execute", "x" * 50 + "execute",
-     "\r execute", "objects.raw", "import sqlalchemy ", "a" * 1000],
+     "\r execute", "objects.raw", "import sqlalchemy ", "a" * 1000, "password=",
+     "'password=", '"password="', "'''password=", "#password=\n", 'f"{password="',
+     '"\\\n password='],
 )  # fmt: skip
 def test_the_text_test_is_linear_on_repeated_input(piece):
     text = piece * 10_000
@@ -390,10 +406,13 @@ def test_a_module_first_seen_inside_an_import_cycle_is_asked_again(tmp_path):
     [
         'URL = "postgresql" "://app:s3cretpw@db/app"\n',
         'DSN = (\n    "host=db user=app password"  \\\n    f"=s3cretpw"\n)\n',
+        'DSN = """\nhost=db user=app\npassword=s3cretpw\n"""\n',
+        'DSN = "host=db user=app \\\npassword=s3cretpw"\n',
     ],
 )
-def test_a_password_split_over_two_literals_is_reported(text):
-    """Python joins adjacent literals before PGL601 reads them."""
+def test_a_password_split_over_literals_or_lines_is_reported(text):
+    """Python joins adjacent literals (and a backslash joins lines) before PGL601 reads
+    them; the pre-filter must see the literal as one too."""
     on = lint_source(text, "settings.py", NO_BUDGET).diagnostics
     off = lint_source(text, "settings.py", NO_BUDGET, prefilter=False).diagnostics
     assert [d.code for d in off] == ["PGL601"]

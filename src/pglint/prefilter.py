@@ -16,7 +16,8 @@ finding starts from something the facts pass can only see if its name is in the 
   and a call of one of the manager's SQL methods (`.raw`, `.extra`); a session factory
   from the conventional names (`SessionLocal`).
 - PGL601 reads connection URLs of a database scheme (`postgresql://`, any case, with a
-  `+driver`) and libpq strings with `password=` (any case).
+  `+driver`) and libpq strings with `password=` (any case) inside a string literal:
+  `login(user, password=pw)` is code, not a connection string.
 - Everything else comes from another module of the project (``pglint.project``): a name
   it exports is used by its name, so a file that mentions none of the names its project
   imports export cannot resolve anything through them. Finding which modules a file
@@ -150,7 +151,66 @@ def has_database_code(text: str) -> bool:
     if _has_database_url(text):
         return True
     # The pattern has no literal to search for; the lowered text has one.
-    return "password" in text.lower() and _PASSWORD.search(text) is not None
+    return "password" in text.lower() and _password_in_a_literal(text)
+
+
+# What the scan below steps over: comments and string literals, each from its opening
+# quote. A literal left open (by the end of its line, or of the text for a triple-quoted
+# one) matches one of the named groups, so `match.lastgroup` tells.
+_SQ, _DQ = "'", '"'
+_LITERAL_OR_COMMENT = re.compile(
+    "|".join(
+        [
+            r"#[^\r\n]*",
+            *(
+                rf"{q * 3}[^{q}\\]*(?:(?:\\.|{q}(?!{q * 2}))[^{q}\\]*)*(?:{q * 3}|(?P<{n}>\Z))"
+                for q, n in ((_SQ, "open_sq3"), (_DQ, "open_dq3"))
+            ),
+            *(
+                rf"{q}[^{q}\\\r\n]*(?:\\(?:\r\n|.)[^{q}\\\r\n]*)*(?:{q}|(?P<{n}>))"
+                for q, n in ((_SQ, "open_sq"), (_DQ, "open_dq"))
+            ),
+        ]
+    ),
+    re.DOTALL,
+)
+_PREFIX_LETTERS = frozenset("rRbBuUfFtT")
+
+
+def _password_in_a_literal(text: str) -> bool:
+    """Whether a `password=` (as `_PASSWORD` finds it) starts inside a string literal,
+    where PGL601's libpq keyword strings are. Comments and code do not count. When the
+    scan cannot be sure where literals are (one left open; an f-string cut inside a
+    replacement field, as `f"{d["k"]}"` is since Python 3.12), the answer is yes."""
+    starts = [match.start() for match in _PASSWORD.finditer(text)]
+    if not starts:
+        return False
+    at = 0  # the first of `starts` not yet placed
+    for token in _LITERAL_OR_COMMENT.finditer(text):
+        begin, end = token.span()
+        while starts[at] < begin:  # in code between two literals or comments
+            at += 1
+            if at == len(starts):
+                return False
+        if text[begin] == "#":
+            continue
+        if token.lastgroup is not None or _cut_f_string(text, begin, end):
+            return True
+        if starts[at] < end:
+            return True
+    return False
+
+
+def _cut_f_string(text: str, begin: int, end: int) -> bool:
+    """Whether the literal at ``begin`` is an f-string whose replacement fields do not
+    all close in it: the scan then ended it at a quote inside one."""
+    prefix = begin
+    while prefix > 0 and text[prefix - 1] in _PREFIX_LETTERS and begin - prefix < 3:
+        prefix -= 1
+    if not any(letter in "fFtT" for letter in text[prefix:begin]):
+        return False
+    body = text[begin:end].replace("{{", "").replace("}}", "")
+    return body.count("{") != body.count("}")
 
 
 def _imported_roots(text: str) -> set[str]:
