@@ -470,12 +470,15 @@ def _key(imported: ImportedNames) -> tuple:
 # --- summaries ------------------------------------------------------------------------
 
 
+_AFTER_EVERY_ROW = 1 << 62
+
+
 def summarize(facts: ModuleFacts, module: str) -> ModuleSummary:
     """The module-level names that are driver objects, providers of one, or aliases."""
     resolver = Resolver(facts)
     exports: dict[str, Export] = {}
     scope = facts.module
-    end = (len(facts.source.lines) + 1, 0)
+    end = (_AFTER_EVERY_ROW, 0)  # what each name is bound to once the module has run
     for name, bindings in scope.bindings.items():
         binding = bindings[-1]
         if binding.kind == "def" and isinstance(

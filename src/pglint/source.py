@@ -13,7 +13,8 @@ import itertools
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from pglint.diagnostics import Location
 
@@ -108,10 +109,19 @@ class SourceText:
     """The text of one module with line tables for position conversion."""
 
     text: str
-    lines: list[str] = field(init=False)
-    _line_starts: list[int] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    # The line tables are built on first use: most files pglint analyses have no
+    # finding, and nothing asks them for a row.
+    @cached_property
+    def lines(self) -> list[str]:
+        return self._tables[0]
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return self._tables[1]
+
+    @cached_property
+    def _tables(self) -> tuple[list[str], list[int]]:
         text = self.text
         if text.isascii() and _SPLITLINES_ONLY.search(text) is None:
             # str.splitlines breaks exactly where Python does when none of the extra
@@ -121,8 +131,7 @@ class SourceText:
         else:
             starts = line_starts(text)
             lines = [text[a:b] for a, b in itertools.pairwise(starts)]
-        self.lines = lines or [""]
-        self._line_starts = starts if len(starts) > 1 else [0, 0]
+        return lines or [""], starts if len(starts) > 1 else [0, 0]
 
     def line(self, row: int) -> str:
         """Line ``row`` (1-based) without its line ending; '' past the end."""
