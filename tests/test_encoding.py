@@ -141,3 +141,48 @@ def test_form_feed_does_not_shift_rows(project):
     write(project, "db.py", source)
     [item] = items("db.py")
     assert "`email`" in item["message"]
+
+
+def _as_the_interpreter_decodes(data: bytes) -> tuple[str, str] | None:
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return encoding.replace("utf-8-sig", "utf-8"), data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"x = 1\n",
+        b"",
+        b"\n\n# -*- coding: latin-1 -*-\nx = '\xe9'\n",  # third line: not a cookie
+        b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+        b"#!/usr/bin/env python\n# vim: set fileencoding=latin-1 :\nx = '\xe9'\n",
+        b"x = 1\n# coding: latin-1\n",  # after code: not a cookie
+        b"# coding: latin-1\rx = '\xe9'\r",  # one line to the tokenizer
+        codecs.BOM_UTF8 + b"# coding: latin-1\n",  # a BOM and another encoding
+        codecs.BOM_UTF8 + b"# coding: utf-8\nx = '\xc3\xa9'\n",
+        b"# coding: no-such-codec\n",
+        b"x = '\xe9'  # coding words later: decoding\n",
+        b"\xe9\n# coding: latin-1\n",
+        b"s = 'encoding and coding'\nx = '\xc3\xa9'\n",
+    ],
+)
+def test_decoding_agrees_with_the_interpreter(data):
+    """Files with no `coding` in their first two lines skip the cookie search: the
+    outcome must be the one the full search gives."""
+    from pglint.source import DecodeError, decode_source
+
+    try:
+        decoded = decode_source(data)
+        ours = (decoded.encoding, decoded.text)
+    except DecodeError:
+        ours = None
+    expected = _as_the_interpreter_decodes(data)
+    if expected is not None and data.startswith(codecs.BOM_UTF8):
+        expected = (expected[0], expected[1].removeprefix("\ufeff"))
+    assert ours == expected

@@ -40,16 +40,18 @@ def decode_source(data: bytes) -> SourceFile:
     """Decode like the interpreter: BOM, then a PEP 263 coding cookie, then UTF-8."""
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[len(codecs.BOM_UTF8) :] if bom else data
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        # detect_encoding says "invalid or missing encoding declaration" when the first
-        # two lines are not UTF-8; the missing declaration is rarely the real problem.
-        if "encoding declaration" in str(exc):
-            raise DecodeError(_not_utf8(body, "utf-8")) from None
-        raise DecodeError(str(exc)) from None
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
+    encoding = "utf-8"
+    if b"coding" in _first_two_lines(data):  # where a coding cookie can be
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            # detect_encoding says "invalid or missing encoding declaration" when the
+            # first two lines are not UTF-8; the missing declaration is rarely the problem.
+            if "encoding declaration" in str(exc):
+                raise DecodeError(_not_utf8(body, "utf-8")) from None
+            raise DecodeError(str(exc)) from None
+        if encoding == "utf-8-sig":
+            encoding = "utf-8"
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError:
@@ -57,6 +59,13 @@ def decode_source(data: bytes) -> SourceFile:
     except LookupError as exc:
         raise DecodeError(str(exc)) from None
     return SourceFile(text=text, encoding=encoding, bom=bom)
+
+
+def _first_two_lines(data: bytes) -> bytes:
+    end = data.find(b"\n")
+    if end != -1:
+        end = data.find(b"\n", end + 1)
+    return data if end == -1 else data[:end]
 
 
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
