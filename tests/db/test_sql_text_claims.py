@@ -109,6 +109,44 @@ def test_injection_reads_every_row_and_the_fix_reads_none(server, program, drive
     assert len(fixed.find(server.dsn, ADA)) == 1
 
 
+# --- PGL102: identifiers formatted into SQL ------------------------------------------------
+
+COUNT_ROWS = """
+    import psycopg2
+
+    def name_of(table):
+        return '"' + table{doubling} + '"'
+
+    def count(dsn, table):
+        conn = psycopg2.connect(dsn)
+        try:
+            cur = conn.cursor()
+            cur.execute(f"SELECT count(*) FROM {{name_of(table)}}")
+            return cur.fetchone()[0]
+        finally:
+            conn.close()
+    """
+CRAFTED_NAME = 'users" WHERE false; SELECT 42 --'
+
+
+def test_identifier_quoting_by_hand_keeps_a_crafted_name_one_name(server, program):
+    """Wrapping a name in double quotes is not enough, doubling the ones inside is: the
+    first helper runs the attacker's statement (PGL102 reports it), the second makes it
+    the name of a table that does not exist (pglint trusts it)."""
+    import psycopg2
+
+    wrapped = program(COUNT_ROWS.format(doubling=""))
+    assert "PGL102" in wrapped.findings()
+    assert wrapped.load().count(server.dsn, CRAFTED_NAME) == 42
+
+    quoted = program(COUNT_ROWS.format(doubling=""".replace('"', '""')"""))
+    assert "PGL102" not in quoted.findings()
+    module = quoted.load()
+    assert module.count(server.dsn, "users") == 3
+    with pytest.raises(psycopg2.errors.UndefinedTable):
+        module.count(server.dsn, CRAFTED_NAME)
+
+
 # --- PGL201: the driver's placeholder style -----------------------------------------------
 
 

@@ -3,7 +3,7 @@
 The result is one or more ``SqlText`` variants (an ``if`` may build the query two ways),
 each a list of pieces: constant text, and interpolated expressions marked safe when
 nothing from outside the program can reach them (literals, module constants, numbers,
-placeholder lists, quoting functions).
+placeholder lists, quoting functions, a module's own identifier quoting).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pglint.drivers import (
     TRUSTED_CONNECTION_HELPERS,
 )
 from pglint.facts.model import Binding, Block, Piece, Pos, Scope, SqlText
+from pglint.facts.quoting import is_quoting_helper
 from pglint.facts.resolve import Resolver, last_name
 
 _MAX_DEPTH = 10
@@ -454,6 +455,8 @@ class SqlEvaluator:
         ):
             return True
         if isinstance(func, ast.Attribute) and _trusted_chain(func.value):
+            return True
+        if isinstance(func, ast.Name) and is_quoting_helper(self.resolver, func, scope, pos):
             return True
         qual = self.resolver.qualname(func)
         if qual is not None and qual.startswith(("psycopg.sql.", "psycopg2.sql.")):

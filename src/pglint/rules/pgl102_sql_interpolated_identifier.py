@@ -73,7 +73,11 @@ RULE = Rule(
         "the identifier with the driver's API (psycopg's `sql.Identifier`) or map the "
         "input onto a fixed set of names you wrote.\n\n"
         "Module-level string constants, class constants and values taken from a literal "
-        "dict (`SORTS[key]`) are not reported: nothing from outside can change them."
+        "dict (`SORTS[key]`) are not reported: nothing from outside can change them. "
+        "Neither are names passed through a quoting function: the driver's, one whose "
+        "name says it quotes or escapes, or a function of the same module that returns "
+        "`'\"' + name.replace('\"', '\"\"') + '\"'`, since PostgreSQL reads a double-quoted "
+        "name whose inner double quotes are doubled as one identifier, whatever it holds."
     ),
     example=(
         "import psycopg\n\n"
