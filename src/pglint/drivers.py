@@ -425,6 +425,13 @@ SANITIZERS = frozenset(
     }
 )  # fmt: skip
 
+# Constructors whose text is the name quoted where it needs to be: `str(sa.column(name))`
+# doubles the double quotes inside and wraps the name in them. Not `table()`, whose text is
+# the name as given, nor `column(..., is_literal=True)` or `literal_column()`.
+QUOTING_CONSTRUCTORS = frozenset(
+    {"sqlalchemy.column", "sqlalchemy.sql.column", "sqlalchemy.sql.expression.column"}
+)
+
 # psycopg's composition API builds SQL safely.
 COMPOSITION_MODULES = frozenset({"psycopg.sql", "psycopg2.sql", "psycopg2.extensions"})
 

@@ -147,6 +147,39 @@ def test_identifier_quoting_by_hand_keeps_a_crafted_name_one_name(server, progra
         module.count(server.dsn, CRAFTED_NAME)
 
 
+ORDERED_NAMES = """
+    import psycopg2
+    import sqlalchemy as sa
+
+    def names(dsn, sort):
+        conn = psycopg2.connect(dsn)
+        try:
+            cur = conn.cursor()
+            cur.execute(f"SELECT name FROM users ORDER BY {{{render}}}")
+            return [row[0] for row in cur.fetchall()]
+        finally:
+            conn.close()
+    """
+
+
+def test_sqlalchemy_column_text_is_quoted_and_table_text_is_not(server, program):
+    """`str(sa.column(name))` quotes the name (pglint trusts it); `str(sa.table(name))`
+    is the name as given (PGL102 reports it), and a crafted one runs its statement."""
+    import psycopg2
+
+    crafted = "name; SELECT 42 --"
+    as_table = program(ORDERED_NAMES.format(render="sa.table(sort)"))
+    assert "PGL102" in as_table.findings()
+    assert as_table.load().names(server.dsn, crafted) == [42]
+
+    as_column = program(ORDERED_NAMES.format(render="sa.column(sort)"))
+    assert "PGL102" not in as_column.findings()
+    module = as_column.load()
+    assert len(module.names(server.dsn, "name")) == 3
+    with pytest.raises(psycopg2.errors.UndefinedColumn):
+        module.names(server.dsn, crafted)
+
+
 # --- PGL201: the driver's placeholder style -----------------------------------------------
 
 

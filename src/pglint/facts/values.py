@@ -14,6 +14,7 @@ import string
 from itertools import product
 
 from pglint.drivers import (
+    QUOTING_CONSTRUCTORS,
     SANITIZER_NAME_PARTS,
     SANITIZERS,
     TRUSTED_ATTRIBUTES,
@@ -460,6 +461,8 @@ class SqlEvaluator:
             return True
         qual = self.resolver.qualname(func)
         if qual is not None and qual.startswith(("psycopg.sql.", "psycopg2.sql.")):
+            return True
+        if qual in QUOTING_CONSTRUCTORS and not call.keywords:
             return True
         if isinstance(func, ast.Attribute) and func.attr in ("SQL", "Composed", "format"):
             base = self.resolver.qualname(func.value) or ""

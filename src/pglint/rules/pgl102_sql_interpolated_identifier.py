@@ -74,8 +74,9 @@ RULE = Rule(
         "input onto a fixed set of names you wrote.\n\n"
         "Module-level string constants, class constants and values taken from a literal "
         "dict (`SORTS[key]`) are not reported: nothing from outside can change them. "
-        "Neither are names passed through a quoting function: the driver's, one whose "
-        "name says it quotes or escapes, or a function of the same module that returns "
+        "Neither are names passed through a quoting function: the driver's, SQLAlchemy's "
+        "`column()` (not `table()`, whose text is the name unquoted), one whose name says "
+        "it quotes or escapes, or a function of the same module that returns "
         "`'\"' + name.replace('\"', '\"\"') + '\"'`, since PostgreSQL reads a double-quoted "
         "name whose inner double quotes are doubled as one identifier, whatever it holds."
     ),
