@@ -15,6 +15,8 @@ _COMPOSES = {"psycopg": "psycopg", "psycopg_async": "psycopg", "psycopg2": "psyc
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
+    if facts.roles is not None and "test" in facts.roles.module_roles:
+        return  # the tables a test creates and drops are named by the test itself
     source = facts.source
     for call in facts.db_calls:
         found = first_interpolation(call, IDENTIFIER_POSITIONS)
@@ -78,7 +80,9 @@ RULE = Rule(
         "`column()` (not `table()`, whose text is the name unquoted), one whose name says "
         "it quotes or escapes, or a function of the same module that returns "
         "`'\"' + name.replace('\"', '\"\"') + '\"'`, since PostgreSQL reads a double-quoted "
-        "name whose inner double quotes are doubled as one identifier, whatever it holds."
+        "name whose inner double quotes are doubled as one identifier, whatever it holds. "
+        "Test modules (`test_*.py`, `*_test.py`, `conftest.py`) are not checked: the "
+        "tables they create and drop are named by the test, not by a request."
     ),
     example=(
         "import psycopg\n\n"
