@@ -109,6 +109,37 @@ def test_injection_reads_every_row_and_the_fix_reads_none(server, program, drive
     assert len(fixed.find(server.dsn, ADA)) == 1
 
 
+FIND_BY_EMAIL = """
+    import psycopg2
+
+    def as_string(value):
+        return "'" + value{doubling} + "'"
+
+    def find(dsn, email):
+        conn = psycopg2.connect(dsn)
+        try:
+            cur = conn.cursor()
+            cur.execute(f"SELECT id FROM users WHERE email = {{as_string(email)}}")
+            return cur.fetchall()
+        finally:
+            conn.close()
+    """
+
+
+def test_string_quoting_by_hand_keeps_a_crafted_value_one_string(server, program):
+    """Wrapping a value in single quotes lets a quote in it end the string (PGL101
+    reports it); doubling the quotes inside keeps it one string (pglint trusts it)."""
+    wrapped = program(FIND_BY_EMAIL.format(doubling=""))
+    assert "PGL101" in wrapped.findings()
+    assert len(wrapped.load().find(server.dsn, INJECTION)) == 3  # every user
+
+    quoted = program(FIND_BY_EMAIL.format(doubling=""".replace("'", "''")"""))
+    assert "PGL101" not in quoted.findings()
+    module = quoted.load()
+    assert len(module.find(server.dsn, INJECTION)) == 0
+    assert len(module.find(server.dsn, ADA)) == 1
+
+
 # --- PGL102: identifiers formatted into SQL ------------------------------------------------
 
 COUNT_ROWS = """

@@ -1,15 +1,20 @@
-"""Identifier quoting written by hand, recognised where a module defines it.
+"""Quoting written by hand, recognised where a module defines it.
 
 PostgreSQL reads anything between double quotes as one identifier once every double
-quote inside is doubled, so a helper such as
+quote inside is doubled, and anything between single quotes as one string once every
+single quote inside is doubled (backslashes are ordinary characters in such a string
+since PostgreSQL 9.1 made `standard_conforming_strings` the default). So helpers such as
 
     def identifier(name):
         return '"' + name.replace('"', '""') + '"'
 
-turns any text into a name that cannot end the identifier and start more SQL. Only that
-exact shape counts (concatenation, an f-string or `'"%s"' %`, around a chain of
-`.replace` calls of constants that doubles the double quote and touches no other quote);
-a helper that adds the quotes without doubling, or is called through a name that might be
+    def literal(text):
+        return "'" + text.replace("'", "''") + "'"
+
+turn any text into one name or one string that cannot end early and start more SQL.
+Only that exact shape counts (concatenation, an f-string or `'"%s"' %`, around a chain of
+`.replace` calls of constants that doubles the quote and adds or removes no other one); a
+helper that adds the quotes without doubling, or is called through a name that might be
 something else, is not trusted.
 """
 
@@ -20,12 +25,12 @@ import ast
 from pglint.facts.model import Pos, Scope
 from pglint.facts.resolve import Resolver
 
-_QUOTE = '"'
+_QUOTES = ('"', "'")
 
 
 def is_quoting_helper(resolver: Resolver, name: ast.Name, scope: Scope, pos: Pos) -> bool:
     """Whether ``name``, called at ``pos``, is a function of this module that quotes its
-    result as an identifier on every path."""
+    result as an identifier or a string on every path."""
     bindings = resolver.reaching(name.id, scope, pos)
     if len(bindings) != 1 or bindings[0].kind != "def":
         return False
@@ -36,23 +41,28 @@ def is_quoting_helper(resolver: Resolver, name: ast.Name, scope: Scope, pos: Pos
         isinstance(function.node, ast.FunctionDef)
         and not function.is_generator
         and bool(function.returns)
-        and all(r.value is not None and quotes_an_identifier(r.value) for r in function.returns)
+        and all(r.value is not None and quotes(r.value) for r in function.returns)
     )
 
 
-def quotes_an_identifier(expr: ast.expr) -> bool:
-    """`'"' + x.replace('"', '""') + '"'`, `f'"{x.replace(...)}"'` or `'"%s"' % x.replace(...)`."""
+def quotes(expr: ast.expr) -> bool:
+    """`'"' + x.replace('"', '""') + '"'`, `f'"{x.replace(...)}"'`, `'"%s"' % x.replace(...)`,
+    or the same with single quotes."""
+    return any(_quotes_with(expr, quote) for quote in _QUOTES)
+
+
+def _quotes_with(expr: ast.expr, quote: str) -> bool:
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
-        return _is_text(expr.left, '"%s"') and _doubles_quotes(expr.right)
+        return _is_text(expr.left, f"{quote}%s{quote}") and _doubles(expr.right, quote)
     if isinstance(expr, ast.JoinedStr) and len(expr.values) == 3:
         first, field, last = expr.values
         return (
             isinstance(field, ast.FormattedValue)
             and field.conversion == -1
             and field.format_spec is None
-            and _is_text(first, _QUOTE)
-            and _is_text(last, _QUOTE)
-            and _doubles_quotes(field.value)
+            and _is_text(first, quote)
+            and _is_text(last, quote)
+            and _doubles(field.value, quote)
         )
     if (
         isinstance(expr, ast.BinOp)
@@ -61,14 +71,14 @@ def quotes_an_identifier(expr: ast.expr) -> bool:
         and isinstance(expr.left.op, ast.Add)
     ):
         return (
-            _is_text(expr.left.left, _QUOTE)
-            and _is_text(expr.right, _QUOTE)
-            and _doubles_quotes(expr.left.right)
+            _is_text(expr.left.left, quote)
+            and _is_text(expr.right, quote)
+            and _doubles(expr.left.right, quote)
         )
     return False
 
 
-def _doubles_quotes(expr: ast.expr) -> bool:
+def _doubles(expr: ast.expr, quote: str) -> bool:
     doubled = False
     while (
         isinstance(expr, ast.Call)
@@ -80,9 +90,9 @@ def _doubles_quotes(expr: ast.expr) -> bool:
         old, new = expr.args
         if not (_is_text(old) and _is_text(new)):
             return False
-        if (old.value, new.value) == (_QUOTE, _QUOTE * 2):  # type: ignore[attr-defined]
+        if (old.value, new.value) == (quote, quote * 2):  # type: ignore[attr-defined]
             doubled = True
-        elif _QUOTE in old.value or _QUOTE in new.value:  # type: ignore[attr-defined]
+        elif quote in old.value or quote in new.value:  # type: ignore[attr-defined]
             return False  # could undo the doubling or add a lone quote
         expr = expr.func.value
     return doubled

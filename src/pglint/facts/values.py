@@ -3,7 +3,7 @@
 The result is one or more ``SqlText`` variants (an ``if`` may build the query two ways),
 each a list of pieces: constant text, and interpolated expressions marked safe when
 nothing from outside the program can reach them (literals, module constants, numbers,
-placeholder lists, quoting functions, a module's own identifier quoting).
+placeholder lists, quoting functions, a module's own quoting of names and strings).
 """
 
 from __future__ import annotations

@@ -151,8 +151,12 @@ RULE = Rule(
         "SQL.\n\n"
         "Values that nothing outside the program can change are not reported: literals, "
         "module-level string and number constants, `int(...)`, and placeholder lists such "
-        "as `', '.join(['%s'] * len(ids))`. When the driver is unknown, the text must look "
-        "like SQL to be reported."
+        "as `', '.join(['%s'] * len(ids))`. Neither are values passed through a function "
+        'of the same module that returns `"\'" + value.replace("\'", "\'\'") + "\'"`: '
+        "PostgreSQL reads a single-quoted string whose inner quotes are doubled as one "
+        "string (backslashes are ordinary characters there since 9.1). Binding is still "
+        "the better way. When the driver is unknown, the text must look like SQL to be "
+        "reported."
     ),
     example=(
         "import psycopg2\n\n"
