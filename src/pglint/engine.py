@@ -154,9 +154,12 @@ def _run_rules(
     facts: ModuleFacts, filename: str, settings: Settings, deadline: float | None = None
 ) -> Iterator[Diagnostic]:
     fixes = facts.wants_fixes
+    in_tests = facts.roles is not None and "test" in facts.roles.module_roles
     try:
         for rule in all_rules():
             if not settings.is_enabled(rule.code, filename):
+                continue
+            if in_tests and not rule.checks_test_modules:
                 continue
             if _out_of_time(deadline):
                 yield _over_time(settings, filename, f"before {rule.code}")

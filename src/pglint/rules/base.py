@@ -51,6 +51,9 @@ class Rule:
     references: tuple[str, ...] = ()
     more_bad: tuple[str, ...] = field(default=())
     more_good: tuple[str, ...] = field(default=())
+    # False for rules about what comes from outside the program: in a test module (test_*.py,
+    # *_test.py, conftest.py) the names and credentials are the test's own.
+    checks_test_modules: bool = True
 
     @property
     def bad_examples(self) -> tuple[str, ...]:

@@ -15,8 +15,6 @@ _COMPOSES = {"psycopg": "psycopg", "psycopg_async": "psycopg", "psycopg2": "psyc
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    if facts.roles is not None and "test" in facts.roles.module_roles:
-        return  # the tables a test creates and drops are named by the test itself
     source = facts.source
     for call in facts.db_calls:
         found = first_interpolation(call, IDENTIFIER_POSITIONS)
@@ -62,6 +60,7 @@ def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | No
 
 RULE = Rule(
     code="PGL102",
+    checks_test_modules=False,  # the tables a test creates and drops are named by the test
     name="sql-interpolated-identifier",
     summary="a table or column name is formatted into SQL text without quoting",
     what_it_does=(

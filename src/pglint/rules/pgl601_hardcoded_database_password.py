@@ -51,8 +51,6 @@ class _Secret:
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
-    if facts.roles is not None and "test" in facts.roles.module_roles:
-        return  # test credentials are for throwaway databases
     resolver = Resolver.of(facts)
     seen: set[int] = set()
     for node, in_factory in _candidates(facts, resolver):
@@ -174,6 +172,7 @@ def _suggestion(node: ast.expr, facts: ModuleFacts, resolver: Resolver) -> str:
 
 RULE = Rule(
     code="PGL601",
+    checks_test_modules=False,  # test credentials are for throwaway databases
     name="hardcoded-database-password",
     summary="database password written into the source",
     what_it_does=(
