@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -77,4 +79,34 @@ def test_throughput_floors_read_the_chosen_set(bench, tmp_path, capsys):
     throughput.main(["--dir", str(tmp_path), "--floor", "parse"])
     assert capsys.readouterr().out.strip() == "0 files did not parse"
     throughput.main(["--dir", str(tmp_path), "--set", "apps", "--floor", "parse"])
+    assert capsys.readouterr().out.strip() == "1 files did not parse"
+
+
+def test_the_analysed_floor_parses_what_pglint_analyses(bench, tmp_path, capsys):
+    _, _, throughput = bench
+    app = tmp_path / "py" / "app"
+    app.mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "db.py").write_text(
+        "import psycopg2\n\n\ndef get_conn():\n    return psycopg2.connect('')\n"
+    )
+    (app / "views.py").write_text(  # database code only through the module it imports
+        "from app.db import get_conn\n\n\ndef rows():\n    return get_conn()\n"
+    )
+    (app / "util.py").write_text("from app.db import other\n\n\ndef add(a, b):\n    return a + b\n")
+    (app / "broken.py").write_text("def (\n")  # no database code: skipped, not parsed
+    files = throughput.python_files(tmp_path / "py")
+    kept = throughput.analysed_files(files)
+    assert [p.rpartition("/")[2] for p in kept] == ["db.py", "views.py"]
+    # The same choice as `pglint check` makes.
+    checked = subprocess.run(
+        [sys.executable, "-m", "pglint", "check", "-v", "--no-cache", "--exit-zero", "."],
+        cwd=tmp_path / "py", capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "2 analysed" in checked.stderr
+    listed = tmp_path / "analysed.txt"
+    listed.write_text("\n".join([*kept, str(app / "broken.py")]))
+    throughput.main(
+        ["--dir", str(tmp_path), "--floor", "parse-analysed", "--floor-files", str(listed)]
+    )
     assert capsys.readouterr().out.strip() == "1 files did not parse"
