@@ -118,10 +118,8 @@ class Project:
     parses: int = 0
     _retained: OrderedDict[str, int] = field(default_factory=OrderedDict)  # path -> size
     _retained_text: int = 0
-    _pinned: set[str] = field(default_factory=set)
-    _released: dict[str, None] = field(
-        default_factory=dict
-    )  # linted files, oldest first  # units whose facts a caller holds
+    _pinned: set[str] = field(default_factory=set)  # units whose facts a caller holds
+    _released: dict[str, None] = field(default_factory=dict)  # linted files, oldest first
     _active: set[str] = field(default_factory=set)
     # Units whose ``uses`` grew since ``new_edges`` last handed them out.
     _grown: dict[str, None] = field(default_factory=dict)
