@@ -6,6 +6,7 @@ copied from pglint's output.
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -65,6 +66,17 @@ CASES = {
             return session.execute(text(f"SELECT id FROM items WHERE name LIKE '%{term}%'")).all()
         """,
         'text("SELECT id FROM items WHERE name LIKE :term"),\n        {"term": f"%{term}%"},',
+    ),
+    "sqlalchemy-text-fragment": (
+        # A clause, not a statement: it is bound like one.
+        """\
+        from sqlalchemy import select, text
+        from sqlalchemy.orm import Session
+
+        def find(session: Session, users, email):
+            return session.execute(select(users).where(text(f"email = '{email}'"))).all()
+        """,
+        'where(text("email = :email").bindparams(email=email))',
     ),
     "django-cursor-list": (
         """\
@@ -159,8 +171,49 @@ def test_multi_line_call_keeps_its_indentation(project):
         def find(cur, email):
             cur.execute(f"SELECT * FROM users WHERE email = '{email}'")
         """,
+        # `{uid:d}` is a number written with a format: it can be neither bound as it is
+        # written nor kept without its format.
+        """\
+        import psycopg2
+
+        def find(uid, email):
+            cur = psycopg2.connect().cursor()
+            cur.execute(f"SELECT * FROM users WHERE id = {uid:05d} AND email = '{email}'")
+        """,
+        # The values joined into an IN list would be bound as one value.
+        """\
+        import psycopg2
+
+        def find(names):
+            cur = psycopg2.connect().cursor()
+            cur.execute(f"SELECT * FROM users WHERE name IN ({', '.join(names)})")
+        """,
+        # A value cast right after its quotes: asyncpg binds no str as an interval.
+        """\
+        import asyncpg
+
+        async def recent(conn: asyncpg.Connection, days):
+            return await conn.fetch(f"SELECT * FROM t WHERE at > now() - '{days} days'::interval")
+        """,
+        # A safe value of unknown text could bring a `%` into a query bound with `%s`.
+        """\
+        import psycopg2
+        from app.settings import ORDER
+
+        def find(email):
+            cur = psycopg2.connect().cursor()
+            cur.execute(f"SELECT * FROM users WHERE email = '{email}' ORDER BY {ORDER}")
+        """,
     ],
-    ids=["built-before-the-call", "comment-inside", "unknown-driver"],
+    ids=[
+        "built-before-the-call",
+        "comment-inside",
+        "unknown-driver",
+        "formatted-number",
+        "joined-list",
+        "cast-after-quotes",
+        "unknown-safe-text-with-percent-style",
+    ],
 )
 def test_no_fix(project, source):
     assert fixed(project, source) == textwrap.dedent(source)
@@ -195,3 +248,48 @@ def test_no_fix_when_the_values_come_from_text_built_earlier(project):
             cur.execute(f"SELECT * FROM orders WHERE {where}")
         """
     assert fixed(project, source) == textwrap.dedent(source)
+
+
+def test_a_safe_value_stays_as_written_next_to_the_bound_one(project):
+    result = fixed(
+        project,
+        """\
+        import asyncpg
+
+        LIMIT = 50
+
+        async def page(conn: asyncpg.Connection, status, offset):
+            return await conn.fetch(
+                f"SELECT * FROM orders WHERE status = '{status}' LIMIT {LIMIT} OFFSET {int(offset)}"
+            )
+        """,
+    )
+    assert (
+        "    return await conn.fetch(\n"
+        '        f"SELECT * FROM orders WHERE status = $1 LIMIT {LIMIT} OFFSET {int(offset)}",\n'
+        "        status,\n"
+        "    )\n"
+    ) in result
+    compile(result, "db.py", "exec")
+
+
+def test_no_stand_in_text_reaches_a_suggestion(project):
+    write(
+        project,
+        "db.py",
+        textwrap.dedent(
+            """\
+            import psycopg2
+            from app.settings import ORDER
+
+            def find(uid, email):
+                cur = psycopg2.connect().cursor()
+                cur.execute(f"SELECT * FROM users WHERE id = {uid:d} AND email = '{email}'")
+                cur.execute(f"SELECT * FROM users WHERE email = '{email}' ORDER BY {ORDER}")
+            """
+        ),
+    )
+    report = json.loads(invoke("check", "--output-format", "json", "db.py").stdout)
+    assert [item["code"] for item in report] == ["PGL101", "PGL101"]
+    for item in report:
+        assert "_pglint_" not in json.dumps(item) and "id = 0" not in json.dumps(item)

@@ -7,6 +7,7 @@ the failure the rule's message describes, the fixed code does the job.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 
 import pytest
@@ -422,3 +423,94 @@ def test_missing_value_fails_on_every_call(server, program):
     assert "PGL203" in code.findings()
     with pytest.raises((IndexError, TypeError, psycopg2.ProgrammingError)):
         code.load().add(server.dsn, "missing value")
+
+
+# --- PGL101's fix: only where the parameterized call runs as the original did -------------
+
+
+def test_a_safe_number_stays_in_the_text_and_the_value_is_bound(server, program):
+    """`{int(uid)}` is safe and stays as written; before, the fix put a stand-in `0` in
+    its place, and the query then looked for id 0."""
+    code = program(
+        """
+        import psycopg2
+
+        def find(dsn, uid, email):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute(f"SELECT name FROM users WHERE id = {int(uid)} AND email = '{email}'")
+                return cur.fetchall()
+            finally:
+                conn.close()
+        """
+    )
+    assert "PGL101" in code.findings()
+    fixed = code.fixed("--unsafe-fixes")
+    assert "{int(uid)}" in code.fixed_source and "'{email}'" not in code.fixed_source
+    assert fixed.find(server.dsn, "1", ADA) == [("Ada",)]
+    assert fixed.find(server.dsn, "1", INJECTION) == []
+
+
+UNBINDABLE = {
+    # PostgreSQL takes parameters in SELECT, INSERT, UPDATE, DELETE, MERGE and VALUES only.
+    "notify": ("NOTIFY events, $1", "payload"),
+    "set": ("SET statement_timeout = $1", "5s"),
+    "alter-role": ("ALTER ROLE CURRENT_USER SET search_path = $1", "public"),
+    # A typed literal takes a constant, not a parameter.
+    "typed-literal": ("SELECT now() - interval $1", "2 days"),
+}
+
+
+@pytest.mark.parametrize("case", UNBINDABLE)
+def test_where_the_server_takes_no_parameter_no_fix_is_offered(server, program, case):
+    import asyncpg
+
+    query, value = UNBINDABLE[case]
+    with pytest.raises(asyncpg.PostgresSyntaxError):
+        asyncio.run(_fetch(server.dsn, query, value))
+    written = query.replace("$1", "'{value}'")
+    code = program(
+        f"""
+        import asyncpg
+
+        async def run(dsn, value):
+            conn = await asyncpg.connect(dsn)
+            try:
+                return await conn.execute(f"{written}")
+            finally:
+                await conn.close()
+        """
+    )
+    assert "PGL101" in code.findings()
+    _pglint_fix(code.path)
+    assert code.path.read_text() == code.source
+
+
+def test_a_value_cast_after_its_quotes_is_a_str_asyncpg_will_not_bind(server):
+    """`'{n} days'::interval` bound as `$1::interval` gets a str, and asyncpg wants a
+    timedelta for an interval parameter: no fix is offered for it either."""
+    import asyncpg
+
+    with pytest.raises(asyncpg.DataError):
+        asyncio.run(_fetch(server.dsn, "SELECT now() - $1::interval", "2 days"))
+    assert asyncio.run(_fetch(server.dsn, "SELECT '2 days'::interval", None)) is not None
+
+
+async def _fetch(dsn, query, value):
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(query, *([] if value is None else [value]))
+    finally:
+        await conn.close()
+
+
+def _pglint_fix(path):
+    from click.testing import CliRunner
+
+    from pglint.cli import cli
+
+    result = CliRunner().invoke(cli, ["check", "--fix", "--unsafe-fixes", "--isolated", str(path)])
+    assert result.exit_code == 1, result.output  # the finding remains

@@ -91,6 +91,9 @@ class Piece:
     expr: ast.expr | None = None
     safe: bool = True  # the interpolation cannot carry outside input
     hint: str | None = None  # stand-in text for a safe interpolation (its value if known)
+    # The text is not the value as `{expr}` renders it: a format spec or conversion
+    # (`{x:.2f}`, `%d`, `{!r}`), a field of it (`{0.name}`), or `sep.join(expr)`.
+    formatted: bool = False
     origin: ast.Constant | None = None  # the plain string literal this text comes from
     origin_offset: int = 0  # where ``text`` starts inside ``origin.value``
 

@@ -107,16 +107,23 @@ class SqlEvaluator:
         return [self._hole(expr, scope, pos, depth)]
 
     def _hole(
-        self, expr: ast.expr, scope: Scope, pos: Pos, depth: int, numeric: bool = False
+        self,
+        expr: ast.expr,
+        scope: Scope,
+        pos: Pos,
+        depth: int,
+        numeric: bool = False,
+        *,
+        formatted: bool = False,
     ) -> Variant:
         if numeric:
             # `%d`, `{:.2f}`: formatting raises unless the value is a number, and a
             # number cannot carry a quote or a placeholder.
-            return (Piece(None, expr, safe=True, hint="0"),), True
+            return (Piece(None, expr, safe=True, hint="0", formatted=True),), True
         safe = self.is_safe(expr, scope, pos, depth)
         hint = _numeric_hint(expr) if safe else None
         # A number keeps the text exact: it cannot add or hide a placeholder.
-        return (Piece(None, expr, safe=safe, hint=hint),), hint is not None
+        return (Piece(None, expr, safe=safe, hint=hint, formatted=formatted),), hint is not None
 
     def _fstring(
         self, expr: ast.JoinedStr, scope: Scope, pos: Pos, block: Block, depth: int
@@ -134,7 +141,10 @@ class SqlEvaluator:
                     numeric = value.conversion == -1 and _numeric_spec(
                         _constant_spec(value.format_spec)
                     )
-                    part = [self._hole(value.value, scope, pos, depth, numeric)]
+                    plain = value.conversion == -1 and value.format_spec is None
+                    part = [
+                        self._hole(value.value, scope, pos, depth, numeric, formatted=not plain)
+                    ]
                 elif _is_constant(inner) and isinstance(value.value, ast.Name | ast.Attribute):
                     # `{TABLE}`: keep the name with the text, so suggestions can keep it too.
                     text = "".join(p.text or "" for p in inner[0][0])
@@ -191,7 +201,11 @@ class SqlEvaluator:
             else:
                 arg = args
             index += 1
-            hole = self._hole(arg, scope, pos, depth, match.group(2) in _NUMERIC_PERCENT)
+            plain = match.group(0) in ("%s", f"%({key})s") and (
+                arg is not args or (values is None and mapping is None)
+            )
+            numeric = match.group(2) in _NUMERIC_PERCENT
+            hole = self._hole(arg, scope, pos, depth, numeric, formatted=not plain)
             pieces.extend(hole[0])
             exact = exact and hole[1]
         pieces.append(Piece(template[last:]))
@@ -250,7 +264,10 @@ class SqlEvaluator:
             else:
                 arg = keywords.get(head)
             numeric = arg is not None and conversion is None and _numeric_spec(spec)
-            hole = self._hole(arg if arg is not None else call, scope, pos, depth, numeric)
+            plain = arg is not None and not spec and conversion is None and field == head
+            hole = self._hole(
+                arg if arg is not None else call, scope, pos, depth, numeric, formatted=not plain
+            )
             pieces.extend(hole[0])
             exact = exact and hole[1]
         return tuple(pieces), exact
@@ -265,11 +282,11 @@ class SqlEvaluator:
                 text = self._constant_text(element, scope, pos, depth)
                 if text is not None:
                     # `", ".join(["%s"] * len(ids))`: safe text, unknown count.
-                    return [((Piece(None, items, safe=True, hint=text),), False)]
+                    return [((Piece(None, items, safe=True, hint=text, formatted=True),), False)]
                 inner = self._eval(element, scope, pos, block, depth)
                 if inner is not None:
                     return [(pieces, False) for pieces, _ in inner]
-            return [self._hole(items, scope, pos, depth)]
+            return [self._hole(items, scope, pos, depth, formatted=True)]
         result: list[Variant] = [((), True)]
         for i, element in enumerate(elements):
             if i:
@@ -567,14 +584,14 @@ def _named_hole(name: ast.Name, variant: Variant) -> Variant:
     pieces, exact = variant
     if len(pieces) == 1 and pieces[0].text is None:
         piece = pieces[0]
-        return (Piece(None, name, piece.safe, piece.hint),), exact
+        return (Piece(None, name, piece.safe, piece.hint, formatted=piece.formatted),), exact
     return variant
 
 
 def _unanchor(piece: Piece) -> Piece:
     if piece.origin is None:
         return piece
-    return Piece(piece.text, piece.expr, piece.safe, piece.hint)
+    return Piece(piece.text, piece.expr, piece.safe, piece.hint, formatted=piece.formatted)
 
 
 def _dict_items(expr: ast.expr) -> dict[str, ast.expr] | None:

@@ -1,6 +1,21 @@
 """Rewrite a call whose SQL interpolates values into the parameterized call, written in
-the driver's own placeholder and parameter style. Used by the suggestions of PGL101 and
-PGL102 (and later by their fixes).
+the driver's own placeholder and parameter style. Used by the suggestions and fixes of
+PGL101 and PGL102.
+
+No rewrite is offered where the parameterized call would not run as the original did:
+- PostgreSQL takes parameters only in SELECT, INSERT, UPDATE, DELETE, MERGE and VALUES
+  (and what holds one); `SET x = $1`, `NOTIFY ch, $1` and DDL are syntax errors on a
+  server-side binding driver, and a client-side one quotes what may not be a string
+  (`SET search_path = %s` with `"$user", public` names one odd schema); a text that
+  is one value alone is a fragment for DDL (`server_default=text("'draft'")`);
+- a typed literal (`interval '{n} days'`, `date '{d}'`) takes only a constant, and a
+  value cast right after (`'{n} days'::interval`) binds a str where asyncpg wants a
+  timedelta;
+- an interpolation whose text is not `{expr}`'s (a format spec, `!r`, `', '.join(xs)`)
+  cannot be bound or kept as it is written;
+- a safe interpolation whose text is unknown (`{int(n)}`, `{LIMIT}`) is kept as
+  `{expr}` in an f-string, never replaced by a stand-in, and only where it is a whole
+  token and cannot bring a `%` into a query whose parameters are `%s`.
 """
 
 from __future__ import annotations
@@ -13,10 +28,29 @@ from pglint.drivers import DRIVERS, Driver
 from pglint.facts.model import DbCall
 from pglint.rules._sqltext import Rendered, python_string
 from pglint.source import SourceText
-from pglint.sql import HOLE, tokenize
+from pglint.sql import HOLE, Token, tokenize
+from pglint.sql.lexer import SKIP_KINDS, words
 
 _FALLBACK = DRIVERS["psycopg"]
 _LINE = 88
+_QUOTE_OR_ESCAPE = re.compile(r"['\"\\\n]")
+# Statements that take no parameters: PostgreSQL's utility statements (it binds only in
+# SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, and what holds one: WITH, EXPLAIN,
+# DECLARE), transaction control, and SQLite's PRAGMA. Text that starts with none of
+# these is bound as before: a statement the list misses, or a fragment of one
+# (SQLAlchemy's `.where(text("id = :id"))`).
+_UTILITY = words("""
+    ALTER ANALYZE ATTACH BEGIN CHECKPOINT CLOSE CLUSTER COMMENT COMMIT COPY CREATE
+    DEALLOCATE DETACH DISCARD DO DROP END GRANT IMPORT LISTEN LOAD LOCK NOTIFY PRAGMA
+    PREPARE REASSIGN REFRESH REINDEX RELEASE RESET REVOKE ROLLBACK SAVEPOINT SECURITY SET
+    SHOW START TRUNCATE UNLISTEN VACUUM
+    """)
+# Words after which a value may stand; after any other word, a string literal is a typed
+# literal (`interval '1 day'`), which takes no parameter.
+_VALUE_AFTER = words("""
+    ALL AND ANY BETWEEN BY CASE DISTINCT ELSE ESCAPE HAVING ILIKE IN IS LIKE LIMIT NOT
+    OFFSET ON OR RETURNING SELECT SIMILAR SOME THEN TO WHEN WHERE
+    """)
 
 
 @dataclass
@@ -77,7 +111,13 @@ def _rewrite(
         return "{}" if compose else "{" + expr + "}"
 
     tokens = tokenize(rendered.text)
+    if not _bindable(rendered, tokens, contexts):
+        return None
     constants = {} if compose else _named_constants(rendered, tokens, source)
+    kept = _kept_interpolations(rendered, tokens, source, driver, compose)
+    if kept is None:
+        return None
+    constants.update(kept)
     skip_until = -1
     for token in tokens:
         text = token.text
@@ -111,6 +151,10 @@ def _rewrite(
             parts.append((placeholder(mapped), False))
         else:
             parts.append((text, True))
+    if out.fstring and any(
+        _QUOTE_OR_ESCAPE.search(text) for text, is_sql in parts if not is_sql and text[:1] == "{"
+    ):
+        return None  # a quote or backslash inside `{...}` is a syntax error before 3.12
     escape = out.fstring or compose
     parts = [
         (t.replace("{", "{{").replace("}", "}}") if is_sql and escape else t, is_sql)
@@ -121,6 +165,71 @@ def _rewrite(
         for name, expr in existing.named.items():
             out.named.setdefault(name, expr)
     return out
+
+
+def _bindable(rendered: Rendered, tokens: list[Token], contexts: dict) -> bool:
+    """Whether every value the rewrite would bind can be a parameter where it stands."""
+    if any(piece.formatted for _, _, piece in rendered.spans if piece.text is None):
+        return False
+    code = [t for t in tokens if t.kind not in SKIP_KINDS]
+    binds = False
+    hole_index = 0
+    at = -1  # the token's index in ``code``
+    for token in tokens:
+        if token.kind not in SKIP_KINDS:
+            at += 1
+        if token.kind == "hole":
+            context = contexts.get(hole_index)
+            hole_index += 1
+            bound = context is not None and context.position == "value"
+        else:
+            holes = token.text.count(HOLE)
+            hole_index += holes
+            bound = bool(holes) and token.kind == "string" and token.text.startswith("'")
+        if not bound:
+            continue
+        binds = True
+        before = code[at - 1] if at > 0 else None
+        after = code[at + 1] if at + 1 < len(code) else None
+        typed = before is not None and before.kind == "word"
+        if typed and before.text.upper() not in _VALUE_AFTER:  # type: ignore[union-attr]
+            return False  # `interval '{n} days'`: a typed literal
+        if after is not None and after.kind == "cast":
+            return False  # `'{n} days'::interval`
+    if not binds:
+        return True
+    first = next((t for t in code if t.kind != "punct" or t.text != "("), None)
+    if first is None or first.kind != "word":
+        return False  # the text is a value alone (`server_default=text("'{x}'")`)
+    return first.text.upper() not in _UTILITY
+
+
+def _kept_interpolations(
+    rendered: Rendered, tokens: list[Token], source: SourceText, driver: Driver, compose: bool
+) -> dict[int, tuple[int, str]] | None:
+    """Safe interpolations whose text is unknown, kept as `{expr}`: start -> (end, the
+    expression's source). None when one cannot be kept as it was."""
+    starts = {t.start for t in tokens}
+    ends = {t.end for t in tokens}
+    percent = bool(driver.styles & {"format", "pyformat"})
+    kept = {}
+    for start, end, piece in rendered.spans:
+        if piece.text is not None or not piece.safe:
+            continue
+        if compose or piece.expr is None or start not in starts or end not in ends:
+            return None
+        if percent and not _is_number(piece.hint):
+            return None  # its text might hold a `%`, which the driver would then read
+        kept[start] = (end, source.segment(piece.expr))
+    return kept
+
+
+def _is_number(text: str | None) -> bool:
+    try:
+        float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _named_constants(

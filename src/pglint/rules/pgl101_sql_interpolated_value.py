@@ -113,14 +113,15 @@ def _written_inside(call: DbCall, source: SourceText) -> bool:
 
 def _holes_inside(call: DbCall, rendered: Rendered, source: SourceText) -> bool:
     """Every interpolated expression is written in the call itself, so the parameters the
-    fix passes are evaluated where the query was (not text built earlier from other
-    names, which may since have changed)."""
+    fix passes (and the safe values it keeps) are evaluated where the query was (not text
+    built earlier from other names, which may since have changed)."""
     start, end = source.start(call.node), source.end(call.node)
     return all(
         piece.expr is not None
         and start <= source.start(piece.expr)
         and source.end(piece.expr) <= end
-        for piece in rendered.holes
+        for _, _, piece in rendered.spans
+        if piece.text is None
     )
 
 
@@ -188,7 +189,14 @@ RULE = Rule(
         "surrounded each value, and only for values: identifiers stay interpolated and are "
         "reported by PGL102. It is offered when the driver is known and the SQL is written "
         "inside the call; when the query is built elsewhere, the suggestion shows the "
-        "parameterized call to write by hand."
+        "parameterized call to write by hand. Safe values whose text pglint does not know "
+        "(`{int(n)}`, a constant) stay in the text as written. Neither a fix nor a "
+        "suggestion is offered where a parameter would not work as the original text did: "
+        "statements PostgreSQL takes no parameters in (`SET`, `NOTIFY`, DDL: use "
+        "`psycopg.sql.Literal` or `SELECT set_config(...)` / `pg_notify(...)`), typed "
+        "literals (`interval '{n} days'`), a value cast right after its quotes, and values "
+        "written with a format (`{x:.2f}`, `!r`) or joined into a list (`IN ({', '.join(xs)})`"
+        ", which wants `= ANY(%s)`)."
     ),
     see_also=(
         "PGL102 for identifiers (table and column names), which cannot be parameters. "
