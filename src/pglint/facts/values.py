@@ -265,6 +265,10 @@ class SqlEvaluator:
                 arg = keywords.get(head)
             numeric = arg is not None and conversion is None and _numeric_spec(spec)
             plain = arg is not None and not spec and conversion is None and field == head
+            if arg is not None and field != head and _says_quoted(re.split(r"[.\[]", field)[-1]):
+                # `"{0.table_quoted}".format(self)`: the field read is what the name says.
+                pieces.append(Piece(None, arg, safe=True, formatted=True))
+                continue
             hole = self._hole(
                 arg if arg is not None else call, scope, pos, depth, numeric, formatted=not plain
             )
@@ -409,6 +413,8 @@ class SqlEvaluator:
             return self._safe_name(expr, scope, pos, depth)
         if isinstance(expr, ast.Attribute):
             if self._class_constant(expr, scope) is not None or _trusted_chain(expr):
+                return True
+            if _says_quoted(expr.attr):
                 return True
             qual = self.resolver.qualname(expr)
             return qual is not None and expr.attr.isupper()
@@ -653,6 +659,15 @@ def _trusted_chain(expr: ast.expr) -> bool:
         else:
             expr = expr.value
     return False
+
+
+def _says_quoted(name: str) -> bool:
+    """An attribute whose name says it holds its value quoted or escaped (`table_quoted`),
+    as a function's name does (``SANITIZER_NAME_PARTS``)."""
+    lowered = name.lower()
+    return any(
+        f"{part}d" in lowered and f"un{part}" not in lowered for part in SANITIZER_NAME_PARTS
+    )
 
 
 def _numeric_spec(spec: str | None) -> bool:

@@ -22,8 +22,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
     groups: dict[tuple[int, str], list[DriverCall]] = {}
     functions: dict[int, Scope] = {}
     for call in facts.driver_calls:
-        if call.kind.info.is_async:
-            continue
+        if call.kind.info.is_async or call.site.awaited:
+            continue  # awaited: the object is not the sync one its annotation says
         function = call.site.scope.function()
         if function is None or not is_async(function):
             continue
