@@ -113,11 +113,9 @@ def _rewrite(
     tokens = tokenize(rendered.text)
     if not _bindable(rendered, tokens, contexts):
         return None
-    constants = {} if compose else _named_constants(rendered, tokens, source)
-    kept = _kept_interpolations(rendered, tokens, source, driver, compose)
-    if kept is None:
+    constants = _kept_as_written(rendered, tokens, source, driver, compose)
+    if constants is None:
         return None
-    constants.update(kept)
     skip_until = -1
     for token in tokens:
         text = token.text
@@ -204,22 +202,28 @@ def _bindable(rendered: Rendered, tokens: list[Token], contexts: dict) -> bool:
     return first.text.upper() not in _UTILITY
 
 
-def _kept_interpolations(
+def _kept_as_written(
     rendered: Rendered, tokens: list[Token], source: SourceText, driver: Driver, compose: bool
 ) -> dict[int, tuple[int, str]] | None:
-    """Safe interpolations whose text is unknown, kept as `{expr}`: start -> (end, the
-    expression's source). None when one cannot be kept as it was."""
+    """What stays `{expr}` in the new text: start -> (end, the expression's source).
+
+    A named constant (`{TABLE}`) where it lines up with token boundaries, so the
+    suggestion keeps the name; and a safe interpolation whose text is unknown, which must
+    be kept (None when one cannot be: inside a token, or where its text might hold a `%`
+    the driver would then read)."""
     starts = {t.start for t in tokens}
     ends = {t.end for t in tokens}
     percent = bool(driver.styles & {"format", "pyformat"})
     kept = {}
     for start, end, piece in rendered.spans:
-        if piece.text is not None or not piece.safe:
+        aligned = start in starts and end in ends
+        if piece.text is None and piece.safe:
+            if compose or piece.expr is None or not aligned:
+                return None
+            if percent and not _is_number(piece.hint):
+                return None
+        elif not (piece.text and piece.expr is not None and aligned and not compose):
             continue
-        if compose or piece.expr is None or start not in starts or end not in ends:
-            return None
-        if percent and not _is_number(piece.hint):
-            return None  # its text might hold a `%`, which the driver would then read
         kept[start] = (end, source.segment(piece.expr))
     return kept
 
@@ -230,20 +234,6 @@ def _is_number(text: str | None) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-def _named_constants(
-    rendered: Rendered, tokens: list, source: SourceText
-) -> dict[int, tuple[int, str]]:
-    """Spans of text that came from a named constant (`{TABLE}`), when they line up with
-    token boundaries: start -> (end, the constant's source)."""
-    starts = {t.start for t in tokens}
-    ends = {t.end for t in tokens}
-    found = {}
-    for start, end, piece in rendered.spans:
-        if piece.text and piece.expr is not None and start in starts and end in ends:
-            found[start] = (end, source.segment(piece.expr))
-    return found
 
 
 @dataclass
