@@ -141,6 +141,39 @@ def test_string_quoting_by_hand_keeps_a_crafted_value_one_string(server, program
     assert len(module.find(server.dsn, ADA)) == 1
 
 
+FIND_DOUBLED_IN_PLACE = """
+    import psycopg2
+
+    def find(dsn, email):
+        escaped = email.replace("'", "''")
+        conn = psycopg2.connect(dsn)
+        try:
+            cur = conn.cursor()
+            cur.execute(f"SELECT id FROM users WHERE email = {quote}{{escaped}}'")
+            return cur.fetchall()
+        finally:
+            conn.close()
+    """
+
+
+def test_quotes_doubled_in_place_keep_a_crafted_value_one_string_but_not_in_e_strings(
+    server, program
+):
+    """Between plain quotes, a value whose quotes are doubled is one string (pglint trusts
+    it); in `E'...'` a backslash before a quote escapes it, and the doubling no longer
+    keeps the value in (PGL101 reports it)."""
+    plain = program(FIND_DOUBLED_IN_PLACE.format(quote="'"))
+    assert "PGL101" not in plain.findings()
+    module = plain.load()
+    assert len(module.find(server.dsn, INJECTION)) == 0
+    assert len(module.find(server.dsn, ADA)) == 1
+
+    escaping = program(FIND_DOUBLED_IN_PLACE.format(quote="E'"))
+    assert "PGL101" in escaping.findings()
+    # `\'` ends nothing, so the quote after it (doubled from the one typed) ends the string.
+    assert len(escaping.load().find(server.dsn, "\\' OR 1=1 --")) == 3  # every user
+
+
 # --- PGL102: identifiers formatted into SQL ------------------------------------------------
 
 COUNT_ROWS = """

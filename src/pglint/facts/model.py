@@ -94,6 +94,9 @@ class Piece:
     # The text is not the value as `{expr}` renders it: a format spec or conversion
     # (`{x:.2f}`, `%d`, `{!r}`), a field of it (`{0.name}`), or `sep.join(expr)`.
     formatted: bool = False
+    # The quote the text has doubled (`x.replace("'", "''")`): inside a literal or a name
+    # of that quote, it cannot end it.
+    doubled: str | None = None
     origin: ast.Constant | None = None  # the plain string literal this text comes from
     origin_offset: int = 0  # where ``text`` starts inside ``origin.value``
 

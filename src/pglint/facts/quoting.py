@@ -53,7 +53,7 @@ def quotes(expr: ast.expr) -> bool:
 
 def _quotes_with(expr: ast.expr, quote: str) -> bool:
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
-        return _is_text(expr.left, f"{quote}%s{quote}") and _doubles(expr.right, quote)
+        return _is_text(expr.left, f"{quote}%s{quote}") and doubles(expr.right, quote)
     if isinstance(expr, ast.JoinedStr) and len(expr.values) == 3:
         first, field, last = expr.values
         return (
@@ -62,7 +62,7 @@ def _quotes_with(expr: ast.expr, quote: str) -> bool:
             and field.format_spec is None
             and _is_text(first, quote)
             and _is_text(last, quote)
-            and _doubles(field.value, quote)
+            and doubles(field.value, quote)
         )
     if (
         isinstance(expr, ast.BinOp)
@@ -73,12 +73,14 @@ def _quotes_with(expr: ast.expr, quote: str) -> bool:
         return (
             _is_text(expr.left.left, quote)
             and _is_text(expr.right, quote)
-            and _doubles(expr.left.right, quote)
+            and doubles(expr.left.right, quote)
         )
     return False
 
 
-def _doubles(expr: ast.expr, quote: str) -> bool:
+def doubles(expr: ast.expr, quote: str) -> bool:
+    """`x.replace(quote, quote * 2)`, maybe among other `.replace` calls of constants that
+    add or remove no lone ``quote``."""
     doubled = False
     while (
         isinstance(expr, ast.Call)

@@ -21,7 +21,7 @@ from pglint.drivers import (
     TRUSTED_CONNECTION_HELPERS,
 )
 from pglint.facts.model import Binding, Block, Piece, Pos, Scope, SqlText
-from pglint.facts.quoting import is_quoting_helper
+from pglint.facts.quoting import doubles, is_quoting_helper
 from pglint.facts.resolve import Resolver, last_name
 
 _MAX_DEPTH = 10
@@ -122,8 +122,9 @@ class SqlEvaluator:
             return (Piece(None, expr, safe=True, hint="0", formatted=True),), True
         safe = self.is_safe(expr, scope, pos, depth)
         hint = _numeric_hint(expr) if safe else None
+        piece = Piece(None, expr, safe, hint, formatted=formatted, doubled=_doubled_quote(expr))
         # A number keeps the text exact: it cannot add or hide a placeholder.
-        return (Piece(None, expr, safe=safe, hint=hint, formatted=formatted),), hint is not None
+        return (piece,), hint is not None
 
     def _fstring(
         self, expr: ast.JoinedStr, scope: Scope, pos: Pos, block: Block, depth: int
@@ -228,7 +229,13 @@ class SqlEvaluator:
                 target = call.args[0] if func.attr in _DEDENT and call.args else func.value
                 inner = self._eval(target, scope, pos, block, depth)
                 if inner is not None:
-                    return [(tuple(_unanchor(p) for p in pieces), exact) for pieces, exact in inner]
+                    # A replace, or a strip of given characters, may undo what a replace did.
+                    changes_quotes = func.attr == "replace" or bool(call.args)
+                    doubled = _doubled_quote(call) if changes_quotes else _KEEP
+                    return [
+                        (tuple(_unanchor(p, doubled) for p in pieces), exact)
+                        for pieces, exact in inner
+                    ]
         if isinstance(func, ast.Name) and func.id in _DEDENT and call.args:
             inner = self._eval(call.args[0], scope, pos, block, depth)
             if inner is not None:
@@ -590,14 +597,46 @@ def _named_hole(name: ast.Name, variant: Variant) -> Variant:
     pieces, exact = variant
     if len(pieces) == 1 and pieces[0].text is None:
         piece = pieces[0]
-        return (Piece(None, name, piece.safe, piece.hint, formatted=piece.formatted),), exact
+        return (
+            Piece(
+                None, name, piece.safe, piece.hint, formatted=piece.formatted, doubled=piece.doubled
+            ),
+        ), exact
     return variant
 
 
-def _unanchor(piece: Piece) -> Piece:
-    if piece.origin is None:
+_KEEP = "keep"
+
+
+def _unanchor(piece: Piece, doubled: str | None = _KEEP) -> Piece:
+    """The piece, no longer tied to the literal it was read from (its text was changed
+    by a method); ``doubled`` replaces what it says of its quotes, if given."""
+    if doubled == _KEEP:
+        doubled = piece.doubled
+    if piece.origin is None and doubled == piece.doubled:
         return piece
-    return Piece(piece.text, piece.expr, piece.safe, piece.hint, formatted=piece.formatted)
+    return Piece(
+        piece.text,
+        piece.expr,
+        piece.safe,
+        piece.hint,
+        formatted=piece.formatted,
+        doubled=doubled if piece.text is None else None,
+    )
+
+
+def _doubled_quote(expr: ast.expr) -> str | None:
+    """The quote ``expr`` doubles (`x.replace("'", "''")`, maybe then `.strip()`ped or
+    `.upper()`ed), if any."""
+    while (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in _TEXT_METHODS
+        and expr.func.attr != "replace"
+        and not expr.args
+    ):
+        expr = expr.func.value
+    return next((q for q in ("'", '"') if doubles(expr, q)), None)
 
 
 def _dict_items(expr: ast.expr) -> dict[str, ast.expr] | None:

@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
-from pglint.facts.model import DbCall, ModuleFacts
+from pglint.facts.model import DbCall, ModuleFacts, Piece
 from pglint.rules._parameterize import Rewritten, render_call, rewrite
 from pglint.rules._sqltext import Rendered, has_comment, renderings, shorten
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
-from pglint.sql import looks_like_sql
+from pglint.sql import HoleContext, looks_like_sql, tokenize
 
 VALUE_POSITIONS = ("value", "literal")
 
@@ -54,10 +54,25 @@ def first_interpolation(
         if not call.resolved and not looks_like_sql(rendered.text):
             continue
         hits = rendered.unsafe_at(positions)
-        exprs = [piece.expr for _, piece in hits if piece.expr is not None]
+        exprs = [
+            piece.expr
+            for context, piece in hits
+            if piece.expr is not None and not _doubled_inside_its_quotes(rendered, context, piece)
+        ]
         if exprs:
             return rendered, exprs
     return None
+
+
+def _doubled_inside_its_quotes(rendered: Rendered, context: HoleContext, piece: Piece) -> bool:
+    """`'{x.replace("'", "''")}'`, `"{name.replace('"', '""')}"`: between plain quotes of
+    the kind the value has doubled, the value cannot end the string or the name."""
+    if piece.doubled is None:
+        return False
+    token = next((t for t in tokenize(rendered.text) if t.start <= context.offset < t.end), None)
+    if token is None or not token.text.startswith(piece.doubled):
+        return False  # not in quotes, or in `E'...'`, where a backslash escapes a quote
+    return token.kind == ("string" if piece.doubled == "'" else "qident")
 
 
 def building_style(node: ast.expr | None) -> str:
@@ -155,7 +170,9 @@ RULE = Rule(
         "as `', '.join(['%s'] * len(ids))`. Neither are values passed through a function "
         'of the same module that returns `"\'" + value.replace("\'", "\'\'") + "\'"`: '
         "PostgreSQL reads a single-quoted string whose inner quotes are doubled as one "
-        "string (backslashes are ordinary characters there since 9.1). Binding is still "
+        "string (backslashes are ordinary characters there since 9.1); nor values doubled "
+        "in place, `'{x.replace(\"'\", \"''\")}'`, inside plain single quotes (not "
+        "`E'...'`, where a backslash escapes a quote). Binding is still "
         "the better way. When the driver is unknown, the text must look like SQL to be "
         "reported."
     ),
