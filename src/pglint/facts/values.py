@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import string
+from dataclasses import replace
 from itertools import product
 
 from pglint.drivers import (
@@ -231,9 +232,9 @@ class SqlEvaluator:
                 if inner is not None:
                     # A replace, or a strip of given characters, may undo what a replace did.
                     changes_quotes = func.attr == "replace" or bool(call.args)
-                    doubled = _doubled_quote(call) if changes_quotes else _KEEP
+                    changes = {"doubled": _doubled_quote(call)} if changes_quotes else {}
                     return [
-                        (tuple(_unanchor(p, doubled) for p in pieces), exact)
+                        (tuple(_unanchor(p, **changes) for p in pieces), exact)
                         for pieces, exact in inner
                     ]
         if isinstance(func, ast.Name) and func.id in _DEDENT and call.args:
@@ -596,33 +597,16 @@ def _named_hole(name: ast.Name, variant: Variant) -> Variant:
     so messages and fixes say `name` (and a fix never calls `input()` a second time)."""
     pieces, exact = variant
     if len(pieces) == 1 and pieces[0].text is None:
-        piece = pieces[0]
-        return (
-            Piece(
-                None, name, piece.safe, piece.hint, formatted=piece.formatted, doubled=piece.doubled
-            ),
-        ), exact
+        return (replace(pieces[0], expr=name),), exact
     return variant
 
 
-_KEEP = "keep"
-
-
-def _unanchor(piece: Piece, doubled: str | None = _KEEP) -> Piece:
-    """The piece, no longer tied to the literal it was read from (its text was changed
-    by a method); ``doubled`` replaces what it says of its quotes, if given."""
-    if doubled == _KEEP:
-        doubled = piece.doubled
-    if piece.origin is None and doubled == piece.doubled:
+def _unanchor(piece: Piece, **changes: object) -> Piece:
+    """The piece, no longer tied to the literal it was read from (a method changed its
+    text), with ``changes`` made."""
+    if piece.origin is None and not changes:
         return piece
-    return Piece(
-        piece.text,
-        piece.expr,
-        piece.safe,
-        piece.hint,
-        formatted=piece.formatted,
-        doubled=doubled if piece.text is None else None,
-    )
+    return replace(piece, origin=None, origin_offset=0, **changes)  # type: ignore[arg-type]
 
 
 def _doubled_quote(expr: ast.expr) -> str | None:

@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
-from pglint.facts.model import DbCall, ModuleFacts, Piece
+from pglint.facts.model import DbCall, ModuleFacts
 from pglint.rules._parameterize import Rewritten, render_call, rewrite
 from pglint.rules._sqltext import Rendered, has_comment, renderings, shorten
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
-from pglint.sql import HoleContext, looks_like_sql, tokenize
+from pglint.sql import looks_like_sql
 
 VALUE_POSITIONS = ("value", "literal")
 
@@ -57,22 +57,14 @@ def first_interpolation(
         exprs = [
             piece.expr
             for context, piece in hits
-            if piece.expr is not None and not _doubled_inside_its_quotes(rendered, context, piece)
+            if piece.expr is not None
+            # `'{x.replace("'", "''")}'`: between plain quotes of the kind the value has
+            # doubled, it cannot end the string (or, with `"`, the name).
+            and not (piece.doubled is not None and piece.doubled == context.quoted_by)
         ]
         if exprs:
             return rendered, exprs
     return None
-
-
-def _doubled_inside_its_quotes(rendered: Rendered, context: HoleContext, piece: Piece) -> bool:
-    """`'{x.replace("'", "''")}'`, `"{name.replace('"', '""')}"`: between plain quotes of
-    the kind the value has doubled, the value cannot end the string or the name."""
-    if piece.doubled is None:
-        return False
-    token = next((t for t in tokenize(rendered.text) if t.start <= context.offset < t.end), None)
-    if token is None or not token.text.startswith(piece.doubled):
-        return False  # not in quotes, or in `E'...'`, where a backslash escapes a quote
-    return token.kind == ("string" if piece.doubled == "'" else "qident")
 
 
 def building_style(node: ast.expr | None) -> str:

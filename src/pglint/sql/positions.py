@@ -17,6 +17,9 @@ class HoleContext:
     index: int
     offset: int
     position: str
+    # The plain quote (`'` or `"`) of the string or name the hole sits in; "" elsewhere,
+    # and in `E'...'`, `U&'...'` or `$$...$$`, where doubling a quote is not all it takes.
+    quoted_by: str = ""
 
 
 _INSIDE = {"string": "literal", "dollar": "literal", "qident": "identifier", "comment": "comment"}
@@ -241,19 +244,25 @@ def classify_holes(sql: str) -> list[HoleContext]:
     if HOLE not in sql:
         return []
     found: dict[int, str] = {}
+    quoted_by: dict[int, str] = {}
     sig: list[tuple[str, int, int, str]] = []
     for kind, start, end in scan(sql):
         if kind == "ws":
             continue
         inside = _INSIDE.get(kind)
         if inside is not None:
+            quote = sql[start] if kind in ("string", "qident") and sql[start] in "'\"" else ""
             offset = sql.find(HOLE, start, end)
             while offset >= 0:
                 found[offset] = inside
+                quoted_by[offset] = quote
                 offset = sql.find(HOLE, offset + 1, end)
             if kind == "comment":
                 continue
         text = sql[start:end]
         sig.append((kind, start, end, text.upper() if kind == "word" else text))
     _Walker(sql, sig).run(found)
-    return [HoleContext(index, offset, found[offset]) for index, offset in enumerate(sorted(found))]
+    return [
+        HoleContext(index, offset, found[offset], quoted_by.get(offset, ""))
+        for index, offset in enumerate(sorted(found))
+    ]
