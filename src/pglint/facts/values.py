@@ -266,8 +266,11 @@ class SqlEvaluator:
             if head == "":
                 arg = call.args[auto] if auto < len(call.args) else None
                 auto += 1
-            elif head.isdigit():
-                i = int(head)
+            elif head.isdecimal():
+                # As str.format reads it: decimal digits only ("{²}" is a keyword), and
+                # an index too long for the interpreter fails the call (arg None).
+                digits = head.lstrip("0") or "0"
+                i = int(digits) if len(digits) < 19 else len(call.args)
                 arg = call.args[i] if i < len(call.args) else None
             else:
                 arg = keywords.get(head)

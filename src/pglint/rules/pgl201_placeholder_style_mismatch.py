@@ -103,7 +103,7 @@ def _renumber(
     if len(styles) != 1:
         return None
     if styles == {"numeric"}:
-        numbers = [int(p.name or 0) for p in wrong]
+        numbers = [p.number for p in wrong]
         if numbers != list(range(1, len(numbers) + 1)):
             return None
     if _value_count(call) != len(wrong):

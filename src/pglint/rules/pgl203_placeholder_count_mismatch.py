@@ -14,6 +14,10 @@ from pglint.sql import Placeholder
 
 _POSITIONAL = ("format", "qmark")
 _NAMED = ("pyformat", "named")
+# The most `...` a suggestion adds for missing values.
+_SHOWN_MISSING = 20
+# The most missing names a message lists.
+_SHOWN_NAMES = 5
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
@@ -34,6 +38,8 @@ def _suggestion(call: DbCall, missing: list[str] | int, source: SourceText) -> s
     if isinstance(missing, int) and missing <= 0:
         return "Remove the values that have no placeholder, or add placeholders for them."
     node = params.node if params.node is not None and params.node is params.arg_node else None
+    if isinstance(missing, int) and missing > _SHOWN_MISSING:
+        return None  # a call with thousands of `...` helps nobody
     if isinstance(missing, int):
         extra = ", ".join(["..."] * missing)
         if params.shape == "varargs" and params.elements:
@@ -42,6 +48,8 @@ def _suggestion(call: DbCall, missing: list[str] | int, source: SourceText) -> s
         if isinstance(node, ast.Tuple | ast.List) and node.elts:
             anchor = source.end(node.elts[-1])
             return call_with_edits(call, (Edit(anchor, anchor, f", {extra}"),), source)
+        return None
+    if len(missing) > _SHOWN_MISSING:
         return None
     entries = ", ".join(f'"{name}": ...' for name in missing)
     if isinstance(node, ast.Dict) and node.values:
@@ -79,20 +87,25 @@ def _mismatch(call: DbCall) -> tuple[str, list[str] | int] | None:
         return None  # PGL201 reports the style first
     label = driver.label
     positional = [p for p in placeholders if p.style in _POSITIONAL]
-    numeric = sorted({int(p.name or 0) for p in placeholders if p.style == "numeric"})
+    numbered = [p for p in placeholders if p.style == "numeric"]
     names = list(dict.fromkeys(p.name for p in placeholders if p.style in _NAMED and p.name))
     given = _given_count(call)
-    if numeric:
-        gaps = [n for n in range(1, numeric[-1] + 1) if n not in numeric]
-        if gaps:
+    if numbered:
+        numbered_by = {p.number: p for p in numbered}
+        highest = numbered_by[max(numbered_by)]
+        numbers = numbered_by.keys()
+        # The first number missing is at most one past how many there are: found in
+        # linear time however large the highest is.
+        gap = next(n for n in range(1, len(numbers) + 2) if n not in numbers)
+        if gap < highest.number:
             message = (
-                f"`${gaps[0]}` is never used while `${numeric[-1]}` is; PostgreSQL cannot "
+                f"`${gap}` is never used while `${_written(highest)}` is; PostgreSQL cannot "
                 "infer the type of the missing parameter and the query fails. Number the "
                 "placeholders `$1..$n` without gaps."
             )
             return message, 0
-        if given is not None and given != numeric[-1]:
-            return _count_message(numeric[-1], given, label), numeric[-1] - given
+        if given is not None and given != highest.number:
+            return _count_message(highest.number, given, label), highest.number - given
     if positional and given is not None and given != len(positional):
         return _count_message(len(positional), given, label), len(positional) - given
     if names:
@@ -100,15 +113,22 @@ def _mismatch(call: DbCall) -> tuple[str, list[str] | int] | None:
         if keys is not None:
             missing = [n for n in names if n not in keys]
             if missing:
-                shown = ", ".join(f"`{n}`" for n in missing)
+                shown = ", ".join(f"`{n}`" for n in missing[:_SHOWN_NAMES])
+                if len(missing) > _SHOWN_NAMES:
+                    shown += f" and {len(missing) - _SHOWN_NAMES:,} more"
                 message = (
                     f"No value is passed for {shown}; {label} raises when the query runs "
                     "(a missing key). Add it to the parameters."
                 )
                 return message, missing
-    if not positional and not numeric and not names and given:
+    if not positional and not numbered and not names and given:
         return _count_message(0, given, label), -given
     return None
+
+
+def _written(placeholder: Placeholder) -> str:
+    digits = placeholder.name or ""
+    return digits if len(digits) <= 20 else f"{digits[:12]}…({len(digits):,} digits)"
 
 
 def _count_message(expected: int, given: int, label: str) -> str:

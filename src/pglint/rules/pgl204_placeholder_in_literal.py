@@ -51,7 +51,7 @@ def _quoted_placeholders(call: DbCall, rendered: Rendered) -> list[Placeholder]:
         elif p.style == "numeric":
             if (p.style, p.name) in in_code or elements is None:
                 continue
-            if int(p.name or 0) > len(elements):
+            if p.number > len(elements):
                 continue
         found.append(p)
     return found

@@ -18,7 +18,19 @@ class Placeholder:
     end: int
     in_literal: bool
 
+    @property
+    def number(self) -> int:
+        """The number of a `$n` placeholder, at most ``MAX_NUMBER``: a number past any
+        query's count of values is as wrong at any size, and never needs converting whole
+        (``int`` refuses more than 4,300 digits)."""
+        digits = (self.name or "0").lstrip("0")
+        if len(digits) > len(str(MAX_NUMBER)):
+            return MAX_NUMBER
+        return min(int(digits or "0"), MAX_NUMBER)
 
+
+# PostgreSQL numbers parameters with a 32-bit integer.
+MAX_NUMBER = 2**31
 # Tokens whose bodies the server never parses as code.
 _LITERAL_KINDS = frozenset({"string", "dollar", "qident", "comment"})
 
