@@ -82,6 +82,10 @@ class App:
     silent: list[Label]
     stack: str = ""
     layout: str = ""
+    # The app's directory inside the repository, when it is not the repository itself
+    # (a repository holding two apps, or an app beside unrelated folders). pglint runs
+    # there, and the paths of `reviewed` and of the labels are relative to it.
+    root: str = ""
 
 
 @dataclass
@@ -110,6 +114,7 @@ def load_manifest(path: Path = MANIFEST) -> list[App]:
                 silent=[Label(**label) for label in raw.get("silent", [])],
                 stack=raw.get("stack", ""),
                 layout=raw.get("layout", ""),
+                root=raw.get("root", ""),
             )
         )
     return apps
@@ -478,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = []
     for app in apps:
         try:
-            root = fetch(app, args.apps_dir, args.mirror)
+            root = fetch(app, args.apps_dir, args.mirror) / app.root
             findings = run_pglint(root, extra=extra)
         except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
             score = AppScore(app, error=str(exc))
