@@ -127,6 +127,7 @@ def test_same_size_edit_in_the_same_second_is_seen(project):
     assert [code for _, code, _ in findings(second)] == ["PGL101"]
 
 
+@pytest.mark.slow
 def test_broken_and_foreign_caches_are_ignored(app):
     expected = findings(check(app, "--no-cache"))
     check(app)
@@ -170,6 +171,7 @@ def test_an_unwritable_cache_location_is_a_warning(project):
     assert "pglint: warning: cannot write the cache" in run.stderr
 
 
+@pytest.mark.slow
 def test_concurrent_runs_agree_and_leave_a_valid_cache(project):
     for fixture in FIXTURE_FILES:
         shutil.copy(fixture, project / fixture.name)

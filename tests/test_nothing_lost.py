@@ -10,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXABLE, FIXED, INJECTION, write
 
 PGLINT = [sys.executable, "-m", "pglint"]
 
 
+@pytest.mark.slow
 def test_a_killed_fix_leaves_every_file_old_or_new(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.pglint]\n")
     # Big enough files that a write takes a while; padding keeps them the same shape.
@@ -67,11 +70,14 @@ socket.create_connection = refuse
 socket.getaddrinfo = refuse
 socket.socketpair = refuse
 
+
+import pytest
 from pglint.cli import main
 main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 def test_runs_with_sockets_blocked(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.pglint]\n")
     write(tmp_path, "db.py", INJECTION)

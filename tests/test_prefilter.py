@@ -280,6 +280,7 @@ def _installed(name: str) -> Path | None:
     return Path(spec.origin).parent if spec and spec.origin else None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", ["psycopg", "asyncpg", "fastapi", "sqlalchemy"])
 def test_real_database_code_loses_nothing(package):
     """Packages the test environment installs: their own code, linted as a project."""

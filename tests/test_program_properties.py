@@ -34,7 +34,7 @@ BOUNDED = settings(
 
 
 # hypothesmith compiles what it generates; its compiler warnings are not pglint's.
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::SyntaxWarning")]
 
 
 def parses(source: str) -> ast.Module | None:

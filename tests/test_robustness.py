@@ -302,6 +302,7 @@ def test_3000_operand_plus_chain_is_too_deep_for_the_parser(project):
         assert {c for _, _, c in codes(lines)} <= {"PGL101", "PGL000"}
 
 
+@pytest.mark.slow
 def test_200000_line_generated_file(project):
     # The default 10 s budget would be a fair outcome on a slow machine; this test is
     # about the analysis itself finishing, so the budget is off.

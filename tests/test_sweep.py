@@ -15,6 +15,8 @@ import sys
 import sysconfig
 import time
 
+import pytest
+
 from pglint.engine import lint_file
 from pglint.project import Project
 from pglint.settings import Settings
@@ -56,6 +58,7 @@ def sampled(files: list[tuple[str, str]]) -> list[str]:
     return keep
 
 
+@pytest.mark.slow
 def test_installed_python_code_never_crashes():
     files = sampled(python_files())
     assert len(files) > 300, "the sweep found too little code to mean anything"

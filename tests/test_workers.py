@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pglint import workers
 from pglint.workers import Plan, _shared_depths, run_in_workers
 
@@ -196,6 +198,7 @@ def _check(tree: Path, jobs: int) -> tuple[list, str]:
     return json.loads(proc.stdout), proc.stderr
 
 
+@pytest.mark.slow
 def test_workers_report_what_one_process_reports(tmp_path: Path) -> None:
     """Three packages of 40 modules; each has a database module the others import, so a
     finding depends on a summary made by whichever worker reads the module first; two
