@@ -84,11 +84,22 @@ def test_invalid_code_message_names_the_option_and_the_rule(project):
     assert "'SQL1'" in run.stderr
 
 
-def test_well_formed_code_that_matches_nothing_warns(project):
-    write(project, "app.py", CLEAN)
-    run = invoke("check", "--ignore", "PGL999", "app.py")
-    assert run.exit_code == 0
-    assert "PGL999 matches no rule" in run.stderr
+@pytest.mark.parametrize("option", ["--select", "--ignore", "--extend-select"])
+@pytest.mark.parametrize("code", ["PGL9", "PGL99", "PGL999"])
+def test_well_formed_code_that_matches_no_rule_exits_2(project, option, code):
+    # A typo in CI (`--select PGL9`) must not turn the linter off with "All checks passed!".
+    write(project, "app.py", INJECTION)
+    run = invoke("check", option, f"PGL101,{code}", "app.py")
+    assert run.exit_code == 2, run.stdout
+    assert f"unknown rule code '{code}'" in run.stderr
+    assert option in run.stderr
+    assert "All checks passed" not in run.stdout + run.stderr
+
+
+def test_every_prefix_of_a_registered_code_is_accepted(project):
+    write(project, "app.py", INJECTION)
+    for code in ("ALL", "PGL", "PGL1", "PGL10", "PGL101"):
+        assert invoke("check", "--select", code, "app.py").exit_code == 1, code
 
 
 def _tiny_cli(exc: BaseException) -> click.Group:

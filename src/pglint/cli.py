@@ -19,14 +19,20 @@ import click
 from pglint import __version__, baseline
 from pglint.cache import CACHE_DIRECTORY, Cache
 from pglint.checking import Run
-from pglint.config import CODE_HELP, ConfigError, SettingsResolver, find_config, load_config
+from pglint.config import (
+    ConfigError,
+    SettingsResolver,
+    find_config,
+    load_config,
+    selector_problem,
+)
 from pglint.docs import render_rule
 from pglint.files import discover
 from pglint.fixes import SAFE, SAFE_AND_UNSAFE
 from pglint.output import FORMATS
 from pglint.reporting import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code, finish_diff, report
 from pglint.rules import all_rules, get_rule
-from pglint.settings import SELECTOR_PATTERN, Selection, Settings
+from pglint.settings import Selection
 
 
 class _Pglint(click.Group):
@@ -83,9 +89,9 @@ def cli() -> None:
 
 def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     codes = tuple(c.strip() for value in values for c in value.split(",") if c.strip())
-    bad = [c for c in codes if not SELECTOR_PATTERN.match(c)]
-    if bad:
-        raise click.BadParameter(f"invalid rule code {bad[0]!r}; {CODE_HELP}", param_hint=option)
+    problem = selector_problem(codes)
+    if problem:
+        raise click.BadParameter(problem.removeprefix("an "), param_hint=option)
     return codes
 
 
@@ -252,7 +258,6 @@ def check(
         return EXIT_ERROR
     resolver = SettingsResolver(config, flags, hierarchical=not (config_file or isolated))
     settings = resolver.base
-    _warn_unmatched(settings)
     if respect_gitignore is None:
         respect_gitignore = config.respect_gitignore if config is not None else True
     run = Run(
@@ -378,17 +383,6 @@ def _say_baselined(run: Run, stale: int) -> None:
             "(fixed?); run --write-baseline to shrink the baseline",
             err=True,
         )
-
-
-def _warn_unmatched(settings: Settings) -> None:
-    """A well-formed code that selects no rule is most likely a typo: say so."""
-    codes = [rule.code for rule in all_rules()]
-    selectors = [s for layer in settings.layers for s in (*(layer.select or ()), *layer.ignore,
-                 *layer.extend_select)]  # fmt: skip
-    selectors += [c for _, group in settings.per_file_ignores for c in group]
-    for selector in dict.fromkeys(selectors):
-        if selector != "ALL" and not any(code.startswith(selector) for code in codes):
-            click.echo(f"pglint: warning: {selector} matches no rule", err=True)
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -259,9 +259,9 @@ def _validate(path: Path, section: Mapping[str, Any], where: str) -> FileConfig:
 
     def codes(key: str, value: Any) -> tuple[str, ...]:
         found = strings(key, value)
-        bad = [c for c in found if not SELECTOR_PATTERN.match(c)]
-        if bad:
-            raise fail(f"{key!r} has an invalid rule code {bad[0]!r}; {CODE_HELP}")
+        problem = selector_problem(found)
+        if problem:
+            raise fail(f"{key!r} has {problem}")
         return found
 
     pfi = section.get("per-file-ignores", {})
@@ -298,6 +298,25 @@ def _validate(path: Path, section: Mapping[str, Any], where: str) -> FileConfig:
 
 
 CODE_HELP = "a rule code is PGL followed by up to three digits (PGL, PGL1, PGL101), or ALL"
+
+
+def selector_problem(codes: Iterable[str]) -> str | None:
+    """What is wrong with the first bad selector, or None. A selector must be well formed
+    and select at least one rule of the registry: a typo (`PGL9`, `PGL1011`) would
+    otherwise turn checks off in silence, so it is an error, as in ruff."""
+    from pglint.rules import all_rules  # the registry; rules import much of pglint
+
+    known = [rule.code for rule in all_rules()]
+    for code in codes:
+        if not SELECTOR_PATTERN.match(code):
+            return f"an invalid rule code {code!r}; {CODE_HELP}"
+        if code != "ALL" and not any(k.startswith(code) for k in known):
+            families = ", ".join(dict.fromkeys(k[:4] for k in known))
+            return (
+                f"an unknown rule code {code!r}: no rule's code starts with it (families: "
+                f"{families}; `pglint rule --all` lists every rule)"
+            )
+    return None
 
 
 def _toml_type(value: Any) -> str:
