@@ -102,6 +102,7 @@ class Run:
     applicabilities: frozenset[str]
     resolve: Callable[[str], Settings] | None = None
     keep_suppressed: bool = False  # for reports that show silenced findings (SARIF)
+    quiet: bool = False  # findings only: no closing summary, no warnings
     say: Callable[[str], None] = _stderr
     results: list[LintResult] = field(default_factory=list)
     fixed: dict[str, list[Diagnostic]] = field(default_factory=dict)

@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 import warnings
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -121,16 +122,19 @@ def fix_text(
     A round whose result does not parse is retried fix by fix; a fix that breaks the
     code on its own is dropped for the rest of the run and reported as rejected.
     """
-    fixed: list[Diagnostic] = []
+    found: list[Diagnostic] = []
     rejected: list[Diagnostic] = []
     refused: set[tuple] = set()
     for round_number in range(max_rounds + 1):
         result = lint_source(text, filename, settings, imported=imported_for(filename))
+        if round_number == 0:
+            found = result.diagnostics
         candidates = [
             d
             for d in result.diagnostics
             if is_applicable(d, applicabilities) and fix_identity(d) not in refused
         ]
+        fixed = gone(found, result.diagnostics)
         if not candidates or round_number == max_rounds:
             return FixOutcome(text, result, fixed, rejected, converged=not candidates)
         new_text, applied, broken = apply_round(text, candidates, applicabilities)
@@ -138,9 +142,25 @@ def fix_text(
         refused.update(fix_identity(d) for d in broken)
         if not applied and not broken:  # only malformed fixes are left
             return FixOutcome(text, result, fixed, rejected)
-        fixed.extend(applied)
         text = new_text
     raise AssertionError("unreachable")
+
+
+def gone(found: list[Diagnostic], remaining: list[Diagnostic]) -> list[Diagnostic]:
+    """The findings of ``found`` that fixing made go, the ones with a fix first: per code,
+    as many as fewer remain. What `--fix` reports as fixed is what the report before it
+    showed, so every count agrees: a finding that one fix brings up and a later round
+    removes (a PGL101 rewrite's `LIKE 'a%'`, now with parameters, becomes PGL205 and is
+    doubled) is part of that fix, not a second one."""
+    left = Counter(d.code for d in remaining)
+    out = []
+    for d in sorted(found, key=lambda d: d.fix is None):
+        if left[d.code] > 0:
+            left[d.code] -= 1
+        else:
+            out.append(d)
+    out.sort(key=lambda d: d.sort_key)
+    return out
 
 
 def apply_round(

@@ -228,13 +228,10 @@ def lint_notebook(
 class NotebookFix:
     notebook: Notebook
     result: NotebookResult
-    fixed: list[Diagnostic] = field(default_factory=list)
+    fixed: list[Diagnostic] = field(default_factory=list)  # as ``fixes.gone`` counts them
     rejected: list[Diagnostic] = field(default_factory=list)
     converged: bool = True
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.fixed)
+    changed: bool = False
 
 
 def fix_notebook(
@@ -244,13 +241,17 @@ def fix_notebook(
     applicabilities: Collection[str] = frozenset({"safe"}),
 ) -> NotebookFix:
     """Fix the code cells round after round, like ``fixes.fix_text`` does for a file."""
-    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, is_applicable
+    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, gone, is_applicable
 
-    fixed: list[Diagnostic] = []
+    found: list[Diagnostic] = []
     rejected: list[Diagnostic] = []
     refused: set[tuple] = set()
+    changed = False
     for round_number in range(MAX_ROUNDS + 1):
         result = lint_notebook(notebook, filename, settings)
+        if round_number == 0:
+            found = result.diagnostics
+        fixed = gone(found, result.diagnostics)
         cells = result.cells
         assert cells is not None
         candidates = [
@@ -261,15 +262,15 @@ def fix_notebook(
             and _within_one_cell(d, cells)
         ]
         if not candidates or round_number == MAX_ROUNDS:
-            return NotebookFix(notebook, result, fixed, rejected, converged=not candidates)
+            return NotebookFix(notebook, result, fixed, rejected, not candidates, changed)
         text = result.source.text  # type: ignore[union-attr]
         _, applied, broken = apply_round(text, candidates, applicabilities)
         rejected.extend(broken)
         refused.update(fix_identity(d) for d in broken)
         if not applied:
-            return NotebookFix(notebook, result, fixed, rejected)
+            return NotebookFix(notebook, result, fixed, rejected, changed=changed)
         _apply_to_cells(notebook, cells, applied, applicabilities)
-        fixed.extend(applied)
+        changed = True
     raise AssertionError("unreachable")
 
 

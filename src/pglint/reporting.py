@@ -41,7 +41,11 @@ def render(run: Run, output_format: str, *, stats: bool, fixing: bool, show_fixe
     remaining = run.remaining()
     if stats:
         rows = statistics(remaining, run.applicabilities)
-        text = format_statistics(rows, output_format in ("json", "json-lines"))
+        as_json = output_format in ("json", "json-lines")
+        text = format_statistics(rows, as_json)
+        if not as_json and not run.quiet:
+            # The same closing count as the report's, so the fixable counts agree.
+            text = "\n".join([*([text] if text else []), *_summary(run, fixing)])
         return text + "\n" if text else ""
     if output_format not in TEXT_FORMATS:
         return _machine(run, output_format)
@@ -50,15 +54,22 @@ def render(run: Run, output_format: str, *, stats: bool, fixing: bool, show_fixe
         lines.append("")
     if show_fixes and fixing:
         lines += fixed_listing(run.fixed)
-    fixed = run.fixed_count()
-    if remaining or fixed or not run.errors:
-        lines += summary(
-            remaining,
-            run.applicabilities,
-            fixed=fixed if fixing else None,
-            unsafe_enabled=run.applicabilities != SAFE,
-        )
+    if not run.quiet:
+        lines += _summary(run, fixing)
     return "".join(line + "\n" for line in lines)
+
+
+def _summary(run: Run, fixing: bool) -> list[str]:
+    remaining = run.remaining()
+    fixed = run.fixed_count()
+    if not (remaining or fixed or not run.errors):
+        return []
+    return summary(
+        remaining,
+        run.applicabilities,
+        fixed=fixed if fixing else None,
+        unsafe_enabled=run.applicabilities != SAFE,
+    )
 
 
 def _machine(run: Run, output_format: str) -> str:
