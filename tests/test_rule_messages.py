@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pglint.engine import lint_source
+import pytest
+
+from conftest import FIXTURES, ROOT
+from pglint.engine import lint_paths, lint_source
+from pglint.rules import all_rules
+from pglint.rules.base import MAX_MESSAGE
 
 PERCENT = """\
 import psycopg2
@@ -30,3 +35,46 @@ def test_unescaped_percent_context_stays_short():
     context = diagnostic.message.split("`")[3]
     assert "%" in context
     assert len(context) <= 49
+
+
+# --- every message fits on one line -------------------------------------------------------
+# A message says what is wrong and what to do, in one line of at most MAX_MESSAGE
+# characters, so that concise, grouped, GitHub annotation and flake8 lines do not wrap; the
+# why is the rule's documentation (`pglint rule CODE`). The cases come from the registry
+# and the fixtures, so a rule added later is held to the same limit.
+
+
+def _all_findings():
+    for rule in all_rules():
+        for n, example in enumerate(rule.bad_examples):
+            for d in lint_source(example, f"example_{rule.code.lower()}_{n}.py").diagnostics:
+                yield f"{rule.code} example {n}", d
+    for path in sorted(FIXTURES.rglob("*.py")):
+        for d in lint_source(path.read_bytes(), str(path)).diagnostics:
+            yield f"{path.relative_to(FIXTURES)}:{d.location.row}", d
+    for result in lint_paths([str(ROOT / "examples")]):
+        for d in result.diagnostics:
+            yield f"{result.filename}:{d.location.row}", d
+
+
+FINDINGS = list(_all_findings())
+
+
+def test_the_cases_cover_every_rule_with_a_check():
+    reported = {d.code for _, d in FINDINGS}
+    expected = {r.code for r in all_rules() if r.code not in ("PGL000", "PGL001", "PGL002")}
+    assert expected <= reported
+
+
+@pytest.mark.parametrize(
+    ("where", "diagnostic"), FINDINGS, ids=[f"{w}-{d.code}" for w, d in FINDINGS]
+)
+def test_every_message_is_one_short_line(where, diagnostic):
+    message = diagnostic.message
+    assert "\n" not in message and message == message.strip()
+    assert len(message) <= MAX_MESSAGE, f"{len(message)} characters: {message}"
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_every_summary_is_one_short_line(rule):
+    assert "\n" not in rule.summary and len(rule.summary) <= MAX_MESSAGE

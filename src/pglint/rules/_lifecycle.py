@@ -10,6 +10,7 @@ from pglint.diagnostics import Edit, Location
 from pglint.facts.model import ModuleFacts, Scope
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
+from pglint.rules._sqltext import shorten
 from pglint.source import SourceText
 
 INDENT = "    "
@@ -37,6 +38,17 @@ def describe(info: FunctionInfo, facts: ModuleFacts) -> str:
         if caller_info is not None and caller_info.on_request_path:
             return f"`{info.name}`, called on the request path by `{caller_info.name}`"
     return f"`{info.name}`"
+
+
+def where(info: FunctionInfo, facts: ModuleFacts) -> str:
+    """``describe`` in a few words, for a one-line message: `route `list_users``,
+    `dependency `get_db``, or the helper's name."""
+    name = f"`{shorten(info.name, 18)}`"
+    if info.is_endpoint:
+        return f"route {name}"
+    if info.is_dependency:
+        return f"dependency {name}"
+    return name
 
 
 def per_request_function(facts: ModuleFacts, scope: Scope) -> FunctionInfo | None:

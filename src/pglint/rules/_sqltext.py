@@ -177,6 +177,12 @@ def shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def named(texts: list[str], limit: int = 20) -> str:
+    """The first of ``texts`` as code, and how many more: messages stay one short line."""
+    first = f"`{shorten(texts[0], limit)}`"
+    return first if len(texts) == 1 else f"{first} and {len(texts) - 1} more"
+
+
 # --- parameters ---------------------------------------------------------------------------
 
 

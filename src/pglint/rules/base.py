@@ -16,6 +16,11 @@ FixAvailability = Literal["always", "sometimes", "none"]
 
 CODE_PATTERN = re.compile(r"^PGL[0-9]{3}$")
 
+# A finding's message is one line of at most this many characters: what is wrong and what
+# to do, so that every output's line stays whole. Why it matters is the rule's
+# documentation (``why_bad``), which `pglint rule CODE` prints.
+MAX_MESSAGE = 100
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -23,7 +28,7 @@ class Finding:
 
     location: Location
     end_location: Location
-    message: str
+    message: str  # one line, at most MAX_MESSAGE characters
     suggestion: str | None = None
     fix: Fix | None = None
 

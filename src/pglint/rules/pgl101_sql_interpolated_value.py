@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
 from pglint.rules._parameterize import Rewritten, render_call, rewrite
-from pglint.rules._sqltext import Rendered, has_comment, renderings, shorten
+from pglint.rules._sqltext import Rendered, has_comment, named, renderings
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
 from pglint.sql import looks_like_sql
@@ -24,12 +24,11 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         if found is None:
             continue
         rendered, exprs = found
-        names = ", ".join(f"`{shorten(source.segment(e), 30)}`" for e in exprs[:3])
+        names = named([source.segment(e) for e in exprs], 18)
         how = building_style(call.sql_node)
         message = (
-            f"SQL injection: {names} {'is' if len(exprs) == 1 else 'are'} put into the query "
-            f"text with {how}; a value containing a quote rewrites the query and can read or "
-            "delete any row. Pass values as query parameters."
+            f"SQL injection: {names} in the query text ({how}); pass "
+            f"{'it as a parameter' if len(exprs) == 1 else 'them as parameters'}"
         )
         if not facts.wants_fixes:
             yield Finding(source.start(call.node), source.end(call.node), message)
@@ -69,16 +68,16 @@ def first_interpolation(
 
 def building_style(node: ast.expr | None) -> str:
     if isinstance(node, ast.JoinedStr):
-        return "an f-string"
+        return "f-string"
     if isinstance(node, ast.BinOp):
-        return "`%` formatting" if isinstance(node.op, ast.Mod) else "string concatenation"
+        return "`%` formatting" if isinstance(node.op, ast.Mod) else "concatenation"
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in ("format", "join")
     ):
         return f"`str.{node.func.attr}()`"
-    return "string formatting"
+    return "formatting"
 
 
 def parameterize_fix(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pglint.facts.model import DbCall, ModuleFacts
 from pglint.rules._parameterize import render_call, rewrite
-from pglint.rules._sqltext import Rendered, python_string, shorten
+from pglint.rules._sqltext import Rendered, named, python_string
 from pglint.rules.base import Finding, Rule
 from pglint.rules.pgl101_sql_interpolated_value import first_interpolation
 
@@ -21,13 +21,11 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         if found is None:
             continue
         rendered, exprs = found
-        names = ", ".join(f"`{shorten(source.segment(e), 30)}`" for e in exprs[:3])
+        names = named([source.segment(e) for e in exprs])
+        one = len(exprs) == 1
         message = (
-            f"SQL injection through an identifier: {names} "
-            f"{'is' if len(exprs) == 1 else 'are'} formatted into the query as a table, "
-            "column or keyword; a crafted name rewrites the query. Identifiers cannot be "
-            "bound parameters: quote them with the driver's identifier API or check them "
-            "against a fixed allowlist."
+            f"SQL injection: {names} used as {'a name' if one else 'names'} in the query; "
+            f"quote {'it' if one else 'them'} or use an allowlist"
         )
         yield Finding(
             source.start(call.node),

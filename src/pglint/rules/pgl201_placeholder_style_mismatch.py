@@ -11,6 +11,7 @@ from pglint.facts.model import DbCall, ModuleFacts
 from pglint.rules._sqltext import (
     Rendered,
     call_with_edits,
+    named,
     python_string,
     renderings,
     replace_span,
@@ -46,12 +47,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         wrong = [p for p in placeholders if p.style not in driver.styles]
         styles = {p.style for p in placeholders}
         if wrong:
-            shown = ", ".join(dict.fromkeys(f"`{rendered.text[p.start : p.end]}`" for p in wrong))
-            message = (
-                f"{driver.label} does not bind {shown} placeholders; it uses "
-                f"{expected(driver)}. The placeholder reaches the server as text and the "
-                "query fails on every call."
-            )
+            shown = named(list(dict.fromkeys(rendered.text[p.start : p.end] for p in wrong)), 12)
+            message = f"{driver.label} does not bind {shown} placeholders; write {expected(driver)}"
             fix = _renumber(call, rendered, wrong, placeholders, facts)
             suggestion = call_with_edits(call, fix.edits, source) if fix else None
             yield Finding(
@@ -60,8 +57,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             )  # fmt: skip
         elif any(styles >= mix for mix in _MIXES):
             message = (
-                f"The query mixes positional and named placeholders; {driver.label} "
-                'rejects it ("argument formats can\'t be mixed"). Use one style.'
+                f"The query mixes positional and named placeholders, which {driver.label} "
+                "rejects; use one style"
             )
             yield Finding(source.start(call.node), source.end(call.node), message)
 

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering, renderings
+from pglint.rules._sqltext import (
+    Rendered,
+    call_with_edits,
+    exact_rendering,
+    renderings,
+    shorten,
+)
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
 
@@ -51,8 +57,8 @@ def _sequence(call: DbCall, rendered: Rendered | None, source: SourceText) -> tu
         if any(isinstance(v, ast.Starred) for v in values):
             return None
         message = (
-            f"Values are passed as separate arguments; {label}'s `{call.name}()` takes the "
-            "query and ONE sequence of values, so this raises TypeError. Pass a tuple."
+            f"Values passed as separate arguments; {label}'s `{call.name}()` takes one "
+            "sequence: pass a tuple"
         )
         start, end = source.start(values[0]), source.end(values[-1])
         fix = Fix(
@@ -79,16 +85,15 @@ def _sequence(call: DbCall, rendered: Rendered | None, source: SourceText) -> tu
             if exact is None or len(exact.code_placeholders) != 1 or not positional:
                 return None
         shown = source.segment(node)
+        short = shorten(shown, 16)
         if params.parenthesized:
             message = (
-                f"`({shown})` is not a tuple — parentheses alone do not make one. {label} "
-                f"expects a sequence of values and fails (or binds the characters of a "
-                f"string one by one). Write `({shown},)`."
+                f"`({short})` is not a tuple, and {label} needs a sequence: write `({short},)`"
             )
         else:
             message = (
-                f"`{shown}` is passed where {label} expects a sequence of values; it fails "
-                f"or binds the characters of a string one by one. Write `({shown},)`."
+                f"`{short}` is not a sequence, and {label} needs one for the values: "
+                f"write `({short},)`"
             )
         applicability = "safe" if params.shape == "scalar" else "unsafe"
         end = source.end(node)
@@ -100,14 +105,14 @@ def _sequence(call: DbCall, rendered: Rendered | None, source: SourceText) -> tu
         return message, Fix(applicability, f"Pass `({shown},)`", edits)  # type: ignore[arg-type]
     if params.shape in ("tuple", "list") and named and not positional:
         return (
-            f"The query uses named placeholders but a {params.shape} is passed; {label} "
-            "needs a dict keyed by placeholder name.",
+            f"Named placeholders, but a {params.shape} of values; {label} needs a dict keyed "
+            "by placeholder name",
             None,
         )
     if params.shape == "dict" and positional and not named:
         return (
-            f"The query uses positional placeholders but a dict is passed; {label} needs "
-            "a tuple or list in placeholder order.",
+            f"Positional placeholders, but a dict of values; {label} needs a tuple or list "
+            "in placeholder order",
             None,
         )
     return None
@@ -134,9 +139,8 @@ def _varargs(call: DbCall, rendered: Rendered | None, source: SourceText) -> tup
             return None
         inner = ", ".join(source.segment(e) for e in display.elts)
         message = (
-            "asyncpg takes each value as a separate argument (`*args`), but one "
-            f"{'tuple' if isinstance(display, ast.Tuple) else 'list'} is passed, so it is "
-            "bound to `$1` and the query fails. Pass the values themselves."
+            f"asyncpg binds this {'tuple' if isinstance(display, ast.Tuple) else 'list'} "
+            "whole to `$1`; pass the values as separate arguments"
         )
         fix = Fix(
             "safe", "Pass the values as separate arguments",
@@ -144,9 +148,9 @@ def _varargs(call: DbCall, rendered: Rendered | None, source: SourceText) -> tup
         )  # fmt: skip
         return message, fix
     if isinstance(only, ast.Name) and len(numbers) >= 2 and _COLLECTION_NAMES.search(only.id):
+        shown = shorten(only.id, 20)
         message = (
-            f"asyncpg takes each value as a separate argument, but `{only.id}` is passed as "
-            f"one; the query has {len(numbers)} placeholders. Pass `*{only.id}`."
+            f"asyncpg binds `{shown}` whole to `$1` of {len(numbers)} placeholders; pass `*{shown}`"
         )
         start = source.start(only)
         return message, Fix("unsafe", f"Unpack `{only.id}`", (Edit(start, start, "*"),))
@@ -163,8 +167,7 @@ def _mapping(call: DbCall, rendered: Rendered | None) -> tuple | None:
         return None
     return (
         f"`:name` placeholders are bound from a dict, but a {params.shape} is passed; "
-        f"{call.driver.label} raises when executing. Pass "  # type: ignore[union-attr]
-        '`{"name": value}`.',
+        'pass `{"name": value}`',
         None,
     )
 

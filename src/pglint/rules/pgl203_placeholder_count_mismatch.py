@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pglint.diagnostics import Edit
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering
+from pglint.rules._sqltext import Rendered, call_with_edits, exact_rendering, named, shorten
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
 from pglint.sql import Placeholder
@@ -16,8 +16,6 @@ _POSITIONAL = ("format", "qmark")
 _NAMED = ("pyformat", "named")
 # The most `...` a suggestion adds for missing values.
 _SHOWN_MISSING = 20
-# The most missing names a message lists.
-_SHOWN_NAMES = 5
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
@@ -99,9 +97,9 @@ def _mismatch(call: DbCall) -> tuple[str, list[str] | int] | None:
         gap = next(n for n in range(1, len(numbers) + 2) if n not in numbers)
         if gap < highest.number:
             message = (
-                f"`${gap}` is never used while `${_written(highest)}` is; PostgreSQL cannot "
-                "infer the type of the missing parameter and the query fails. Number the "
-                "placeholders `$1..$n` without gaps."
+                f"`${shorten(str(gap), 12)}` is never used while "
+                f"`${_written(highest)}` is, so the query fails; number them "
+                "`$1..$n` without gaps"
             )
             return message, 0
         if given is not None and given != highest.number:
@@ -113,12 +111,10 @@ def _mismatch(call: DbCall) -> tuple[str, list[str] | int] | None:
         if keys is not None:
             missing = [n for n in names if n not in keys]
             if missing:
-                shown = ", ".join(f"`{n}`" for n in missing[:_SHOWN_NAMES])
-                if len(missing) > _SHOWN_NAMES:
-                    shown += f" and {len(missing) - _SHOWN_NAMES:,} more"
+                shown = named(missing)
                 message = (
-                    f"No value is passed for {shown}; {label} raises when the query runs "
-                    "(a missing key). Add it to the parameters."
+                    f"No value for {shown}, so {label} raises on every call; add "
+                    f"{'it' if len(missing) == 1 else 'them'} to the parameters"
                 )
                 return message, missing
     if not positional and not numbered and not names and given:
@@ -133,9 +129,9 @@ def _written(placeholder: Placeholder) -> str:
 
 def _count_message(expected: int, given: int, label: str) -> str:
     return (
-        f"The query has {expected} placeholder{'s' if expected != 1 else ''} but "
-        f"{given} value{'s are' if given != 1 else ' is'} passed; {label} raises on every "
-        "call. Pass one value per placeholder."
+        f"{expected} placeholder{'s' if expected != 1 else ''} but {given} "
+        f"value{'s' if given != 1 else ''}, so {label} raises on every call; pass one value "
+        "per placeholder"
     )
 
 

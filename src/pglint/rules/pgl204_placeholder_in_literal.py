@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, params_supplied, renderings
+from pglint.rules._sqltext import Rendered, params_supplied, renderings, shorten
 from pglint.rules.base import Finding, Rule
 from pglint.sql import Placeholder, tokenize
 
@@ -21,10 +21,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
                 continue
             shown = rendered.text[quoted[0].start : quoted[0].end]
             message = (
-                f"`{shown}` is inside a quoted SQL literal, so it is not a parameter: the "
-                "value passed for it is never bound where you meant (the driver either "
-                "leaves the text alone or substitutes inside the quotes and breaks them). "
-                "Move the placeholder out of the quotes."
+                f"`{shorten(shown, 24)}` is inside quotes in the SQL, so it is never bound; "
+                "move the placeholder out of the quotes"
             )
             yield Finding(
                 source.start(call.node), source.end(call.node), message,

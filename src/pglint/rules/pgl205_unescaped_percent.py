@@ -36,9 +36,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         context = _word_around(rendered.text, strays[0])
         message = (
-            f"Unescaped `%` in `{context}`: with parameters, {driver.label} reads every `%` "
-            "as the start of a placeholder and the query fails (IndexError / ValueError / "
-            "ProgrammingError). Write a literal percent sign as `%%`."
+            f"Unescaped `%` in `{context}`: with parameters {driver.label} reads it as a "
+            "placeholder; write `%%`"
         )
         fix = _double(strays, rendered, facts)
         yield Finding(
@@ -123,7 +122,7 @@ RULE = Rule(
 )
 
 
-def _word_around(text: str, index: int, limit: int = 24) -> str:
+def _word_around(text: str, index: int, limit: int = 14) -> str:
     """The whitespace-delimited word holding ``text[index]``, e.g. `'OLD-%'`."""
     start = index
     while start > 0 and not text[start - 1].isspace() and index - start < limit:

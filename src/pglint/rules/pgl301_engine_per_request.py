@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pglint.drivers import FACTORIES
 from pglint.facts.model import CallSite, ModuleFacts
 from pglint.facts.resolve import Resolver
-from pglint.rules._lifecycle import describe, kept_for_the_app, per_request_function
+from pglint.rules._lifecycle import kept_for_the_app, per_request_function, where
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 _ROLES = frozenset({"engine", "pool", "database"})
@@ -25,13 +26,10 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         if info is None or kept_for_the_app(facts, site.node, info):
             continue
         source = facts.source
-        what = "engine" if kind.role == "engine" else "connection pool"
         name = qual.rpartition(".")[2]  # type: ignore[union-attr]
         message = (
-            f"`{name}()` builds a new {what} on every request (in {describe(info, facts)}). "
-            "Its connections serve that one request and are never reused: every request "
-            "pays for new connections, and under load PostgreSQL runs out of them. "
-            "Create it once, at startup, and share it."
+            f"`{shorten(name, 20)}()` on every request (in {where(info, facts)}): create it "
+            "once, at startup"
         )
         yield Finding(
             source.start(site.node), source.end(site.node), message,

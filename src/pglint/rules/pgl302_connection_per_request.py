@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
-from pglint.rules._lifecycle import describe, kept_for_the_app, per_request_function
+from pglint.rules._lifecycle import kept_for_the_app, per_request_function, where
 from pglint.rules.base import Finding, Rule
 
 # How to borrow instead, per driver: (pool created once, borrowing in the handler).
@@ -55,11 +55,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         source = facts.source
         label = resource.kind.info.label
         message = (
-            f"A new {label} connection is opened on every request (in "
-            f"{describe(info, facts)}): each one costs a network round trip, "
-            "authentication and a PostgreSQL server process, and a burst of requests "
-            "exhausts `max_connections` (`too many clients`). Borrow one from a pool "
-            "created once at startup."
+            f"New {label} connection per request (in {where(info, facts)}); use a pool made at "
+            "startup"
         )
         yield Finding(
             source.start(resource.node), source.end(resource.node), message,

@@ -9,6 +9,7 @@ from pglint.diagnostics import Edit, Fix
 from pglint.drivers import AWAITABLE_POOL_FACTORIES
 from pglint.facts.model import Binding, CallSite, ModuleFacts
 from pglint.facts.resolve import Resolver
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 
@@ -31,10 +32,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         source = facts.source
         name = resolver.qualname(site.node.func) or "create_pool"
         message = (
-            f"`{name}()` is called without `await`: the result is a pool that was never "
-            "initialised, not a ready pool, and the first query through it fails "
-            "(asyncpg: `InterfaceError: pool is not initialized`). Await it inside the "
-            "lifespan (startup) handler, where the event loop is running."
+            f"`{shorten(name, 24)}()` without `await` is not a ready pool; await it (in the "
+            "lifespan handler)"
         )
         fix = None
         function = site.scope.function()

@@ -11,6 +11,7 @@ from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
 from pglint.rules._lifecycle import ends_line, starts_line, yield_and_close_edit
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 
@@ -39,9 +40,8 @@ def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, ret: as
     what = "session" if resource.kind.role == "session" else "connection"
     if resource.with_item is not None:
         message = (
-            f"Dependency `{info.name}` returns the {what} from inside `with`: it is closed "
-            "before the endpoint runs. `yield` it instead, so FastAPI runs the endpoint "
-            "inside the block."
+            f"Dependency `{shorten(info.name, 20)}` returns the {what} from inside `with`, "
+            "closed before use; `yield` it"
         )
         start = source.start(ret)
         fix = None
@@ -52,18 +52,13 @@ def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, ret: as
         return Finding(start, source.end(ret), message, suggestion, fix)
     if resource.checkout is not None:
         message = (
-            f"Dependency `{info.name}` returns a pool connection instead of yielding it, "
-            "so nothing ever gives it back: every request keeps one checked out for good, "
-            "and once the pool is empty every request waits and times out. Yield it "
-            "inside try/finally and give it back in `finally`."
+            f"Dependency `{shorten(info.name, 20)}` returns a pool connection, never given "
+            "back; yield it in try/finally"
         )
     else:
         message = (
-            f"Dependency `{info.name}` returns the {what} instead of yielding it, so "
-            f"nothing ever closes it: every request leaves a {what} (and its connection) "
-            "open until garbage collection, and under load the pool runs dry (`QueuePool "
-            "limit ... reached`, `too many clients`). Yield it inside try/finally and "
-            "close it in `finally`."
+            f"Dependency `{shorten(info.name, 20)}` returns the {what} and never closes it; "
+            "yield it in try/finally"
         )
     edit, name = _rewrite(facts, info, resource, ret)
     fix = None

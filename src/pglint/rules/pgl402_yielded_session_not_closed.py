@@ -12,6 +12,7 @@ from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
 from pglint.rules._lifecycle import yield_and_close_edit, yield_location
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 
@@ -34,28 +35,15 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, value: ast.expr):
     source = facts.source
     what = "session" if resource.kind.role == "session" else "connection"
-    after = "the request" if info.is_dependency else "the `with` block"
-    closed = "given back to the pool" if resource.checkout is not None else "closed"
+    closes = "gives back" if resource.checkout is not None else "closes"
+    who = f"`{shorten(info.name, 20)}`"
     if resource.releases:
-        problem = (
-            f"is {closed} after the `yield`, but not in `finally`: when the caller raises, "
-            f"the exception is thrown in at the `yield` and the code after it never runs"
-        )
-        leak = f"Every failed request then leaks a {what}"
+        problem = f"{who} {closes} its {what} after the `yield`, not in `finally`"
     elif resource.with_item is not None:
-        problem = (
-            f"is yielded inside a `with` block that only ends the transaction: it is never "
-            f"{closed} after {after}"
-        )
-        leak = f"Every request then leaks a {what}"
+        problem = f"{who} yields a {what} that its `with` never {closes}"
     else:
-        problem = f"is never {closed} after {after}"
-        leak = f"Every request then leaks a {what}"
-    kind = "dependency" if info.is_dependency else "context manager"
-    message = (
-        f"The {what} yielded by {kind} `{info.name}` {problem}. {leak}, and the pool runs "
-        "dry under load. Wrap the `yield` in try/finally and release it in `finally`."
-    )
+        problem = f"{who} never {closes} the {what} it yields"
+    message = f"{problem}; use try/finally"
     start, end = yield_location(source, value)
     edit, name = _rewrite(facts, info, resource, value)
     suggestion = (

@@ -43,23 +43,10 @@ def _message(resource: Resource) -> str:
     label = resource.kind.info.label
     what = "session" if resource.kind.role == "session" else f"{label} connection"
     if resource.state == "with_does_not_close":
-        return (
-            f"`with` on a {what} commits or rolls back the transaction but does not close "
-            "the connection; it stays open after the block. Close it in `finally` or "
-            "wrap it in `contextlib.closing(...)`."
-        )
+        return f"`with` on a {what} does not close it; close it in `finally` or use `closing()`"
     if resource.state == "closed_on_success":
-        return (
-            f"This {what} is closed, but not in `finally` or by `with`: every path that "
-            "skips the close — an exception, an early return, an untaken branch — leaks "
-            "it, and a run of failing requests exhausts the server's connections. Close "
-            "it in `finally` or use `with`."
-        )
-    return (
-        f"This {what} is never closed, returned or stored: it keeps its connection "
-        "checked out until the garbage collector gets to it, and under load the "
-        "connections run out. Use `with` or close it in `finally`."
-    )
+        return f"This {what} is closed only on success; close it in `finally` or use `with`"
+    return f"This {what} is never closed, returned or stored; use `with` or close it in `finally`"
 
 
 def _suggestion(facts: ModuleFacts, resource: Resource) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 
@@ -29,25 +30,14 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 
 
 def _message(resource: Resource) -> str:
-    release = resource.release_call()
+    release = shorten(resource.release_call(), 32)
     if resource.state == "closed_on_success":
-        how = (
-            f"is given back (`{release}`), but not in `finally`: every path that skips "
-            "it — an exception, an early return, an untaken branch — keeps it checked "
-            "out for good"
-        )
+        how = "released only on success"
     elif resource.state == "with_does_not_close":
-        how = (
-            "is used in a `with` block, which ends a transaction but does not give it "
-            f"back; nothing calls `{release}`"
-        )
+        how = "not released by its `with`"
     else:
-        how = f"is never given back: nothing calls `{release}`"
-    return (
-        f"This pool connection {how}. A pool has a fixed number of connections; once "
-        "they have all leaked, every request waits for one and times out. Give it back "
-        "in `finally`, or borrow it with a context manager."
-    )
+        how = "never released"
+    return f"Pool connection {how}; call `{release}` in `finally`"
 
 
 def _suggestion(facts: ModuleFacts, resource: Resource) -> str:

@@ -14,6 +14,7 @@ from pglint.drivers import ASYNC_EQUIVALENTS
 from pglint.facts.model import DriverCall, ModuleFacts, Scope
 from pglint.facts.resolve import Resolver
 from pglint.rules._async_context import injected_parameters, is_async, is_endpoint
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 
@@ -71,18 +72,13 @@ def _root_name(expr: ast.expr | None) -> ast.Name | None:
 def _finding(calls: list[DriverCall], function: Scope, facts: ModuleFacts) -> Finding:
     source = facts.source
     first = calls[0]
-    label = first.kind.info.label
     name = getattr(function.node, "name", "?")
     shown = _shown(first, facts)
+    more = f" (+{len(calls) - 1} more)" if len(calls) > 1 else ""
     message = (
-        f"`{shown}` is a blocking {label} call inside `async def {name}`: while it waits "
-        "for the database the event loop is stuck, and every other request this worker "
-        "serves waits too."
+        f"Blocking `{shorten(shown, 24)}`{more} in `async def {shorten(name, 20)}`; use an "
+        "async driver"
     )
-    if len(calls) > 1:
-        others = len(calls) - 1
-        calls_follow = "call follows" if others == 1 else "calls follow"
-        message += f" ({others} more blocking {label} {calls_follow}.)"
     lines = []
     offload = _to_thread(first, facts) if len(calls) == 1 and first.receiver else None
     lines.append(

@@ -11,7 +11,8 @@ from pglint.diagnostics import Location
 from pglint.drivers import ASYNC_EQUIVALENTS
 from pglint.facts.model import Binding, ModuleFacts, Scope
 from pglint.facts.resolve import Resolver
-from pglint.rules._async_context import depends_target, injected_parameters, is_endpoint
+from pglint.rules._async_context import injected_parameters
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 _SYNC_ROLES = frozenset({"session", "connection", "cursor"})
@@ -42,20 +43,9 @@ def _finding(function: Scope, binding: Binding, kind, facts: ModuleFacts) -> Fin
     line = source.line(node.lineno)  # type: ignore[attr-defined]
     found = line.find(name, start.column - 1)
     end = Location(start.row, found + len(name) + 1) if found >= 0 else start
-    target = depends_target(binding)
-    if target is not None:
-        origin = f"from `{source.segment(target)}`"
-    elif binding.annotation is not None:
-        origin = f"through `{source.segment(binding.annotation)}`"
-    else:
-        origin = "from its dependency"
-    noun = _NOUNS[kind.role]
-    what = "endpoint" if is_endpoint(function, facts) else "function"
     message = (
-        f"`async def {name}` gets a sync {kind.info.label} {noun} (`{binding.name}` "
-        f"{origin}): every query on it blocks the event loop, and with it every other "
-        f"request. Inject an async {noun}, or make the {what} a plain `def` so the "
-        "framework runs it in a thread pool."
+        f"`async def {shorten(name, 20)}` gets a sync {kind.info.label} {_NOUNS[kind.role]}; "
+        "use an async one or a plain `def`"
     )
     return Finding(start, end, message, _suggestion(name, binding, kind))
 

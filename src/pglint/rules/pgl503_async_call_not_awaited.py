@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DriverCall, ModuleFacts
 from pglint.rules._async_context import is_async
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 _OUTCOMES = {
@@ -38,21 +39,12 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         shown = _shown(call, facts)
         outcome = _OUTCOMES.get(call.method, "nothing is sent to the database")
-        message = (
-            f"`{shown}` on {call.kind.info.label} returns a coroutine that is never awaited: "
-            f"{outcome}, and Python only warns about it when the coroutine is garbage "
-            "collected."
-        )
+        todo = "add `await`" if in_async else "await it in an `async def`"
+        message = f"`{shorten(shown, 24)}` is never awaited, so {outcome}; {todo}"
         fix = None
         if in_async:
-            message += " Add `await`."
             start = source.start(call.node)
             fix = Fix("safe", "Add `await`", (Edit(start, start, "await "),))
-        else:
-            message += (
-                " This function is not `async def`, so it cannot await it: make it "
-                "`async def` (and await it where it is called)."
-            )
         yield Finding(
             source.start(call.node),
             source.end(call.node),

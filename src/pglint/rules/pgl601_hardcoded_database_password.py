@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pglint.drivers import DATABASE_URL_SCHEMES, FACTORIES
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resolve import Resolver
+from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
 # Interpolated parts of an f-string stand in as this character: they are not literal text.
@@ -144,19 +145,14 @@ def _message(secret: _Secret) -> str:
     where = {
         "url": "in this connection URL",
         "keyword string": "in this connection string",
-        "argument": "as the `password=` argument",
+        "argument": "as `password=`",
     }[secret.kind]
     if _is_default(secret.password):
         return (
-            f"A default-looking password (`{secret.password}`) is written {where}. Fine for "
-            "a throwaway local database, but it becomes the real password wherever nothing "
-            "overrides it, and it is public in the repository. Read it from the environment."
+            f"Default-looking password (`{shorten(secret.password, 12)}`) written {where}; "
+            "read it from the environment"
         )
-    return (
-        f"A database password is written {where}: anyone with the repository (or a "
-        "leaked wheel, log or traceback) can log in, and rotating it means a code change. "
-        "Read the credentials from the environment or a secret store."
-    )
+    return f"Database password written {where}; read it from the environment or a secret store"
 
 
 def _suggestion(node: ast.expr, facts: ModuleFacts, resolver: Resolver) -> str:
