@@ -41,16 +41,50 @@ def test_full_format_shape():
     _, out = check()
     lines = out.splitlines()
     assert lines[0].startswith(f"db.py:{INJECTION_ROW}:{INJECTION_COLUMN}: PGL101 SQL injection")
-    source_line = INJECTION.splitlines()[INJECTION_ROW - 1]
+    source = INJECTION.splitlines()
+    source_line = source[INJECTION_ROW - 1]
     assert lines[1] == "  |"
-    assert lines[2] == f"{INJECTION_ROW} | {source_line}"
-    caret = lines[3]
+    # Two rows of context above and below, as ruff shows them.
+    assert lines[2] == f"{INJECTION_ROW - 2} | {source[INJECTION_ROW - 3]}"
+    assert lines[3] == f"{INJECTION_ROW - 1} | {source[INJECTION_ROW - 2]}"
+    assert lines[4] == f"{INJECTION_ROW} | {source_line}"
+    caret = lines[5]
     assert caret.startswith("  | ")
     assert caret[4:] == " " * (INJECTION_COLUMN - 1) + "^" * len(source_line.strip())
-    assert "  = suggestion:" in lines
-    suggestion = lines[lines.index("  = suggestion:") + 1 :]
-    assert any("cur.execute(" in line and "%s" in line for line in suggestion)
+    assert lines[6] == f"{INJECTION_ROW + 1} | {source[INJECTION_ROW]}"
+    assert lines[7] == "  |"
+    # The unsafe fix is shown as a diff, even when --unsafe-fixes is not given.
+    assert lines[8].startswith("  = help: Pass the values as query parameters (unsafe fix")
+    assert lines[10].startswith(f"{INJECTION_ROW} -")
+    assert lines[11].startswith(f"{INJECTION_ROW} +") and "%s" in lines[11]
+    assert "  = docs: `pglint rule PGL101` says why" in lines
     assert lines[-2:] == ["Found 1 error.", HIDDEN_FIX]
+
+
+def test_full_format_shows_a_fix_as_a_diff_and_says_when_it_is_unsafe():
+    # FIXABLE's PGL202 `(42)` is a safe fix; INJECTION's PGL101 rewrite is unsafe.
+    _, out = check(source=FIXABLE)
+    lines = out.splitlines()
+    help_line = next(line for line in lines if "= help: " in line)
+    assert help_line.endswith("(safe fix: `--fix` applies it)")
+    start = lines.index(help_line)
+    assert lines[start + 2].startswith("7 -") and lines[start + 2].endswith("(42))")
+    assert lines[start + 3].startswith("7 +") and lines[start + 3].endswith("(42,))")
+    _, out = check("--unsafe-fixes")
+    lines = out.splitlines()
+    help_line = next(line for line in lines if "= help: " in line)
+    assert "unsafe fix: review it; `--fix --unsafe-fixes` applies it" in help_line
+    minus = next(line for line in lines if line.startswith(f"{INJECTION_ROW} -"))
+    plus = next(line for line in lines if line.startswith(f"{INJECTION_ROW} +"))
+    assert "'{email}'" in minus and "%s" in plus and "(email,)" in plus
+    assert "= suggestion:" not in out  # the diff is the suggestion
+
+
+def test_context_stays_inside_the_file():
+    text = "a = f(1)\n"
+    d = diagnostic(Location(1, 5), Location(1, 9))
+    lines = [click.unstyle(x) for x in format_full([LintResult("t.py", [d], SourceFile(text))])]
+    assert lines[1:5] == ["  |", "1 | a = f(1)", "  |     ^^^^", "  |"]
 
 
 def test_full_format_fix_marker_and_help():
@@ -205,3 +239,17 @@ def test_sarif_sees_what_json_sees_across_modules():
     )
     assert "PGL502" in {code for *_, code in from_json}
     assert from_sarif == from_json
+
+
+def test_context_stays_inside_a_notebook_cell():
+    notebook = ROOT / "tests" / "fixtures" / "notebooks" / "orders.ipynb"
+    cells = [c for c in json.loads(notebook.read_text())["cells"]]
+    seventh = "".join(cells[6]["source"]).splitlines()
+    out = invoke("check", "--no-cache", str(notebook)).stdout.splitlines()
+    start = next(i for i, line in enumerate(out) if ":cell 7:3:5: PGL202" in line)
+    shown = out[start + 1 : out.index("  |", start + 2) + 1]
+    rows = [line.split(" | ", 1)[1] for line in shown if line[:1].isdigit()]
+    # The cell's own three rows (its IPython magic shown as the `pass` it is analysed as),
+    # nothing from the cells around it.
+    assert len(seventh) == len(rows) == 3
+    assert (rows[0], rows[2]) == (seventh[0], seventh[2])

@@ -3,6 +3,7 @@ run summary. Formatters return lines; the CLI decides where they go."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import unicodedata
 from collections import Counter
@@ -19,6 +20,7 @@ from pglint.output.common import cell_location, display_path, position
 from pglint.source import line_starts
 
 _MAX_SNIPPET_ROWS = 6
+CONTEXT = 2  # rows shown above and below a finding, as ruff shows them
 _TIMES = "\u00d7"  # the multiplication sign ruff uses in its --show-fixes list
 
 
@@ -48,13 +50,34 @@ def format_concise(
 def format_full(
     results: Iterable[LintResult], applicabilities: Collection[str] = SAFE
 ) -> Iterator[str]:
+    """As ruff's `full`: the header, the code with two rows of context around the finding
+    and a caret under it, then the fix as a diff (with a note when it is unsafe) or the
+    suggestion, and where the rule's documentation is."""
     for result in results:
-        lines = _lines(result.source.text) if result.source is not None else []
+        text = result.source.text if result.source is not None else ""
+        lines = _lines(text)
         for diagnostic in result.diagnostics:
             yield _header(diagnostic, result, applicabilities)
             shift = diagnostic.location.row - cell_location(result, diagnostic.location)[1].row
-            yield from _snippet(diagnostic, lines, shift)
+            rows = _rows(
+                diagnostic, lines, _cell_bounds(result, diagnostic.location.row, len(lines))
+            )
+            diff = _fix_diff(diagnostic, text)
+            numbers = [r for r in rows if r is not None] + [row for _, row, _ in diff]
+            width = len(str(max(numbers, default=1 + shift) - shift))
+            yield from _snippet(diagnostic, lines, rows, shift, width)
+            yield from _remedy(diagnostic, diff, shift, width)
             yield ""
+
+
+def _cell_bounds(result: LintResult, row: int, count: int) -> tuple[int, int]:
+    """The first and last rows context may show: the file's, or the notebook cell's."""
+    cells = getattr(result, "cells", None)
+    if cells is None or not cells.first_rows:
+        return 1, count
+    index, _, _ = cells.locate(row)
+    first = cells.first_rows[index]
+    return first, min(count, first + cells.row_counts[index] - 1)
 
 
 def format_grouped(
@@ -77,43 +100,101 @@ def format_grouped(
         yield ""
 
 
-def _snippet(diagnostic: Diagnostic, lines: list[str], shift: int = 0) -> Iterator[str]:
-    """The source rows of a finding; ``shift`` turns module rows into notebook cell rows."""
+def _rows(diagnostic: Diagnostic, lines: list[str], bounds: tuple[int, int]) -> list[int | None]:
+    """The rows to show: the finding's (long ones cut, None where), with ``CONTEXT`` rows
+    either side within ``bounds``."""
     start, end = diagnostic.location, diagnostic.end_location
     if diagnostic.code == "PGL000" or not 1 <= start.row <= len(lines):
-        rows: list[int | None] = []
-    else:
-        last = end.row - 1 if end.row > start.row and end.column == 1 else end.row
-        last = min(max(last, start.row), len(lines))
-        rows = list(range(start.row, last + 1))
-        if len(rows) > _MAX_SNIPPET_ROWS:
-            rows = [*rows[:3], None, *rows[-2:]]
-    fix_message = diagnostic.fix.message if diagnostic.fix else ""
-    if not rows and not fix_message and not diagnostic.suggestion:
+        return []
+    low, high = bounds
+    last = end.row - 1 if end.row > start.row and end.column == 1 else end.row
+    last = min(max(last, start.row), len(lines))
+    rows: list[int | None] = list(range(start.row, last + 1))
+    if len(rows) > _MAX_SNIPPET_ROWS:
+        rows = [*rows[:3], None, *rows[-2:]]
+    before = range(max(low, start.row - CONTEXT), start.row)
+    after = range(last + 1, min(high, last + CONTEXT) + 1)
+    return [*before, *rows, *after]
+
+
+def _snippet(
+    diagnostic: Diagnostic, lines: list[str], rows: list[int | None], shift: int, width: int
+) -> Iterator[str]:
+    """The rows with a caret under the finding; ``shift`` turns module rows into notebook
+    cell rows."""
+    if not rows:
         return
-    width = len(str(max([r - shift for r in rows if r is not None], default=1)))
-    gutter = " " * width + " |"
-    if rows:
-        yield click.style(gutter, fg="blue")
+    start, end = diagnostic.location, diagnostic.end_location
+    last = max(r for r in rows if r is not None and r <= max(end.row, start.row))
+    gutter = click.style(" " * width + " |", fg="blue")
+    yield gutter
     for row in rows:
         if row is None:
             yield click.style(" " * width + " :", fg="blue")
             continue
         line = lines[row - 1]
-        label = row - shift
-        yield click.style(f"{label:>{width}} |", fg="blue") + (f" {line}" if line else "")
-        underline = _underline(row, line, start, end)
-        if underline:
-            yield click.style(gutter, fg="blue") + " " + click.style(underline, fg="red")
-    if rows:
-        yield click.style(gutter, fg="blue")
+        yield click.style(f"{row - shift:>{width}} |", fg="blue") + (f" {line}" if line else "")
+        if start.row <= row <= last:
+            underline = _underline(row, line, start, end)
+            if underline:
+                yield gutter + " " + click.style(underline, fg="red")
+    yield gutter
+
+
+def _remedy(
+    diagnostic: Diagnostic, diff: list[tuple[str, int, str]], shift: int, width: int
+) -> Iterator[str]:
+    """The fix as a diff (with its safety and the flag that applies it), or else the
+    suggestion; then where the rule's documentation is."""
     pad = " " * width
-    if fix_message:
-        yield f"{pad} = {click.style('help', bold=True)}: {fix_message}"
-    if diagnostic.suggestion:
-        yield f"{pad} = {click.style('suggestion', bold=True)}:"
-        for text in diagnostic.suggestion.rstrip("\n").split("\n"):
-            yield f"{pad}     {text}" if text.strip() else ""
+    fix = diagnostic.fix
+
+    def say(label: str, text: str = "") -> str:
+        return f"{pad} = {click.style(label, bold=True)}:" + (f" {text}" if text else "")
+
+    if fix is not None and diff:
+        how = {
+            "safe": "safe fix: `--fix` applies it",
+            "unsafe": "unsafe fix: review it; `--fix --unsafe-fixes` applies it",
+        }.get(fix.applicability, "shown, never applied")
+        yield say("help", f"{fix.message or 'Fix'} ({how})")
+        yield click.style(f"{pad} |", fg="blue")
+        for sign, row, line in diff:
+            colour = "red" if sign == "-" else "green"
+            yield click.style(f"{row - shift:>{width}} {sign} {line}".rstrip(), fg=colour)
+        yield click.style(f"{pad} |", fg="blue")
+    else:
+        if fix is not None and fix.message:
+            yield say("help", fix.message)
+        if diagnostic.suggestion:
+            yield say("suggestion")
+            for line in diagnostic.suggestion.rstrip("\n").split("\n"):
+                yield f"{pad}     {line}" if line.strip() else ""
+    if diagnostic.code != "PGL000":
+        yield say("docs", f"`pglint rule {diagnostic.code}` says why")
+
+
+def _fix_diff(diagnostic: Diagnostic, text: str) -> list[tuple[str, int, str]]:
+    """The rows the fix changes, before (`-`, numbered as in the file) and after (`+`,
+    numbered as in the fixed file)."""
+    if diagnostic.fix is None or not diagnostic.fix.edits:
+        return []
+    from pglint.fixes import apply_fixes  # the edit engine, only for findings with a fix
+
+    fixed, applied = apply_fixes(text, [diagnostic], _EVERY_APPLICABILITY)
+    if not applied or fixed == text:
+        return []
+    old, new = _lines(text), _lines(fixed)
+    out: list[tuple[str, int, str]] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag != "equal":
+            out += [("-", a0 + k + 1, old[a0 + k]) for k in range(a1 - a0)]
+            out += [("+", b0 + k + 1, new[b0 + k]) for k in range(b1 - b0)]
+    return out
+
+
+_EVERY_APPLICABILITY = frozenset({"safe", "unsafe", "display-only"})
 
 
 def _underline(row: int, line: str, start: Location, end: Location) -> str:
