@@ -57,6 +57,9 @@ def test_section_headings(rule):
     expected = ["What it does", "Why is this bad?"]
     if rule.example.strip():
         expected += ["Example", "Use instead"]
+    if not rule.checks_test_modules:
+        expected.append("Test code")
+        assert rule.test_code.strip(), "say why test code is not checked"
     if rule.fix_safety.strip():
         expected.append("Fix safety")
     if rule.see_also.strip():

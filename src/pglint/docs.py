@@ -16,6 +16,12 @@ from pathlib import Path
 from pglint.rules import Rule, all_rules
 
 REGENERATE = "python -m pglint.docs"
+TEST_CODE = (
+    "Test code is a file named `test_*.py`, `*_test.py`, `conftest.py` or `tests.py`, one "
+    "in a `tests/`, `test/` or `testing/` directory of the project (below the directory "
+    "holding `pyproject.toml`, `setup.py`, `setup.cfg` or `.git`), or a module importing "
+    "`pytest`, `unittest`'s or Django's test cases, or a `testing` package."
+)
 
 _AVAILABILITY = {
     "always": "Fix is always available.",
@@ -37,6 +43,9 @@ def render_rule(rule: Rule, level: int = 2) -> str:
         parts += [f"{sub} Example", _code(rule.example)]
     if rule.use_instead.strip():
         parts += [f"{sub} Use instead", _code(rule.use_instead)]
+    if not rule.checks_test_modules:
+        why = rule.test_code.strip()
+        parts += [f"{sub} Test code", f"Not checked in test code: {why} {TEST_CODE}"]
     if rule.fix_safety.strip():
         parts += [f"{sub} Fix safety", rule.fix_safety.strip()]
     if rule.see_also.strip():

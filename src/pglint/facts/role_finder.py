@@ -27,6 +27,7 @@ from pglint.facts.frameworks import (
 )
 from pglint.facts.model import ModuleFacts, Scope
 from pglint.facts.roles import Dependency, FunctionInfo, Roles
+from pglint.facts.test_code import is_test_module
 
 
 def find_roles(facts: ModuleFacts) -> Roles:
@@ -85,7 +86,7 @@ class _RoleFinder:
             roles.add("migration")
         if "migrations" in parts and any(q.startswith("django.db") for q in imports):
             roles.add("migration")
-        if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
+        if is_test_module(self.facts.filename, self.facts.tree):
             roles.add("test")
         if self._main_guard() is not None:
             roles.add("script")

@@ -56,9 +56,12 @@ class Rule:
     references: tuple[str, ...] = ()
     more_bad: tuple[str, ...] = field(default=())
     more_good: tuple[str, ...] = field(default=())
-    # False for rules about what comes from outside the program: in a test module (test_*.py,
-    # *_test.py, conftest.py) the names and credentials are the test's own.
+    # False where a finding cannot matter in test code (pglint.facts.test_code says what
+    # that is): its names, values and credentials are the test's own, and a mistake that
+    # raises is one the test run shows, or provokes on purpose. ``test_code`` says why, in
+    # the rule's documentation.
     checks_test_modules: bool = True
+    test_code: str = ""
 
     @property
     def bad_examples(self) -> tuple[str, ...]:

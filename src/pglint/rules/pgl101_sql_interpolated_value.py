@@ -142,6 +142,8 @@ def _suggestion(call: DbCall, new: Rewritten | None, source: SourceText) -> str 
 
 RULE = Rule(
     code="PGL101",
+    checks_test_modules=False,
+    test_code="the values a test formats into its queries are the test's own.",
     name="sql-interpolated-value",
     summary="a value is formatted into SQL text instead of passed as a parameter",
     what_it_does=(

@@ -58,7 +58,8 @@ def suggestion(call: DbCall, rendered: Rendered, facts: ModuleFacts) -> str | No
 
 RULE = Rule(
     code="PGL102",
-    checks_test_modules=False,  # the tables a test creates and drops are named by the test
+    checks_test_modules=False,
+    test_code="the tables a test creates and drops are named by the test, not by a request.",
     name="sql-interpolated-identifier",
     summary="a table or column name is formatted into SQL text without quoting",
     what_it_does=(
@@ -79,9 +80,7 @@ RULE = Rule(
         "function of the same module that returns "
         "`'\"' + name.replace('\"', '\"\"') + '\"'` (or doubles them in place, inside the "
         "query's own double quotes), since PostgreSQL reads a double-quoted "
-        "name whose inner double quotes are doubled as one identifier, whatever it holds. "
-        "Test modules (`test_*.py`, `*_test.py`, `conftest.py`) are not checked: the "
-        "tables they create and drop are named by the test, not by a request."
+        "name whose inner double quotes are doubled as one identifier, whatever it holds."
     ),
     example=(
         "import psycopg\n\n"

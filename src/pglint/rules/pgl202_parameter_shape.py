@@ -186,6 +186,11 @@ def _array_context(rendered: Rendered) -> bool:
 
 RULE = Rule(
     code="PGL202",
+    checks_test_modules=False,
+    test_code=(
+        "a test that passes them wrongly fails when it runs, and tests provoke the "
+        "driver's error on purpose (`pytest.raises`, `assertRaises`)."
+    ),
     name="parameter-shape-mismatch",
     summary="query parameters passed in a shape the driver does not accept",
     what_it_does=(

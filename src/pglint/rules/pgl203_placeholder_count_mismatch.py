@@ -161,6 +161,11 @@ def _given_names(call: DbCall) -> frozenset[str] | None:
 
 RULE = Rule(
     code="PGL203",
+    checks_test_modules=False,
+    test_code=(
+        "a test that passes them wrongly fails when it runs, and tests provoke the "
+        "driver's error on purpose (`pytest.raises`, `assertRaises`)."
+    ),
     name="placeholder-count-mismatch",
     summary="the number or names of placeholders do not match the values passed",
     what_it_does=(

@@ -168,7 +168,8 @@ def _suggestion(node: ast.expr, facts: ModuleFacts, resolver: Resolver) -> str:
 
 RULE = Rule(
     code="PGL601",
-    checks_test_modules=False,  # test credentials are for throwaway databases
+    checks_test_modules=False,
+    test_code="its credentials are those of a throwaway test database.",
     name="hardcoded-database-password",
     summary="database password written into the source",
     what_it_does=(
@@ -185,9 +186,7 @@ RULE = Rule(
         "A URL without a password, a value read from `os.environ` or a settings object, "
         "an f-string whose password part is interpolated, and template text such as "
         "`${DB_PASSWORD}` or `<password>` are not reported. Well-known defaults "
-        "(`postgres`, `password`, `changeme`...) are reported with a softer message. Test "
-        "modules (`test_*.py`, `*_test.py`, `conftest.py`) are not checked: their "
-        "credentials belong to throwaway databases."
+        "(`postgres`, `password`, `changeme`...) are reported with a softer message."
     ),
     example=(
         "import os\n\n"
