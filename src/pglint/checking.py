@@ -120,6 +120,11 @@ class Run:
         self.errors += 1
         self.say(f"pglint: error: {display_path(filename)}: {reason}")
 
+    def warn(self, text: str) -> None:
+        """A warning on standard error, unless the run is quiet."""
+        if not self.quiet:
+            self.say(f"pglint: warning: {text}")
+
     def remaining(self) -> list[Diagnostic]:
         return [d for r in self.results for d in r.diagnostics]
 
@@ -309,12 +314,12 @@ class Run:
     def _warn(self, path: str, rejected: list[Diagnostic], converged: bool) -> None:
         shown = display_path(path)
         for d in rejected:
-            self.say(
-                f"pglint: warning: {shown}:{d.location.row}:{d.location.column}: {d.code} fix "
-                "not applied: the result would not parse (please report it)"
+            self.warn(
+                f"{shown}:{d.location.row}:{d.location.column}: {d.code} fix not applied: the "
+                "result would not parse (please report it)"
             )
         if not converged:
-            self.say(f"pglint: warning: {shown}: fixes did not converge after {MAX_ROUNDS} rounds")
+            self.warn(f"{shown}: fixes did not converge after {MAX_ROUNDS} rounds")
 
     # --- standard input ---------------------------------------------------------------
 
@@ -371,9 +376,9 @@ class Run:
             if result.source is None or not result.diagnostics:
                 continue
             if result.filename.endswith(NOTEBOOK_SUFFIX):
-                self.say(
-                    f"pglint: warning: {display_path(result.filename)}: --add-noqa does not "
-                    "edit notebooks; use a baseline for them"
+                self.warn(
+                    f"{display_path(result.filename)}: --add-noqa does not edit notebooks; use "
+                    "a baseline for them"
                 )
                 continue
             found = [(d.code, d.location.row) for d in result.diagnostics]

@@ -21,6 +21,7 @@ from pglint.cache import CACHE_DIRECTORY, Cache
 from pglint.checking import Run
 from pglint.config import (
     ConfigError,
+    Overrides,
     SettingsResolver,
     find_config,
     load_config,
@@ -29,7 +30,7 @@ from pglint.config import (
 from pglint.docs import render_rule
 from pglint.files import discover
 from pglint.fixes import SAFE, SAFE_AND_UNSAFE
-from pglint.output import FORMATS
+from pglint.output import FORMATS, display_path
 from pglint.reporting import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code, finish_diff, report
 from pglint.rules import all_rules, get_rule
 from pglint.settings import Selection
@@ -114,6 +115,26 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     multiple=True,
     metavar="CODES",
     help="Rule codes or prefixes to enable in addition to those selected.",
+)
+@click.option(
+    "--per-file-ignores",
+    multiple=True,
+    metavar="GLOB:CODES",
+    help="Disable rules for files matching GLOB, e.g. 'tests/*:PGL101,PGL601' (repeatable; "
+    "added to the configuration's).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOBS",
+    help="Files and directories to skip (comma-separated); replaces the configuration's "
+    "and the defaults.",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="GLOBS",
+    help="Files and directories to skip, in addition to the excluded ones.",
 )
 @click.option("--fix", is_flag=True, help="Apply the safe fixes and write the files.")
 @click.option(
@@ -201,6 +222,29 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     help="Say on stderr how many files were analysed, skipped or taken from the cache.",
 )
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print the findings and errors only: no summary, no warnings.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the settings the first path is checked with, and exit.",
+)
+@click.option(
+    "--show-files",
+    is_flag=True,
+    help="Print the files that would be checked, and exit.",
+)
+@click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
     envvar="PGLINT_CACHE_DIR",
@@ -234,12 +278,24 @@ def check(
     no_cache: bool,
     cache_dir: str,
     verbose: bool,
+    quiet: bool,
+    color: str,
+    show_settings: bool,
+    show_files: bool,
+    per_file_ignores: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
 ) -> int:
     """Lint PATHS (files or directories; default: the current directory; `-`: stdin)."""
     flags = Selection(
         _selectors(select, "--select") or None,
         _selectors(ignore, "--ignore"),
         _selectors(extend_select, "--extend-select"),
+    )
+    overrides = Overrides(
+        exclude=_patterns(exclude) or None,
+        extend_exclude=_patterns(extend_exclude),
+        per_file_ignores=_per_file_ignores(per_file_ignores),
     )
     started = time.monotonic()
     reading_stdin = paths == ("-",) or (not paths and stdin_filename is not None)
@@ -256,7 +312,9 @@ def check(
     except (ConfigError, baseline.BaselineError) as exc:
         click.echo(f"pglint: error: {exc}", err=True)
         return EXIT_ERROR
-    resolver = SettingsResolver(config, flags, hierarchical=not (config_file or isolated))
+    resolver = SettingsResolver(
+        config, flags, hierarchical=not (config_file or isolated), overrides=overrides
+    )
     settings = resolver.base
     if respect_gitignore is None:
         respect_gitignore = config.respect_gitignore if config is not None else True
@@ -265,7 +323,10 @@ def check(
         SAFE_AND_UNSAFE if unsafe_fixes else SAFE,
         resolve=resolver.for_file,
         keep_suppressed=output_format == "sarif",
+        quiet=quiet,
     )
+    if show_settings:
+        return _show_settings(resolver, paths, stdin_filename, respect_gitignore, run)
     fixing = fix and not diff
     stdout_is_report = True
     if reading_stdin:
@@ -295,22 +356,29 @@ def check(
             )
             if not _excluded_by_own_config(resolver, path, paths, force_exclude)
         ]  # fmt: skip
+        if show_files:
+            for path in sorted(found):
+                click.echo(display_path(path))
+            return EXIT_CLEAN
         if not no_cache:
             run.cache = Cache.open(cache_dir, found)
         run.check_files(found, fix=fixing, diff=diff, jobs=jobs or os.cpu_count() or 1)
         problem = run.cache.save() if run.cache is not None else None
         if problem is not None:
-            click.echo(f"pglint: warning: cannot write the cache in {cache_dir}: {problem}",
-                       err=True)  # fmt: skip
+            run.warn(f"cannot write the cache in {cache_dir}: {problem}")
         if verbose:
             click.echo(run.summary(time.monotonic() - started), err=True)
         if not run.checked and not run.errors:
-            click.echo("pglint: warning: no Python files found under the given paths", err=True)
+            run.warn("no Python files found under the given paths")
+    colour = {"always": True, "never": False}.get(color)
+    if colour is None and os.environ.get("NO_COLOR"):
+        colour = False
     if diff:
-        return finish_diff(run)
+        return finish_diff(run, color=colour)
     if add_noqa:
         added = run.add_noqa()
-        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+        if not quiet:
+            click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
         return EXIT_ERROR if run.errors else EXIT_CLEAN
     if write_baseline_file:
         return _write_baseline(run, Path(write_baseline_file))
@@ -318,8 +386,71 @@ def check(
         run.baselined, stale = baseline.apply(loaded_baseline, run.results)
         _say_baselined(run, stale)
     report(run, output_format, stats=statistics, fixing=fix, show_fixes=show_fixes,
-           err=not stdout_is_report, output_file=output_file)  # fmt: skip
+           err=not stdout_is_report, output_file=output_file, color=colour)  # fmt: skip
     return exit_code(run, exit_zero=exit_zero, exit_non_zero_on_fix=exit_non_zero_on_fix)
+
+
+def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.strip() for value in values for p in value.split(",") if p.strip())
+
+
+def _per_file_ignores(values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`GLOB:CODES` pairs, as flake8 writes them (codes split by commas or spaces)."""
+    pairs = []
+    for value in values:
+        glob, colon, codes = value.rpartition(":")
+        found = tuple(c for c in codes.replace(",", " ").split() if c)
+        if not colon or not glob.strip() or not found:
+            raise click.BadParameter(
+                f"{value!r} is not GLOB:CODES (for example 'tests/*:PGL101,PGL601')",
+                param_hint="--per-file-ignores",
+            )
+        problem = selector_problem(found)
+        if problem:
+            raise click.BadParameter(problem.removeprefix("an "), param_hint="--per-file-ignores")
+        pairs.append((glob.strip(), found))
+    return tuple(pairs)
+
+
+def _show_settings(
+    resolver: SettingsResolver,
+    paths: tuple[str, ...],
+    stdin_filename: str | None,
+    respect_gitignore: bool,
+    run: Run,
+) -> int:
+    """What `--show-settings` prints: the settings the first path is checked with."""
+    target = stdin_filename or (paths[0] if paths and paths[0] != "-" else ".")
+    probe = os.path.join(target, "__init__.py") if os.path.isdir(target) else target
+    try:
+        settings = resolver.for_file(probe)
+    except ConfigError as exc:
+        click.echo(f"pglint: error: {exc}", err=True)
+        return EXIT_ERROR
+    codes = [rule.code for rule in all_rules()]
+    enabled = [code for code in codes if settings.is_enabled(code)]
+    here = [code for code in enabled if not settings.is_enabled(code, probe)]
+    lines = [
+        f"Settings for: {display_path(target)}",
+        f"Configuration file: {settings.config_file or 'none (the defaults)'}",
+        f"Globs are relative to: {settings.root}",
+        f"Rules enabled: {', '.join(enabled) or 'none'}",
+        f"Rules disabled: {', '.join(c for c in codes if c not in enabled) or 'none'}",
+        "per-file-ignores: "
+        + ("; ".join(f"{glob}: {', '.join(c)}" for glob, c in settings.per_file_ignores) or "none"),
+    ]
+    if here:
+        lines.append(f"  of which apply to {display_path(target)}: {', '.join(here)}")
+    lines += [
+        f"exclude: {', '.join(settings.exclude) or 'none'}",
+        f"extend-exclude: {', '.join(settings.extend_exclude) or 'none'}",
+        f"respect-gitignore: {str(respect_gitignore).lower()}",
+        f"max-file-size: {settings.max_file_size or 0} bytes (0: no limit)",
+        f"max-file-seconds: {settings.max_file_seconds or 0:g} (0: no limit)",
+        "fixes: " + ("safe and unsafe" if run.applicabilities != SAFE else "safe"),
+    ]
+    click.echo("\n".join(lines))
+    return EXIT_CLEAN
 
 
 def _excluded_by_own_config(
@@ -373,6 +504,8 @@ def _write_baseline(run: Run, file: Path) -> int:
 
 
 def _say_baselined(run: Run, stale: int) -> None:
+    if run.quiet:
+        return
     hidden = sum(len(v) for v in run.baselined.values())
     if hidden:
         click.echo(f"pglint: {hidden} finding{'s' if hidden != 1 else ''} in the baseline "

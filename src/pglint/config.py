@@ -30,6 +30,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 PYPROJECT = "pyproject.toml"
+# In one directory the first of these that applies is its configuration, as ruff reads
+# `.ruff.toml`, `ruff.toml` and then a `pyproject.toml` with a `[tool.ruff]` table. The
+# two pglint files hold the keys of `[tool.pglint]` at their top level.
+CONFIG_FILES = (".pglint.toml", "pglint.toml", PYPROJECT)
 SECTION = "[tool.pglint]"
 CODE_KEYS = ("select", "ignore", "extend-select")
 PATTERN_KEYS = ("exclude", "extend-exclude")
@@ -55,13 +59,34 @@ class FileConfig:
     max_file_seconds: float | None = DEFAULT_MAX_FILE_SECONDS
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line sets besides rule selection: it applies to every file, over
+    whichever configuration file the file follows."""
+
+    exclude: tuple[str, ...] | None = None  # replaces the configuration's (and defaults)
+    extend_exclude: tuple[str, ...] = ()  # added to them
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # added to them
+
+
 def find_config(start: Path) -> Path | None:
-    """The nearest `pyproject.toml` at or above ``start`` that has a `[tool.pglint]`
-    table; like ruff, a `pyproject.toml` without one is passed over."""
+    """The nearest configuration at or above ``start``: in each directory a
+    `.pglint.toml`, a `pglint.toml`, or a `pyproject.toml` that has a `[tool.pglint]`
+    table (like ruff, a `pyproject.toml` without one is passed over)."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        if _is_config(directory / PYPROJECT):
-            return directory / PYPROJECT
+        found = config_in(str(directory))
+        if found is not None:
+            return Path(found)
+    return None
+
+
+def config_in(directory: str) -> str | None:
+    """The configuration file of ``directory`` itself, if it has one."""
+    for name in CONFIG_FILES:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and (name != PYPROJECT or _is_config(Path(candidate))):
+            return candidate
     return None
 
 
@@ -87,7 +112,10 @@ def load_config(path: Path) -> FileConfig:
 
 
 def build_settings(
-    config: FileConfig | None, cli: Selection | None = None, root: Path | None = None
+    config: FileConfig | None,
+    cli: Selection | None = None,
+    root: Path | None = None,
+    overrides: Overrides | None = None,
 ) -> Settings:
     """Defaults, then the file, then the command line: later layers win, as in ruff."""
     layers = []
@@ -97,14 +125,17 @@ def build_settings(
         layers.append(cli)
     if root is None:
         root = config.path.parent if config is not None else Path.cwd()
+    overrides = overrides or Overrides()
+    exclude = DEFAULT_EXCLUDES if config is None or config.exclude is None else config.exclude
     return Settings(
         layers=tuple(layers),
-        per_file_ignores=config.per_file_ignores if config else (),
-        exclude=DEFAULT_EXCLUDES if config is None or config.exclude is None else config.exclude,
-        extend_exclude=config.extend_exclude if config else (),
+        per_file_ignores=(config.per_file_ignores if config else ()) + overrides.per_file_ignores,
+        exclude=overrides.exclude if overrides.exclude is not None else exclude,
+        extend_exclude=(config.extend_exclude if config else ()) + overrides.extend_exclude,
         root=str(root.resolve()),
         max_file_size=config.max_file_size if config else DEFAULT_MAX_FILE_SIZE,
         max_file_seconds=config.max_file_seconds if config else DEFAULT_MAX_FILE_SECONDS,
+        config_file=str(config.path) if config is not None else None,
     )
 
 
@@ -117,10 +148,16 @@ class SettingsResolver:
     """
 
     def __init__(
-        self, base_config: FileConfig | None, flags: Selection, *, hierarchical: bool
+        self,
+        base_config: FileConfig | None,
+        flags: Selection,
+        *,
+        hierarchical: bool,
+        overrides: Overrides | None = None,
     ) -> None:
         self.flags = flags
-        self.base = build_settings(base_config, flags)
+        self.overrides = overrides
+        self.base = build_settings(base_config, flags, overrides=overrides)
         self.hierarchical = hierarchical
         self._base_path = base_config.path.resolve() if base_config is not None else None
         self._by_directory: dict[str, Settings] = {}
@@ -170,9 +207,9 @@ class SettingsResolver:
         """``find_config`` for a resolved directory, each directory above looked at once
         per run."""
         if directory not in self._nearest_config:
-            candidate = os.path.join(directory, PYPROJECT)
+            candidate = config_in(directory)
             parent = os.path.dirname(directory)
-            if os.path.isfile(candidate) and _is_config(Path(candidate)):
+            if candidate is not None:
                 self._nearest_config[directory] = candidate
             elif parent == directory:
                 self._nearest_config[directory] = None
@@ -189,7 +226,9 @@ class SettingsResolver:
                 self._by_found_config[found] = self.base
             else:
                 if path not in self._by_config:
-                    self._by_config[path] = build_settings(load_config(path), self.flags)
+                    self._by_config[path] = build_settings(
+                        load_config(path), self.flags, overrides=self.overrides
+                    )
                 self._by_found_config[found] = self._by_config[path]
         return self._by_found_config[found]
 

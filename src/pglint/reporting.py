@@ -50,7 +50,7 @@ def render(run: Run, output_format: str, *, stats: bool, fixing: bool, show_fixe
     if output_format not in TEXT_FORMATS:
         return _machine(run, output_format)
     lines = list(_TEXT[output_format](run.results, run.applicabilities))
-    if output_format == "concise" and remaining:
+    if output_format == "concise" and remaining and not run.quiet:
         lines.append("")
     if show_fixes and fixing:
         lines += fixed_listing(run.fixed)
@@ -99,12 +99,16 @@ def report(
     show_fixes: bool,
     err: bool,
     output_file: str | None,
+    color: bool | None = None,
 ) -> None:
+    """``color``: True or False as `--color always` or `never` say; None: on a terminal,
+    unless NO_COLOR is set."""
     text = render(run, output_format, stats=stats, fixing=fixing, show_fixes=show_fixes)
     if output_file is not None:
         write_report(run, output_file, click.unstyle(text))
         return
-    color = False if os.environ.get("NO_COLOR") else None
+    if color is None and os.environ.get("NO_COLOR"):
+        color = False
     click.echo(text, err=err, color=color, nl=False)
 
 
@@ -116,17 +120,35 @@ def write_report(run: Run, output_file: str, text: str) -> None:
         run.error(output_file, f"cannot write the report: {exc.strerror or exc}")
 
 
-def finish_diff(run: Run) -> int:
+def finish_diff(run: Run, color: bool | None = None) -> int:
     for text in run.diffs:
-        click.echo(text, nl=False)
+        click.echo(_coloured_diff(text), nl=False, color=color)
     count = run.fixed_count()
-    if count:
+    if run.quiet:
+        pass
+    elif count:
         click.echo(f"Would fix {count} error{'s' if count != 1 else ''}.", err=True)
     else:
         click.echo("No errors would be fixed.", err=True)
     if run.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if run.diffs else EXIT_CLEAN
+
+
+def _coloured_diff(text: str) -> str:
+    """Removed rows red, added rows green (click drops the colours where they do not
+    belong: a pipe, a file, `--color never`)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith(("---", "+++")):
+            out.append(click.style(line, bold=True))
+        elif line.startswith("-"):
+            out.append(click.style(line, fg="red"))
+        elif line.startswith("+"):
+            out.append(click.style(line, fg="green"))
+        else:
+            out.append(line)
+    return "".join(out)
 
 
 def exit_code(run: Run, *, exit_zero: bool, exit_non_zero_on_fix: bool) -> int:

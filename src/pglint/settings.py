@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 # A selector is a rule code or a prefix of one; flake8 validates its codes the same way.
@@ -61,6 +61,9 @@ class Settings:
     # the time stops between phases; either is reported as PGL002. None: no limit.
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
     max_file_seconds: float | None = DEFAULT_MAX_FILE_SECONDS
+    # The configuration file these came from, for `--show-settings`; not part of what the
+    # settings decide (equality, the cache's key).
+    config_file: str | None = field(default=None, compare=False, repr=False)
 
     def is_enabled(self, code: str, filename: str | None = None) -> bool:
         # Asked for every rule on every file: the layers' answer is kept per code (in the
