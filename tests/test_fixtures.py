@@ -17,7 +17,8 @@ Each fixture is also checked in three derived ways:
   row, or at the end of the multi-line string the row opens (flake8's rule, which
   pglint's command line shares); the result must produce no diagnostic at all.
 * **fixes** — when ``<name>.fixed.py`` exists next to a fixture, every ``safe`` fix is
-  applied (edits of one diagnostic together, from the end of the file backwards; when two
+  applied (a structural fix's edits worked out against the text first; edits of one
+  diagnostic together, from the end of the file backwards; when two
   diagnostics' fixes overlap or touch, the earlier one wins and the later one waits for
   the next round), the file is linted again and fixed again, at most 10 rounds. The
   result must equal ``<name>.fixed.py`` byte for byte, compile, and offer no further safe
@@ -25,10 +26,12 @@ Each fixture is also checked in three derived ways:
   comment of the original, also on lines whose diagnostic the fix removed: the whole
   text is compared, comments included. ``.fixed.py`` files are not fixtures themselves.
   A ``*_bad.py`` fixture without a ``.fixed.py`` companion must offer no safe fix.
+  ``<name>.unsafe.fixed.py`` is the same with unsafe fixes applied too.
 * **rule examples** — every rule's documented bad examples are reported by that rule, and
   its good examples produce nothing.
 
-Only the public API is used: ``pglint.lint_source`` and ``pglint.rules.all_rules``.
+Only the public API is used: ``pglint.lint_source``, ``Fix.edits_for`` and
+``pglint.rules.all_rules``.
 """
 
 from __future__ import annotations
@@ -200,18 +203,23 @@ def _offset(starts: list[int], location) -> int:
     return starts[row - 1] + column - 1
 
 
-def safe_fixes(diagnostics) -> list:
-    return [d for d in diagnostics if d.fix is not None and d.fix.applicability == "safe"]
+def safe_fixes(diagnostics, applicabilities=("safe",)) -> list:
+    return [d for d in diagnostics if d.fix is not None and d.fix.applicability in applicabilities]
 
 
-def apply_fixes_once(text: str, diagnostics) -> str:
+def edits_of(fix, text: str):
+    """A fix's edits; a structural fix's are worked out against the text (``Fix.edits_for``)."""
+    return fix.edits_for(text) if hasattr(fix, "edits_for") else fix.edits
+
+
+def apply_fixes_once(text: str, diagnostics, applicabilities=("safe",)) -> str:
     starts = _line_starts(text)
     chosen: list[list[tuple[int, int, str]]] = []
     spans: list[tuple[int, int, list[tuple[int, int, str]]]] = []
-    for d in safe_fixes(diagnostics):
+    for d in safe_fixes(diagnostics, applicabilities):
         edits = [
             (_offset(starts, e.location), _offset(starts, e.end_location), e.content)
-            for e in d.fix.edits
+            for e in edits_of(d.fix, text)
         ]
         if not edits:
             continue
@@ -229,12 +237,12 @@ def apply_fixes_once(text: str, diagnostics) -> str:
     return text
 
 
-def fix_until_stable(text: str, filename: str) -> tuple[str, int]:
+def fix_until_stable(text: str, filename: str, applicabilities=("safe",)) -> tuple[str, int]:
     for rounds in range(MAX_FIX_ROUNDS):
         diagnostics = lint(text, filename)
-        if not safe_fixes(diagnostics):
+        if not safe_fixes(diagnostics, applicabilities):
             return text, rounds
-        fixed = apply_fixes_once(text, diagnostics)
+        fixed = apply_fixes_once(text, diagnostics, applicabilities)
         if fixed == text:
             return text, rounds
         text = fixed
@@ -282,7 +290,8 @@ def test_fixture_noqa(path: Path):
 
 @pytest.mark.parametrize("path", FIXED_FILES, ids=_ids(FIXED_FILES))
 def test_fixed_companion_has_a_fixture(path: Path):
-    original = path.with_name(path.name.removesuffix(".fixed.py") + ".py")
+    stem = path.name.removesuffix(".fixed.py").removesuffix(".unsafe")
+    original = path.with_name(stem + ".py")
     assert original.exists(), f"{path.name} has no fixture {original.name}"
     compile(read(path), str(path), "exec")
 
@@ -321,6 +330,32 @@ def test_fixes(path: Path):
     assert not again, f"{companion.name} still gets safe fixes:\n" + "\n".join(
         describe(d) for d in again
     )
+
+
+UNSAFE_COMPANIONS = [p for p in BAD_FILES if p.with_name(p.stem + ".unsafe.fixed.py").exists()]
+
+
+@pytest.mark.parametrize("path", UNSAFE_COMPANIONS, ids=_ids(UNSAFE_COMPANIONS))
+def test_unsafe_fixes(path: Path):
+    """``<name>.unsafe.fixed.py``: the fixture after every fix, unsafe ones included
+    (`--fix --unsafe-fixes`), by the same rounds."""
+    fixed, rounds = fix_until_stable(read(path), path.name, ("safe", "unsafe"))
+    assert rounds < MAX_FIX_ROUNDS, f"{path.name}: fixes did not converge in {rounds} rounds"
+    companion = path.with_name(path.stem + ".unsafe.fixed.py")
+    expected = read(companion)
+    if fixed != expected:
+        import difflib
+
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                fixed.splitlines(keepends=True),
+                companion.name,
+                f"{path.name} after --fix --unsafe-fixes",
+            )
+        )
+        pytest.fail(f"{path.name}: the fixed text differs from {companion.name}:\n{diff}")
+    compile(fixed, companion.name, "exec")
 
 
 def _load_rules() -> tuple[list, BaseException | None]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglint import __version__
-from pglint.diagnostics import Diagnostic, Edit, Fix, Location
+from pglint.diagnostics import Diagnostic, Edit, Fix, Location, Plan
 from pglint.files import read_source_file
 from pglint.module_files import LISTING_SUFFIX, listing_digest
 
@@ -258,7 +258,10 @@ def _plain(d: Diagnostic) -> list[Any]:
     fix = None
     if d.fix is not None:
         edits = [[*_loc(e.location), *_loc(e.end_location), e.content] for e in d.fix.edits]
+        plan = d.fix.plan
         fix = [d.fix.applicability, d.fix.message, edits]
+        if plan is not None:  # kept as the plan: working it out needs libcst
+            fix.append([plan.kind, list(plan.args)])
     return [d.code, d.message, *_loc(d.location), *_loc(d.end_location), d.suggestion, fix,
             d.name, d.url]  # fmt: skip
 
@@ -271,16 +274,26 @@ def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
     code, message, row, column, end_row, end_column, suggestion, fix, name, url = item
     found_fix = None
     if fix is not None:
-        applicability, fix_message, edits = fix
+        applicability, fix_message, edits, *planned = fix
+        plan = None
+        if planned:
+            kind, args = planned[0]
+            plan = Plan(kind, _tuples(args))
         found_fix = Fix(
             applicability,
             fix_message,
             tuple(Edit(Location(a, b), Location(c, d), text) for a, b, c, d, text in edits),
+            plan,
         )
     return Diagnostic(
         code, message, filename, Location(row, column), Location(end_row, end_column),
         suggestion, found_fix, name, url,
     )  # fmt: skip
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back as the tuples a plan's arguments are made of."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def _absolute(path: str) -> str:

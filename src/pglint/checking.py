@@ -306,17 +306,27 @@ class Run:
             return before, notebook.dumps(), outcome.result, outcome.fixed
         text = result.source.text  # type: ignore[union-attr]
         plain = fix_text(text, path, settings, self.applicabilities)
-        self._warn(path, plain.rejected, plain.converged)
+        self._warn(path, plain.rejected, plain.converged, plain.unbuilt)
         if plain.text == text:
+            if plain.unbuilt:  # the same findings, without the fixes that cannot be made
+                result.diagnostics = plain.result.diagnostics
             return None
         return text, plain.text, plain.result, plain.fixed
 
-    def _warn(self, path: str, rejected: list[Diagnostic], converged: bool) -> None:
+    def _warn(
+        self, path: str, rejected: list[Diagnostic], converged: bool,
+        unbuilt: list[Diagnostic] = (),  # type: ignore[assignment]
+    ) -> None:  # fmt: skip
         shown = display_path(path)
         for d in rejected:
             self.warn(
                 f"{shown}:{d.location.row}:{d.location.column}: {d.code} fix not applied: the "
                 "result would not parse (please report it)"
+            )
+        for d in unbuilt:
+            self.say(
+                f"pglint: warning: {shown}:{d.location.row}:{d.location.column}: {d.code} fix "
+                "not applied: this code could not be restructured"
             )
         if not converged:
             self.warn(f"{shown}: fixes did not converge after {MAX_ROUNDS} rounds")
@@ -336,7 +346,7 @@ class Run:
         fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
         if (fix or diff) and fixable:
             outcome = fix_text(text, filename, settings, self.applicabilities)
-            self._warn(filename, outcome.rejected, outcome.converged)
+            self._warn(filename, outcome.rejected, outcome.converged, outcome.unbuilt)
             if outcome.text != text:
                 if diff:
                     self.diffs.append(unified_diff(text, outcome.text, filename))

@@ -16,7 +16,7 @@ import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from pglint.diagnostics import Diagnostic, Edit, Location
@@ -35,8 +35,36 @@ def offset(starts: Sequence[int], location: Location) -> int:
 
 
 def is_applicable(diagnostic: Diagnostic, applicabilities: Collection[str]) -> bool:
+    """Whether the diagnostic has a fix of one of these kinds (a structural fix's plan is
+    taken at its word here: it is worked out only when applied)."""
     fix = diagnostic.fix
-    return fix is not None and bool(fix.edits) and fix.applicability in applicabilities
+    return fix is not None and fix.available and fix.applicability in applicabilities
+
+
+def materialize(
+    diagnostics: Iterable[Diagnostic],
+    text: str,
+    applicabilities: Collection[str],
+    unbuilt: list[Diagnostic] | None = None,
+) -> list[Diagnostic]:
+    """The applicable diagnostics, each structural fix worked out against ``text`` (the
+    source they were found in) into plain edits; one that cannot be is left out (and
+    added to ``unbuilt``)."""
+    found = []
+    for d in diagnostics:
+        if not is_applicable(d, applicabilities):
+            continue
+        fix = d.fix
+        assert fix is not None
+        if fix.plan is not None:
+            edits = fix.edits_for(text)
+            if not edits:
+                if unbuilt is not None:
+                    unbuilt.append(d)
+                continue
+            d = replace(d, fix=replace(fix, edits=edits, plan=None))
+        found.append(d)
+    return found
 
 
 def apply_fixes(
@@ -52,8 +80,8 @@ def apply_fixes(
     for diagnostic in diagnostics:
         if not is_applicable(diagnostic, applicabilities):
             continue
-        edits = _resolve(diagnostic.fix.edits, starts, newline)  # type: ignore[union-attr]
-        if edits is not None:
+        edits = _resolve(diagnostic.fix.edits_for(text), starts, newline)  # type: ignore[union-attr]
+        if edits:
             spans.append((edits[0][0], max(end for _, end, _ in edits), edits, diagnostic))
     spans.sort(key=lambda span: (span[0], span[1]))
     chosen: list[tuple[int, int, str]] = []
@@ -107,6 +135,9 @@ class FixOutcome:
     fixed: list[Diagnostic] = field(default_factory=list)
     rejected: list[Diagnostic] = field(default_factory=list)  # would break the code
     converged: bool = True
+    # Structural fixes that could not be worked out (libcst cannot restructure the code);
+    # those still in ``result`` have their fix taken away.
+    unbuilt: list[Diagnostic] = field(default_factory=list)
 
 
 def fix_text(
@@ -124,24 +155,32 @@ def fix_text(
     """
     found: list[Diagnostic] = []
     rejected: list[Diagnostic] = []
+    unbuilt: list[Diagnostic] = []
     refused: set[tuple] = set()
     for round_number in range(max_rounds + 1):
         result = lint_source(text, filename, settings, imported=imported_for(filename))
         if round_number == 0:
             found = result.diagnostics
+        unbuilt_now: list[Diagnostic] = []
         candidates = [
             d
-            for d in result.diagnostics
-            if is_applicable(d, applicabilities) and fix_identity(d) not in refused
+            for d in materialize(result.diagnostics, text, applicabilities, unbuilt_now)
+            if fix_identity(d) not in refused
         ]
         fixed = gone(found, result.diagnostics)
         if not candidates or round_number == max_rounds:
-            return FixOutcome(text, result, fixed, rejected, converged=not candidates)
+            unbuilt += unbuilt_now
+            _without_fixes(result, unbuilt_now)
+            return FixOutcome(
+                text, result, fixed, rejected, converged=not candidates, unbuilt=unbuilt
+            )
         new_text, applied, broken = apply_round(text, candidates, applicabilities)
         rejected.extend(broken)
         refused.update(fix_identity(d) for d in broken)
         if not applied and not broken:  # only malformed fixes are left
-            return FixOutcome(text, result, fixed, rejected)
+            unbuilt += unbuilt_now
+            _without_fixes(result, unbuilt_now)
+            return FixOutcome(text, result, fixed, rejected, unbuilt=unbuilt)
         text = new_text
     raise AssertionError("unreachable")
 
@@ -161,6 +200,15 @@ def gone(found: list[Diagnostic], remaining: list[Diagnostic]) -> list[Diagnosti
             out.append(d)
     out.sort(key=lambda d: d.sort_key)
     return out
+
+
+def _without_fixes(result: LintResult, unbuilt: list[Diagnostic]) -> None:
+    """Take away the fixes that could not be worked out: what remains is not fixable."""
+    if unbuilt:
+        ids = {id(d) for d in unbuilt}
+        result.diagnostics = [
+            replace(d, fix=None) if id(d) in ids else d for d in result.diagnostics
+        ]
 
 
 def apply_round(

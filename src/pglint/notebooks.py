@@ -241,7 +241,7 @@ def fix_notebook(
     applicabilities: Collection[str] = frozenset({"safe"}),
 ) -> NotebookFix:
     """Fix the code cells round after round, like ``fixes.fix_text`` does for a file."""
-    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, gone, is_applicable
+    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, gone, materialize
 
     found: list[Diagnostic] = []
     rejected: list[Diagnostic] = []
@@ -254,16 +254,14 @@ def fix_notebook(
         fixed = gone(found, result.diagnostics)
         cells = result.cells
         assert cells is not None
+        text = result.source.text if result.source is not None else ""
         candidates = [
             d
-            for d in result.diagnostics
-            if is_applicable(d, applicabilities)
-            and fix_identity(d) not in refused
-            and _within_one_cell(d, cells)
+            for d in materialize(result.diagnostics, text, applicabilities)
+            if fix_identity(d) not in refused and _within_one_cell(d, cells)
         ]
         if not candidates or round_number == MAX_ROUNDS:
             return NotebookFix(notebook, result, fixed, rejected, not candidates, changed)
-        text = result.source.text  # type: ignore[union-attr]
         _, applied, broken = apply_round(text, candidates, applicabilities)
         rejected.extend(broken)
         refused.update(fix_identity(d) for d in broken)

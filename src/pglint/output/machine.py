@@ -44,7 +44,7 @@ def json_items(results: Iterable[LintResult]) -> list[dict[str, Any]]:
                     "cell": cell,
                     "location": local(d.location),
                     "end_location": local(d.end_location),
-                    "fix": _fix(d, local),
+                    "fix": _fix(d, local, result.source.text if result.source else None),
                     "url": url_for(d),
                     # PGL000 cannot be silenced: it is pglint's own failure.
                     "noqa_row": None
@@ -56,9 +56,16 @@ def json_items(results: Iterable[LintResult]) -> list[dict[str, Any]]:
     return items
 
 
-def _fix(d: Diagnostic, local: Any) -> dict[str, Any] | None:
+def _fix(d: Diagnostic, local: Any, text: str | None) -> dict[str, Any] | None:
     if d.fix is None:
         return None
+    # A structural fix is worked out here, against the text it was found in; one that
+    # cannot be (or a text no longer at hand) is no fix.
+    edits = d.fix.edits
+    if d.fix.plan is not None:
+        edits = d.fix.edits_for(text) if text is not None else ()
+        if not edits:
+            return None
     return {
         "applicability": d.fix.applicability,
         "message": d.fix.message or None,
@@ -68,7 +75,7 @@ def _fix(d: Diagnostic, local: Any) -> dict[str, Any] | None:
                 "location": local(e.location),
                 "end_location": local(e.end_location),
             }
-            for e in d.fix.edits
+            for e in edits
         ],
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
 from pglint.rules._lifecycle import per_request_function
+from pglint.rules._release_fix import release_fix
 from pglint.rules.base import Finding, Rule
 
 # A SQLAlchemy session or connection that has begun a transaction is in a reference cycle
@@ -35,7 +36,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         source = facts.source
         yield Finding(
             source.start(resource.node), source.end(resource.node),
-            _message(resource), _suggestion(facts, resource),
+            _message(resource), _suggestion(facts, resource), release_fix(facts, resource),
         )  # fmt: skip
 
 
@@ -112,6 +113,27 @@ RULE = Rule(
         "            return cur.fetchone()[0]\n"
     ),
     check=check,
+    fix_availability="sometimes",
+    fix_summary=(
+        "`with psycopg2.connect() as conn:` → `with closing(psycopg2.connect()) as conn, "
+        "conn:`; a close after code that can raise moves into `finally`; an unclosed one "
+        "gets `try`/`finally`, unsafe for a SQLAlchemy session",
+        "safe or unsafe",
+    ),
+    fix_safety=(
+        "`with psycopg2.connect(...) as conn:` (or sqlite3) becomes `with "
+        "closing(psycopg2.connect(...)) as conn, conn:`, adding `from contextlib import "
+        "closing`: the block still commits or rolls back, then the connection is closed. "
+        "A close that runs only after code that can raise moves into `finally`, with "
+        "that code in `try`; a connection that is never closed gets the rest of its block "
+        "in `try` and the close in `finally`. These are safe: every path without an "
+        "exception runs as before (proven against PostgreSQL: the same answers and the "
+        "same committed rows), and the path with one now closes. Closing a SQLAlchemy "
+        "session nobody closed is unsafe: an object it loaded can no longer load its "
+        "other attributes (`DetachedInstanceError`). No fix when the connection is used "
+        "after its block, when its name is bound more than once, when the close is "
+        "inside a branch, or when statements share a line."
+    ),
     see_also="PGL404 for connections borrowed from a pool; PGL402 for dependencies.",
     references=(
         "https://www.psycopg.org/docs/usage.html#with-statement",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
+from pglint.rules._release_fix import release_fix
 from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
@@ -25,7 +26,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         source = facts.source
         yield Finding(
             source.start(resource.node), source.end(resource.node),
-            _message(resource), _suggestion(facts, resource),
+            _message(resource), _suggestion(facts, resource), release_fix(facts, resource),
         )  # fmt: skip
 
 
@@ -89,6 +90,24 @@ RULE = Rule(
         '        return await conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)\n'
     ),
     check=check,
+    fix_availability="sometimes",
+    fix_summary=(
+        "`putconn()` / `release()` moves into `finally` (or is added there); an asyncpg or "
+        "aiopg checkout becomes `async with pool.acquire() as conn:`",
+        "safe",
+    ),
+    fix_safety=(
+        "Safe: the statements between the checkout and the release go into `try` and the "
+        "release into `finally`; a checkout never given back gets the rest of its block "
+        "in `try` and the release in `finally`. For asyncpg and aiopg, `conn = await "
+        "pool.acquire()` becomes `async with pool.acquire() as conn:` around the same "
+        "statements, which releases it the same way. Every path without an exception "
+        "runs as before, and what a leaked checkout had not committed was never visible "
+        "to others; proven against PostgreSQL, where the fixed code keeps serving through "
+        "the errors that drained the pool. psycopg_pool's `with pool.connection()` is not "
+        "used: it also commits. No fix when the connection is used after its block, when "
+        "the release is inside a branch or an `except`, or when statements share a line."
+    ),
     see_also="PGL403 for connections that are not from a pool.",
     references=(
         "https://magicstack.github.io/asyncpg/current/api/index.html#asyncpg.pool.Pool.acquire",

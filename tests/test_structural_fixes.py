@@ -1,0 +1,142 @@
+"""Structural fixes (a ``Plan`` worked out by libcst when a fix is wanted): libcst stays
+out of a run that only reports, the plan survives JSON output, the cache and worker
+processes, and code libcst cannot restructure never ends a run nor gets a broken fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from click.testing import CliRunner
+
+from pglint import Diagnostic, Edit, Fix, Location, lint_source
+from pglint.cli import cli
+from pglint.fixes import apply_fixes, fix_text
+
+LEAK = textwrap.dedent(
+    """\
+    import psycopg2
+
+
+    def export(dsn, user_id):
+        conn = psycopg2.connect(dsn)  # the connection
+        cur = conn.cursor()
+        cur.execute(
+            \"\"\"SELECT name
+               FROM users WHERE id = %s\"\"\",
+            (user_id,),
+        )
+        rows = cur.fetchall()
+
+        conn.close()  # done
+        return rows
+    """
+)
+
+LEAK_FIXED = textwrap.dedent(
+    """\
+    import psycopg2
+
+
+    def export(dsn, user_id):
+        conn = psycopg2.connect(dsn)  # the connection
+        try:
+            cur = conn.cursor()
+            cur.execute(
+                \"\"\"SELECT name
+               FROM users WHERE id = %s\"\"\",
+                (user_id,),
+            )
+            rows = cur.fetchall()
+        finally:
+            conn.close()  # done
+        return rows
+    """
+)
+
+RUN_AND_LIST_MODULES = """
+import sys
+from pglint.cli import cli
+code = cli.main(args=sys.argv[1:], prog_name="pglint", standalone_mode=False)
+print(sorted(m for m in sys.modules if m.split(".")[0] == "libcst" or m == "pglint.fixes_cst"))
+"""
+
+
+def _modules_after(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST_MODULES, "check", "--isolated", "--no-cache", *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_a_run_that_only_reports_does_not_import_libcst(tmp_path):
+    path = tmp_path / "export.py"
+    path.write_text(LEAK)
+    assert _modules_after(str(path)) == []
+    assert _modules_after("--unsafe-fixes", "--statistics", str(path)) == []
+    # ... while a run that fixes does (the control: the file has a structural fix).
+    assert "libcst" in _modules_after("--diff", str(path))
+
+
+def test_a_structural_fix_keeps_comments_and_string_layout():
+    (finding,) = lint_source(LEAK, "export.py").diagnostics
+    assert finding.code == "PGL403"
+    assert finding.fix is not None and finding.fix.plan is not None and not finding.fix.edits
+    outcome = fix_text(LEAK, "export.py")
+    assert outcome.text == LEAK_FIXED
+    assert fix_text(outcome.text, "export.py").text == LEAK_FIXED  # a second --fix: nothing
+
+
+def test_json_output_carries_the_worked_out_edits(tmp_path):
+    path = tmp_path / "export.py"
+    path.write_text(LEAK)
+    args = ["check", "--isolated", "--no-cache", "--output-format", "json", str(path)]
+    result = CliRunner().invoke(cli, args)
+    (item,) = json.loads(result.stdout)
+    assert item["fix"]["applicability"] == "safe"
+    edits = tuple(
+        Edit(Location(**e["location"]), Location(**e["end_location"]), e["content"])
+        for e in item["fix"]["edits"]
+    )
+    where = Location(**item["location"])
+    shown = Diagnostic("PGL403", "m", str(path), where, where, fix=Fix("safe", "m", edits))
+    assert apply_fixes(LEAK, [shown])[0] == LEAK_FIXED
+
+
+def test_plans_survive_the_cache_and_worker_processes(tmp_path):
+    for number in range(40):  # enough files for worker processes
+        (tmp_path / f"export_{number}.py").write_text(LEAK)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    args = ["check", "--output-format", "json", "--jobs", "2", *cache, str(tmp_path)]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    second = CliRunner().invoke(cli, args, catch_exceptions=False)  # from the cache
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+    fixes = [item["fix"] for item in json.loads(second.stdout)]
+    assert len(fixes) == 40 and all(f and f["edits"] for f in fixes)
+    fixed = CliRunner().invoke(
+        cli, ["check", "--fix", *cache, str(tmp_path)], catch_exceptions=False
+    )
+    assert fixed.exit_code == 0, fixed.output
+    assert (tmp_path / "export_7.py").read_text() == LEAK_FIXED
+
+
+DEEP = LEAK.replace("(user_id,)", "(" + " + ".join(["1"] * 600) + ",)")
+
+
+def test_code_libcst_cannot_restructure_keeps_its_finding_and_ends_nothing(tmp_path):
+    """libcst recurses on a long chain of `+` that CPython parses: the fix is not made,
+    the run says so and goes on to the next file."""
+    deep, plain = tmp_path / "deep.py", tmp_path / "plain.py"
+    deep.write_text(DEEP)
+    plain.write_text(LEAK)
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--fix", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "deep.py:5:12: PGL403 fix not applied: this code could not be restructured" in (
+        result.stderr
+    )
+    assert deep.read_text() == DEEP
+    assert plain.read_text() == LEAK_FIXED
+    assert "[*]" not in result.stdout  # what remains is not offered as fixable
