@@ -312,20 +312,7 @@ def test_fixes(path: Path):
         return
     fixed, rounds = fix_until_stable(text, path.name)
     assert rounds < MAX_FIX_ROUNDS, f"{path.name}: fixes did not converge in {rounds} rounds"
-    expected = read(companion)
-    if fixed != expected:
-        import difflib
-
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                fixed.splitlines(keepends=True),
-                companion.name,
-                f"{path.name} after --fix",
-            )
-        )
-        pytest.fail(f"{path.name}: the fixed text differs from {companion.name}:\n{diff}")
-    compile(fixed, companion.name, "exec")
+    assert_fixed_as(path, fixed, companion, "--fix")
     again = safe_fixes(lint(fixed, companion.name))
     assert not again, f"{companion.name} still gets safe fixes:\n" + "\n".join(
         describe(d) for d in again
@@ -342,6 +329,10 @@ def test_unsafe_fixes(path: Path):
     fixed, rounds = fix_until_stable(read(path), path.name, ("safe", "unsafe"))
     assert rounds < MAX_FIX_ROUNDS, f"{path.name}: fixes did not converge in {rounds} rounds"
     companion = path.with_name(path.stem + ".unsafe.fixed.py")
+    assert_fixed_as(path, fixed, companion, "--fix --unsafe-fixes")
+
+
+def assert_fixed_as(path: Path, fixed: str, companion: Path, how: str) -> None:
     expected = read(companion)
     if fixed != expected:
         import difflib
@@ -351,7 +342,7 @@ def test_unsafe_fixes(path: Path):
                 expected.splitlines(keepends=True),
                 fixed.splitlines(keepends=True),
                 companion.name,
-                f"{path.name} after --fix --unsafe-fixes",
+                f"{path.name} after {how}",
             )
         )
         pytest.fail(f"{path.name}: the fixed text differs from {companion.name}:\n{diff}")

@@ -5,20 +5,11 @@ on the path that leaked it. Where a fix is unsafe, the case that makes it so is 
 from __future__ import annotations
 
 import gc
-import time
 
 import psycopg
 import pytest
 
-
-def settle(server, name: str, expected: int, timeout: float = 5.0) -> int:
-    """The server notices closed connections a moment later; wait for the count."""
-    deadline = time.monotonic() + timeout
-    count = server.connections(name)
-    while count != expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-        count = server.connections(name)
-    return count
+from .test_lifecycle_claims import settle
 
 
 def audit_names(server, prefix: str) -> list[str]:
