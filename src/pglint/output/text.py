@@ -152,11 +152,11 @@ def _remedy(
     def say(label: str, text: str = "") -> str:
         return f"{pad} = {click.style(label, bold=True)}:" + (f" {text}" if text else "")
 
+    how = {
+        "safe": "safe fix: `--fix` applies it",
+        "unsafe": "unsafe fix: review it; `--fix --unsafe-fixes` applies it",
+    }.get(fix.applicability if fix is not None else "", "shown, never applied")
     if fix is not None and diff:
-        how = {
-            "safe": "safe fix: `--fix` applies it",
-            "unsafe": "unsafe fix: review it; `--fix --unsafe-fixes` applies it",
-        }.get(fix.applicability, "shown, never applied")
         yield say("help", f"{fix.message or 'Fix'} ({how})")
         yield click.style(f"{pad} |", fg="blue")
         for sign, row, line in diff:
@@ -164,7 +164,10 @@ def _remedy(
             yield click.style(f"{row - shift:>{width}} {sign} {line}".rstrip(), fg=colour)
         yield click.style(f"{pad} |", fg="blue")
     else:
-        if fix is not None and fix.message:
+        if fix is not None and fix.plan is not None:
+            # A structural fix is worked out only when applied (`--diff` shows it).
+            yield say("help", f"{fix.message or 'Fix'} ({how}; `--diff` shows it)")
+        elif fix is not None and fix.message:
             yield say("help", fix.message)
         if diagnostic.suggestion:
             yield say("suggestion")
@@ -177,8 +180,8 @@ def _remedy(
 def _fix_diff(diagnostic: Diagnostic, text: str) -> list[tuple[str, int, str]]:
     """The rows the fix changes, before (`-`, numbered as in the file) and after (`+`,
     numbered as in the fixed file)."""
-    if diagnostic.fix is None or not diagnostic.fix.edits:
-        return []
+    if diagnostic.fix is None or not diagnostic.fix.edits or diagnostic.fix.plan is not None:
+        return []  # a structural fix is not worked out for a report (it needs libcst)
     from pglint.fixes import apply_fixes  # the edit engine, only for findings with a fix
 
     fixed, applied = apply_fixes(text, [diagnostic], _EVERY_APPLICABILITY)
