@@ -16,7 +16,7 @@ of a tree holds database code:
                        stated for such code. Versions are pinned, so the tree, and
                        with it the numbers, stay put.
 
-Source distributions are fetched with `pip download --no-binary :all: --no-deps` (only
+Source distributions are fetched with `pip download --no-binary NAME --no-deps` (only
 once: a package whose archive is already there is not fetched again), and only their
 `.py` files are extracted. A package that cannot be fetched is skipped and named; the
 corpus is whatever was fetched.
@@ -167,7 +167,11 @@ def fetch(package: str, sdists: Path) -> tuple[Path | None, str]:
     command = [
         sys.executable,
         *("-m", "pip", "download", "--quiet", "--disable-pip-version-check"),
-        *("--no-binary", ":all:", "--no-deps", "--dest", str(target), package),
+        # Only the package itself from source: with `:all:` its build requirements are
+        # built from source too, and Cython alone takes longer than the timeout here
+        # (sqlalchemy, asyncpg and peewee were skipped that way).
+        *("--no-binary", package.partition("==")[0], "--no-deps", "--dest", str(target)),
+        package,
     ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)

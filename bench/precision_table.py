@@ -99,6 +99,7 @@ def note(labelled: dict | None, review: dict | None, total: Counter) -> str:
     missing = [s for s in corpora if s not in measured]
     if missing:
         text += f"; the {' and '.join(missing)} corpus was not measured"
+    text += " (pglint's own conditions, such as files that do not parse, are left out)"
     if total["unread"]:
         text += f"; {total['unread']} findings not read yet are not counted"
     text += ". Regenerate with `python bench/precision_table.py`."
