@@ -53,8 +53,6 @@ else:  # pragma: no cover - the project supports 3.10, where tomli is a dependen
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = REPO_ROOT / "bench" / "labelled" / "manifest.toml"
 APPS_DIR = REPO_ROOT / ".bench-labelled"
-# Rules that are not on by default but have labels: measured all the same.
-EXTEND_SELECT = "PGL7"
 # What an app needs for pglint to see it as its author does: the code, and the files
 # that can say where the import roots are.
 KEPT_SUFFIXES = (".py", ".pyi")
@@ -326,6 +324,18 @@ def per_rule(scores: list[AppScore]) -> dict[str, dict[str, int]]:
     return {code: dict(counts) for code, counts in sorted(rules.items())}
 
 
+def extend_select(apps: list[App]) -> list[str]:
+    """`--extend-select` for every labelled rule pglint has, so that a rule that is off
+    by default is measured all the same; a labelled rule pglint does not have yet is left
+    out (pglint refuses codes it does not know) and shows as not found."""
+    from pglint.rules import all_rules
+
+    known = {rule.code for rule in all_rules()}
+    labelled = {label.code for app in apps for label in app.labels + app.silent}
+    wanted = sorted(labelled & known)
+    return ["--extend-select", ",".join(wanted)] if wanted else []
+
+
 def ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
@@ -478,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no such app: {', '.join(sorted(unknown))}", file=sys.stderr)
             return 2
         apps = [a for a in apps if a.name in wanted]
-    extra = ["--select", args.select] if args.select else ["--extend-select", EXTEND_SELECT]
+    extra = ["--select", args.select] if args.select else extend_select(apps)
 
     scores = []
     for app in apps:
