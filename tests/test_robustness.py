@@ -430,14 +430,14 @@ def test_a_file_over_the_time_budget_is_skipped_with_pgl002(project):
     run = invoke("check", "--output-format", "concise", "slow.py")
     assert run.exit_code == 1
     [line] = [line for line in run.stdout.splitlines() if FINDING.match(line)]
-    assert line.startswith("slow.py:1:1: PGL002 file skipped after parsing and the facts pass")
+    assert line.startswith("slow.py:1:1: PGL002 file skipped while decoding:")
     assert "`max-file-seconds`" in line
     settings = Settings(max_file_seconds=1e-9)
     [d] = lint_file(str(path), settings).diagnostics
     assert d.code == "PGL002"
-    # Between rules too, for front ends (flake8, standard input) that hand over text.
+    # The same for front ends (flake8, standard input) that hand over text.
     [d] = lint_source(injection(), "slow.py", settings).diagnostics
-    assert d.code == "PGL002" and "before PGL" in d.message
+    assert d.code == "PGL002" and "while decoding" in d.message
 
 
 def test_zero_turns_the_budget_off(project):

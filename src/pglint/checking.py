@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from pglint import budget
 from pglint.cache import Cache, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
@@ -23,7 +24,14 @@ from pglint.engine import (
     too_large,
 )
 from pglint.files import FileTooLarge, read_source_file
-from pglint.fixes import MAX_ROUNDS, fix_text, is_applicable, unified_diff, write_atomically
+from pglint.fixes import (
+    MAX_ROUNDS,
+    fix_text,
+    is_applicable,
+    out_of_time,
+    unified_diff,
+    write_atomically,
+)
 from pglint.noqa import add_noqa
 from pglint.notebooks import (
     NOTEBOOK_SUFFIX,
@@ -253,17 +261,19 @@ class Run:
         except ConfigError as exc:
             self.error(path, str(exc))
             return
-        result = self.lint(path, settings)
-        self._record_edges(result)
-        if result.error is not None or result.source is None:
-            self.error(path, result.error or "cannot be read")
-            return
-        if not (fix or diff) or not any(
-            is_applicable(d, self.applicabilities) for d in result.diagnostics
-        ):
-            self._add(result)
-            return
-        fixed = self._fixed(path, result, settings)
+        # One budget for the file, linted and fixed (pglint.budget).
+        with budget.limit(settings.max_file_seconds):
+            result = self.lint(path, settings)
+            self._record_edges(result)
+            if result.error is not None or result.source is None:
+                self.error(path, result.error or "cannot be read")
+                return
+            if not (fix or diff) or not any(
+                is_applicable(d, self.applicabilities) for d in result.diagnostics
+            ):
+                self._add(result)
+                return
+            fixed = self._fixed(path, result, settings)
         if fixed is None:
             self._add(result)
             return
@@ -292,6 +302,9 @@ class Run:
         self, path: str, result: LintResult, settings: Settings
     ) -> tuple[str, str, LintResult, list[Diagnostic]] | None:
         """(text before, text after, what remains, what was fixed); None if unchanged."""
+        if out_of_time(result):
+            self._not_fixed(path, settings, "analysing it")
+            return None
         if path.endswith(NOTEBOOK_SUFFIX):
             with open(path, "rb") as handle:
                 try:
@@ -300,18 +313,31 @@ class Run:
                     return None
             before = notebook.text
             outcome = fix_notebook(notebook, path, settings, self.applicabilities)
+            if outcome.out_of_time:
+                self._not_fixed(path, settings, "fixing it")
+                return None
             self._warn(path, outcome.rejected, outcome.converged)
             if not outcome.changed:
                 return None
             return before, notebook.dumps(), outcome.result, outcome.fixed
         text = result.source.text  # type: ignore[union-attr]
-        plain = fix_text(text, path, settings, self.applicabilities)
+        plain = fix_text(text, path, settings, self.applicabilities, linted=result)
+        if plain.out_of_time:
+            self._not_fixed(path, settings, "fixing it")
+            return None
         self._warn(path, plain.rejected, plain.converged, plain.unbuilt)
         if plain.text == text:
             if plain.unbuilt:  # the same findings, without the fixes that cannot be made
                 result.diagnostics = plain.result.diagnostics
             return None
         return text, plain.text, plain.result, plain.fixed
+
+    def _not_fixed(self, path: str, settings: Settings, what: str) -> None:
+        self.warn(
+            f"{display_path(path)}: not fixed: {what} took longer than the "
+            f"{settings.max_file_seconds:g} s budget (`max-file-seconds`); the file is "
+            "left as it was"
+        )
 
     def _warn(
         self, path: str, rejected: list[Diagnostic], converged: bool,
@@ -336,6 +362,12 @@ class Run:
     def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
         """Lint (and fix) standard input; returns the text a filter must print, if any."""
         settings = self.settings_for(filename)
+        with budget.limit(settings.max_file_seconds):
+            return self._check_stdin(data, filename, settings, fix=fix, diff=diff)
+
+    def _check_stdin(
+        self, data: bytes, filename: str, settings: Settings, *, fix: bool, diff: bool
+    ) -> bytes | None:
         if filename.endswith(NOTEBOOK_SUFFIX) and data.strip():
             return self._check_stdin_notebook(data, filename, settings, fix=fix, diff=diff)
         result = lint_source(data, filename, settings, keep_suppressed=self.keep_suppressed)
@@ -344,8 +376,12 @@ class Run:
             return data if fix and not diff else None  # a filter never swallows its input
         original, text = result.source, result.source.text
         fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
-        if (fix or diff) and fixable:
-            outcome = fix_text(text, filename, settings, self.applicabilities)
+        if (fix or diff) and fixable and out_of_time(result):
+            self._not_fixed(filename, settings, "analysing it")
+        elif (fix or diff) and fixable:
+            outcome = fix_text(text, filename, settings, self.applicabilities, linted=result)
+            if outcome.out_of_time:
+                self._not_fixed(filename, settings, "fixing it")
             self._warn(filename, outcome.rejected, outcome.converged, outcome.unbuilt)
             if outcome.text != text:
                 if diff:
@@ -366,8 +402,16 @@ class Run:
         if not (fix or diff) or not fixable:
             self.results.append(result)
             return data if fix and not diff else None
+        if out_of_time(result):
+            self._not_fixed(filename, settings, "analysing it")
+            self.results.append(result)
+            return data if fix and not diff else None
         notebook = read_notebook(data)
         outcome = fix_notebook(notebook, filename, settings, self.applicabilities)
+        if outcome.out_of_time:
+            self._not_fixed(filename, settings, "fixing it")
+            self.results.append(result)
+            return data if fix and not diff else None
         self._warn(filename, outcome.rejected, outcome.converged)
         after = notebook.dumps() if outcome.changed else notebook.text
         if outcome.changed:

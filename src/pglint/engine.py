@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import sys
-import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pglint import budget
+from pglint.budget import OutOfTime
 from pglint.diagnostics import Diagnostic, Location
 from pglint.facts import build_facts, release
 from pglint.facts.model import ImportedNames, ModuleFacts
@@ -72,18 +73,26 @@ def lint_source(
     ``keep_suppressed`` keeps the findings `# noqa` silenced in ``LintResult.suppressed``
     (for reports, such as SARIF, that show them marked as suppressed).
     """
-    deadline = _deadline(settings)
-    if isinstance(source, bytes):
+    with budget.limit(settings.max_file_seconds):
+        source_file = None
         try:
-            source_file = decode_source(source)
-        except DecodeError as exc:
-            return LintResult(filename, error=str(exc))
-    else:
-        source_file = SourceFile(text=source.removeprefix("\ufeff"))
-    if prefilter and not _may_have_findings(source_file.text, imported):
-        return LintResult(filename, [], source_file, analysed=False)
-    text = SourceText(source_file.text)
-    diagnostics = list(_check(text, filename, settings, tree, imported, deadline, fixes))
+            with budget.phase("decoding"):
+                if isinstance(source, bytes):
+                    try:
+                        source_file = decode_source(source)
+                    except DecodeError as exc:
+                        return LintResult(filename, error=str(exc))
+                else:
+                    source_file = SourceFile(text=source.removeprefix("\ufeff"))
+                budget.check()
+            if prefilter and not _may_have_findings(source_file.text, imported):
+                return LintResult(filename, [], source_file, analysed=False)
+            text = SourceText(source_file.text)
+            diagnostics = list(_check(text, filename, settings, tree, imported, fixes))
+        except OutOfTime as exc:
+            diagnostics = [over_time(settings, filename, exc.phase)]
+            text = SourceText(source_file.text if source_file is not None else "")
+            source_file = source_file or SourceFile(text="")
     return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed)
 
 
@@ -123,12 +132,13 @@ def _check(
     settings: Settings,
     tree: ast.Module | None,
     imported: ImportedNames | None = None,
-    deadline: float | None = None,
     fixes: bool = True,
 ) -> Iterator[Diagnostic]:
     if tree is None:
         try:
-            tree = parse_module(text.text, filename)
+            with budget.phase("parsing"):
+                tree = parse_module(text.text, filename)
+                budget.check()
         except SyntaxError as exc:
             yield _syntax_error(exc, filename, text)
             return
@@ -138,55 +148,78 @@ def _check(
             )
             return
     try:
-        facts = build_facts(tree, text, filename, imported)
+        with budget.phase("building its facts"):
+            facts = build_facts(tree, text, filename, imported)
+            budget.check()
     except RecursionError:
         yield _own("PGL000", "analysis gave up: the code is nested too deeply", filename)
         return
+    except OutOfTime:
+        raise
     except Exception as exc:  # a bug in pglint must never end the run
         yield _internal_error(exc, filename)
         return
     facts.wants_fixes = fixes
-    yield from _run_rules(facts, filename, settings, deadline)
+    yield from _run_rules(facts, filename, settings)
     release(facts)  # nothing reads them now: freed at once, not by the cyclic collector
 
 
-def _run_rules(
-    facts: ModuleFacts, filename: str, settings: Settings, deadline: float | None = None
-) -> Iterator[Diagnostic]:
+def _run_rules(facts: ModuleFacts, filename: str, settings: Settings) -> Iterator[Diagnostic]:
+    """Each enabled rule over the facts. A rule that fails costs its own findings on this
+    file, not the other rules'; the budget running out stops the rules not yet run."""
     fixes = facts.wants_fixes
     in_tests = facts.roles is not None and "test" in facts.roles.module_roles
-    try:
-        for rule in all_rules():
-            if not settings.is_enabled(rule.code, filename):
-                continue
-            if in_tests and not rule.checks_test_modules:
-                continue
-            if _out_of_time(deadline):
-                yield _over_time(settings, filename, f"before {rule.code}")
-                return
+    check = budget.check
+    for rule in all_rules():
+        if not settings.is_enabled(rule.code, filename):
+            continue
+        if in_tests and not rule.checks_test_modules:
+            continue
+        try:
+            check()
+            found = []
             for finding in rule.check(facts):
-                yield Diagnostic(
-                    code=rule.code,
-                    message=finding.message,
-                    filename=filename,
-                    location=finding.location,
-                    end_location=finding.end_location,
-                    suggestion=finding.suggestion if fixes else None,
-                    fix=finding.fix if fixes else None,
-                    name=rule.name,
+                check()  # a rule may find thousands
+                found.append(
+                    Diagnostic(
+                        code=rule.code,
+                        message=finding.message,
+                        filename=filename,
+                        location=finding.location,
+                        end_location=finding.end_location,
+                        suggestion=finding.suggestion if fixes else None,
+                        fix=finding.fix if fixes else None,
+                        name=rule.name,
+                    )
                 )
-    except RecursionError:
-        yield _own("PGL000", "analysis gave up: the code is nested too deeply", filename)
-    except Exception as exc:  # a bug in pglint must never end the run
-        yield _internal_error(exc, filename)
+            check()  # the time a rule spent is its own, not the next rule's
+        except OutOfTime:
+            yield over_time(settings, filename, f"running {rule.code}", rules=True)
+            return
+        except RecursionError:
+            yield _own(
+                "PGL000",
+                f"{rule.code} ({rule.name}) gave up on this file: the code is nested too "
+                "deeply; the other rules' findings are reported",
+                filename,
+            )
+            continue
+        except Exception as exc:  # a bug in one rule must cost that rule only
+            yield _internal_error(exc, filename, rule.code, rule.name)
+            continue
+        yield from found
 
 
-def _internal_error(exc: Exception, filename: str) -> Diagnostic:
+def _internal_error(
+    exc: Exception, filename: str, code: str | None = None, name: str = ""
+) -> Diagnostic:
     where = traceback.extract_tb(exc.__traceback__)[-1]
+    rule = f" in {code} ({name})" if code else ""
+    rest = "; the other rules' findings are reported" if code else ""
     return _own(
         "PGL000",
-        f"internal error while analysing this file: {_describe(exc)} "
-        f"(at {Path(where.filename).name}:{where.lineno}); please report it",
+        f"internal error{rule} while analysing this file: {_describe(exc)} "
+        f"(at {Path(where.filename).name}:{where.lineno}); please report it{rest}",
         filename,
     )
 
@@ -200,22 +233,12 @@ def _own(code: str, message: str, filename: str, location: Location | None = Non
     return Diagnostic(code, message, filename, location, location, name=_OWN_NAMES.get(code, ""))
 
 
-def _deadline(settings: Settings) -> float | None:
-    seconds = settings.max_file_seconds
-    return time.monotonic() + seconds if seconds else None
-
-
-def _out_of_time(deadline: float | None) -> bool:
-    return deadline is not None and time.monotonic() > deadline
-
-
-def _over_time(settings: Settings, filename: str, where: str) -> Diagnostic:
-    # Checked between phases, not preemptively: a phase that has started finishes.
+def over_time(settings: Settings, filename: str, phase: str, *, rules: bool = False) -> Diagnostic:
+    kept = "; the findings of the rules before it are reported" if rules else ""
     return _own(
         "PGL002",
-        f"file skipped {where}: analysing it took longer than the "
-        f"{settings.max_file_seconds:g} s budget (`max-file-seconds`); "
-        "the findings before this point are reported",
+        f"file skipped while {phase}: analysing it took longer than the "
+        f"{settings.max_file_seconds:g} s budget (`max-file-seconds`){kept}",
         filename,
     )
 
@@ -262,54 +285,62 @@ def lint_file(
     ``project`` holds what a run has read and summarized; by default, one shared by the
     whole process (summaries are keyed by file content, so they never go stale).
     """
-    deadline = _deadline(settings)
+    project = project if project is not None else PROCESS_PROJECT
+    with budget.limit(settings.max_file_seconds):
+        result, unit = _lint_file(path, settings, project, keep_suppressed)
+    if unit is not None:
+        with budget.unlimited():  # what the file held is let go, however late
+            project.release(unit)
+        # A result that depends on the machine (over time, an internal error) is not kept.
+        if not any(d.code in ("PGL000", "PGL002") for d in result.diagnostics):
+            _provenance(result, unit, project)
+    return result
+
+
+def _lint_file(
+    path: str, settings: Settings, project: Project, keep_suppressed: bool
+) -> tuple[LintResult, Unit | None]:
+    """The result, and the unit the project must release once it is made."""
     stamp = file_stamp(path)  # before the read: an edit after it must look like a change
     try:
         data = read_source_file(path, settings.max_file_size)
     except FileTooLarge as exc:
-        diagnostics = [too_large(settings, path, exc.size)]
-        return LintResult(path, diagnostics, SourceFile(text=""))
+        return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text="")), None
     except OSError as exc:
-        return LintResult(path, error=exc.strerror or str(exc))
-    project = project if project is not None else PROCESS_PROJECT
+        return LintResult(path, error=exc.strerror or str(exc)), None
+    unit = source_file = None
     try:
-        unit = project.unit(path, data, stamp)
+        with budget.phase("decoding"):
+            unit = project.unit(path, data, stamp)
+            budget.check()
+        if unit is None or unit.source is None:
+            return LintResult(path, error=unit.decode_error if unit else "cannot be read"), None
         # Kept here: summarizing the modules it imports may come back to this one (an
         # import cycle) and drop its text.
-        source_file = unit.source if unit is not None else None
-        if source_file is not None and not project.relevant(unit):  # type: ignore[arg-type]
-            skipped = LintResult(path, [], source_file, analysed=False)
-            project.release(unit)
-            _provenance(skipped, unit, project)
-            return skipped
-        resolving = time.monotonic()
-        facts = project.facts_for(unit) if unit is not None else None
-        if deadline is not None:
-            # Resolving imports summarizes the modules imported, once for the whole run:
-            # their cost is not this file's.
-            deadline += time.monotonic() - resolving
+        source_file = unit.source
+        with budget.phase("resolving imports"):
+            relevant = project.relevant(unit)
+        if not relevant:
+            return LintResult(path, [], source_file, analysed=False), unit
+        # The phases (resolving imports, parsing, building its facts) are named inside.
+        facts = project.facts_for(unit)
+        text = facts.source if facts is not None else SourceText(source_file.text)
+        if facts is None:
+            diagnostics = list(_unparsed(unit.parse_error, text, path))
+        else:
+            facts.filename = path
+            diagnostics = list(_run_rules(facts, path, settings))
+    except OutOfTime as exc:
+        text = SourceText(source_file.text if source_file is not None else "")
+        diagnostics = [over_time(settings, path, exc.phase)]
     except RecursionError:
-        return lint_source(data, path, settings, keep_suppressed=keep_suppressed)
+        return lint_source(data, path, settings, keep_suppressed=keep_suppressed), None
     except Exception as exc:  # a bug in the project pass: lint the file on its own
         result = lint_source(data, path, settings, keep_suppressed=keep_suppressed)
         result.diagnostics.append(_internal_error(exc, path))
-        return result
-    if unit is None or source_file is None:
-        return LintResult(path, error=unit.decode_error if unit else "cannot be read")
-    text = facts.source if facts is not None else SourceText(source_file.text)
-    if facts is None:
-        diagnostics = list(_unparsed(unit.parse_error, text, path))
-    elif _out_of_time(deadline):
-        diagnostics = [_over_time(settings, path, "after parsing and the facts pass")]
-    else:
-        facts.filename = path
-        diagnostics = list(_run_rules(facts, path, settings, deadline))
-    result = _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed)
-    project.release(unit)
-    # A result that depends on the machine (over time, an internal error) is not kept.
-    if not any(d.code in ("PGL000", "PGL002") for d in diagnostics):
-        _provenance(result, unit, project)
-    return result
+        return result, None
+    source_file = source_file or SourceFile(text="")
+    return _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed), unit
 
 
 def _provenance(result: LintResult, unit: Unit, project: Project) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
+from pglint import budget
+from pglint.budget import OutOfTime
 from pglint.diagnostics import Diagnostic, Edit, Location
 from pglint.engine import LintResult, imported_for, lint_source
 from pglint.settings import DEFAULT_SETTINGS, Settings
@@ -138,6 +140,8 @@ class FixOutcome:
     # Structural fixes that could not be worked out (libcst cannot restructure the code);
     # those still in ``result`` have their fix taken away.
     unbuilt: list[Diagnostic] = field(default_factory=list)
+    # The file's budget ran out (pglint.budget): ``text`` is the text as given.
+    out_of_time: bool = False
 
 
 def fix_text(
@@ -147,42 +151,63 @@ def fix_text(
     applicabilities: Collection[str] = SAFE,
     *,
     max_rounds: int = MAX_ROUNDS,
+    linted: LintResult | None = None,
 ) -> FixOutcome:
     """Lint and fix, round after round, until no applicable fix remains.
 
     A round whose result does not parse is retried fix by fix; a fix that breaks the
     code on its own is dropped for the rest of the run and reported as rejected.
+    ``linted`` is the lint of ``text`` already made, if any: the first round's.
+
+    All of it runs under the file's budget: when the budget runs out, nothing is fixed
+    (``out_of_time``), rather than a file left half fixed with its findings unknown.
     """
     found: list[Diagnostic] = []
     rejected: list[Diagnostic] = []
     unbuilt: list[Diagnostic] = []
     refused: set[tuple] = set()
-    for round_number in range(max_rounds + 1):
-        result = lint_source(text, filename, settings, imported=imported_for(filename))
-        if round_number == 0:
-            found = result.diagnostics
-        unbuilt_now: list[Diagnostic] = []
-        candidates = [
-            d
-            for d in materialize(result.diagnostics, text, applicabilities, unbuilt_now)
-            if fix_identity(d) not in refused
-        ]
-        fixed = gone(found, result.diagnostics)
-        if not candidates or round_number == max_rounds:
-            unbuilt += unbuilt_now
-            _without_fixes(result, unbuilt_now)
-            return FixOutcome(
-                text, result, fixed, rejected, converged=not candidates, unbuilt=unbuilt
-            )
-        new_text, applied, broken = apply_round(text, candidates, applicabilities)
-        rejected.extend(broken)
-        refused.update(fix_identity(d) for d in broken)
-        if not applied and not broken:  # only malformed fixes are left
-            unbuilt += unbuilt_now
-            _without_fixes(result, unbuilt_now)
-            return FixOutcome(text, result, fixed, rejected, unbuilt=unbuilt)
-        text = new_text
+    original = text
+    with budget.limit(settings.max_file_seconds), budget.phase("fixing it"):
+        try:
+            for round_number in range(max_rounds + 1):
+                if round_number == 0 and linted is not None:
+                    result = linted
+                else:
+                    result = lint_source(text, filename, settings, imported=imported_for(filename))
+                if out_of_time(result):
+                    raise OutOfTime("fixing it")
+                if round_number == 0:
+                    found = result.diagnostics
+                unbuilt_now: list[Diagnostic] = []
+                candidates = [
+                    d
+                    for d in materialize(result.diagnostics, text, applicabilities, unbuilt_now)
+                    if fix_identity(d) not in refused
+                ]
+                fixed = gone(found, result.diagnostics)
+                if not candidates or round_number == max_rounds:
+                    unbuilt += unbuilt_now
+                    _without_fixes(result, unbuilt_now)
+                    return FixOutcome(
+                        text, result, fixed, rejected, converged=not candidates, unbuilt=unbuilt
+                    )
+                new_text, applied, broken = apply_round(text, candidates, applicabilities)
+                rejected.extend(broken)
+                refused.update(fix_identity(d) for d in broken)
+                if not applied and not broken:  # only malformed fixes are left
+                    unbuilt += unbuilt_now
+                    _without_fixes(result, unbuilt_now)
+                    return FixOutcome(text, result, fixed, rejected, unbuilt=unbuilt)
+                text = new_text
+        except OutOfTime:
+            first = linted or LintResult(filename)
+            return FixOutcome(original, first, [], rejected, out_of_time=True)
     raise AssertionError("unreachable")
+
+
+def out_of_time(result: LintResult) -> bool:
+    """Whether the file's budget ran out while it was linted (its PGL002 says so)."""
+    return any(d.code == "PGL002" for d in result.diagnostics)
 
 
 def gone(found: list[Diagnostic], remaining: list[Diagnostic]) -> list[Diagnostic]:
@@ -231,11 +256,13 @@ def _apply_carefully(
 ) -> tuple[str, list[Diagnostic], list[Diagnostic]]:
     good, broken = [], []
     for diagnostic in candidates:
+        budget.check()  # each try parses the whole text
         alone, _ = apply_fixes(text, [diagnostic], applicabilities)
         (good if _parses(alone) else broken).append(diagnostic)
     kept: list[Diagnostic] = []
     current = text
     for diagnostic in good:
+        budget.check()
         trial, applied = apply_fixes(text, [*kept, diagnostic], applicabilities)
         if applied and _parses(trial):
             kept.append(diagnostic)

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from pglint import budget
+from pglint.budget import OutOfTime
 from pglint.diagnostics import Diagnostic, Edit, Location
-from pglint.engine import LintResult, lint_source
+from pglint.engine import LintResult, lint_source, over_time
 from pglint.ipython_syntax import hide_ipython
 from pglint.settings import DEFAULT_SETTINGS, Settings
-from pglint.source import line_starts
+from pglint.source import SourceFile, line_starts
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -84,6 +86,10 @@ class Notebook:
             self.data: dict[str, Any] = json.loads(text)
         except json.JSONDecodeError as exc:
             raise NotebookError(f"not a valid notebook: not JSON: {exc}") from None
+        except RecursionError:
+            raise NotebookError("not a valid notebook: its JSON is nested too deeply") from None
+        except ValueError as exc:  # a number too long to convert, for one
+            raise NotebookError(f"not a valid notebook: {exc}") from None
         if not isinstance(self.data, dict) or not isinstance(self.data.get("cells"), list):
             if isinstance(self.data, dict) and "worksheets" in self.data:
                 raise NotebookError("nbformat 3 notebooks are not supported; save as nbformat 4")
@@ -93,18 +99,29 @@ class Notebook:
             for i, cell in enumerate(self.data["cells"])
             if isinstance(cell, dict) and cell.get("cell_type") == "code"
         ]
+        for i in self.code_cells:
+            source = self.data["cells"][i].get("source", "")
+            if not isinstance(source, str) and not (
+                isinstance(source, list) and all(isinstance(line, str) for line in source)
+            ):
+                raise NotebookError(
+                    f"not a valid notebook: the source of cell {i + 1} is not text "
+                    "(a string or a list of strings)"
+                )
 
     @property
     def is_python(self) -> bool:
-        info = self.data.get("metadata", {})
-        language = info.get("language_info", {}).get("name") if isinstance(info, dict) else None
-        if language is None and isinstance(info, dict):
-            language = info.get("kernelspec", {}).get("language")
-        return language is None or str(language).lower() == "python"
+        """Whether the notebook's kernel runs Python: what its metadata says, where it
+        says it in the shape nbformat gives it (anything else is not taken as a no)."""
+        info = _table(self.data.get("metadata"))
+        language = _table(info.get("language_info")).get("name")
+        if not isinstance(language, str):
+            language = _table(info.get("kernelspec")).get("language")
+        return not isinstance(language, str) or language.lower() == "python"
 
     def source(self, index: int) -> str:
         source = self.data["cells"][index].get("source", "")
-        return "".join(source) if isinstance(source, list) else str(source)
+        return "".join(source) if isinstance(source, list) else source
 
     def set_source(self, index: int, text: str) -> None:
         cell = self.data["cells"][index]
@@ -117,6 +134,7 @@ class Notebook:
         hidden: set[int] = set()
         row = 1
         for index in self.code_cells:
+            budget.check()
             lines = split_lines(self.source(index))
             if lines and not lines[-1].endswith(("\n", "\r")):
                 lines[-1] += "\n"
@@ -139,8 +157,12 @@ class Notebook:
         """
         found: dict[int, list[int]] = {}
         cursor = 0
+        # Rows are counted from the last position on, not from the start each time: a
+        # notebook of 30,000 cells is one pass over its text.
+        counted, row = 0, 1
         ascii_only = self.text.isascii() and "\\u" in self.text
         for index, cell in enumerate(self.data["cells"]):
+            budget.check()
             source = cell.get("source", "") if isinstance(cell, dict) else ""
             entries = source if isinstance(source, list) else [source]
             key = _SOURCE_KEY.search(self.text, cursor)
@@ -154,7 +176,9 @@ class Notebook:
                 if not self.text.startswith(encoded, position):
                     rows = []
                     break
-                first = self.text.count("\n", 0, position) + 1
+                row += self.text.count("\n", counted, position)
+                counted = position
+                first = row
                 # A list has one entry per line; a string holds every line on one row.
                 rows.extend([first] * (1 if isinstance(source, list) else
                                        max(len(split_lines(str(entry))), 1)))  # fmt: skip
@@ -174,6 +198,10 @@ class Notebook:
 
 
 _SOURCE_KEY = re.compile(r'"source"\s*:\s*\[?')
+
+
+def _table(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _skip_separators(text: str, position: int) -> int:
@@ -205,14 +233,25 @@ def lint_notebook(
     *,
     keep_suppressed: bool = False,
 ) -> NotebookResult:
-    try:
-        notebook = data if isinstance(data, Notebook) else read_notebook(data)
-    except NotebookError as exc:
-        return NotebookResult(filename, error=str(exc))
-    if not notebook.is_python:
-        return NotebookResult(filename, cells=CellMap((), (), ()))
-    text, cells = notebook.module()
-    result = lint_source(text, filename, settings, keep_suppressed=keep_suppressed)
+    with budget.limit(settings.max_file_seconds):
+        try:
+            with budget.phase("reading the notebook"):
+                notebook = data if isinstance(data, Notebook) else read_notebook(data)
+                if not notebook.is_python:
+                    return NotebookResult(filename, cells=CellMap((), (), ()))
+                text, cells = notebook.module()
+            result = lint_source(text, filename, settings, keep_suppressed=keep_suppressed)
+            with budget.phase("mapping the notebook's rows"):
+                rows = notebook.file_rows()
+        except NotebookError as exc:
+            return NotebookResult(filename, error=str(exc))
+        except OutOfTime as exc:
+            return NotebookResult(
+                filename,
+                [over_time(settings, filename, exc.phase)],
+                SourceFile(text=""),
+                cells=CellMap((), (), ()),
+            )
     return NotebookResult(
         filename,
         result.diagnostics,
@@ -220,7 +259,7 @@ def lint_notebook(
         result.error,
         result.suppressed,
         cells=cells,
-        file_rows=notebook.file_rows(),
+        file_rows=rows,
     )
 
 
@@ -232,6 +271,7 @@ class NotebookFix:
     rejected: list[Diagnostic] = field(default_factory=list)
     converged: bool = True
     changed: bool = False
+    out_of_time: bool = False  # the notebook's data is then as it was read
 
 
 def fix_notebook(
@@ -240,8 +280,24 @@ def fix_notebook(
     settings: Settings = DEFAULT_SETTINGS,
     applicabilities: Collection[str] = frozenset({"safe"}),
 ) -> NotebookFix:
-    """Fix the code cells round after round, like ``fixes.fix_text`` does for a file."""
-    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, gone, materialize
+    """Fix the code cells round after round, like ``fixes.fix_text`` does for a file,
+    under the file's budget: when it runs out, nothing is fixed (``out_of_time``)."""
+    cells = notebook.data["cells"]
+    original = {i: cells[i].get("source") for i in notebook.code_cells}
+    with budget.limit(settings.max_file_seconds):
+        try:
+            return _fix_notebook(notebook, filename, settings, applicabilities)
+        except OutOfTime:
+            for i, source in original.items():
+                cells[i]["source"] = source
+            result = NotebookResult(filename, cells=CellMap((), (), ()))
+            return NotebookFix(notebook, result, out_of_time=True)
+
+
+def _fix_notebook(
+    notebook: Notebook, filename: str, settings: Settings, applicabilities: Collection[str]
+) -> NotebookFix:
+    from pglint.fixes import MAX_ROUNDS, apply_round, fix_identity, gone, materialize, out_of_time
 
     found: list[Diagnostic] = []
     rejected: list[Diagnostic] = []
@@ -249,6 +305,8 @@ def fix_notebook(
     changed = False
     for round_number in range(MAX_ROUNDS + 1):
         result = lint_notebook(notebook, filename, settings)
+        if out_of_time(result):
+            raise OutOfTime("fixing it")
         if round_number == 0:
             found = result.diagnostics
         fixed = gone(found, result.diagnostics)

@@ -31,6 +31,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from pglint import budget
 from pglint.facts.builder import release as release_facts
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
@@ -221,8 +222,9 @@ class Project:
         # The modules it imports are summarized before it is parsed, not while its facts
         # are held: otherwise a chain of imports (a package's `__init__` importing the
         # package) holds the facts of every module along it at once.
-        for path in self._modules(unit, imported_modules(unit.source.text)):  # type: ignore[union-attr]
-            self.summary(path)
+        with budget.phase("resolving imports"):
+            for path in self._modules(unit, imported_modules(unit.source.text)):  # type: ignore[union-attr]
+                self.summary(path)
         # An import cycle may have come back to this unit meanwhile and walked it, or
         # summarized it and let its text go.
         if unit.facts is None and unit.parse_error is None and self._reread(unit):
@@ -241,12 +243,15 @@ class Project:
         text = SourceText(unit.source.text)  # type: ignore[union-attr]
         try:
             self.parses += 1
-            tree = parse_module(text.text, filename)
+            with budget.phase("parsing"):
+                tree = parse_module(text.text, filename)
+                budget.check()
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             unit.parse_error = exc
             return
         try:
-            unit.facts = walk(tree, text, _display(filename))
+            with budget.phase("building its facts"):
+                unit.facts = walk(tree, text, _display(filename))
         except RecursionError:
             unit.parse_error = AnalysisTooDeep()
             return
@@ -311,7 +316,8 @@ class Project:
         pinned_here = unit.path not in self._pinned
         self._pinned.add(unit.path)
         try:
-            imported = self.imported_names(unit)
+            with budget.phase("resolving imports"):
+                imported = self.imported_names(unit)
         finally:
             if pinned_here:
                 self._pinned.discard(unit.path)
@@ -320,7 +326,8 @@ class Project:
         if unit.facts is not facts:  # dropped while its imports were summarized: keep it
             unit.facts, unit.resolved_with = facts, None
         if unit.resolved_with != key:
-            resolve_calls(facts, imported)
+            with budget.phase("building its facts"):
+                resolve_calls(facts, imported)
             unit.resolved_with = key
         return facts
 
@@ -331,6 +338,9 @@ class Project:
         return (unit.imported or {}) if unit is not None else {}
 
     def summary(self, path: str) -> ModuleSummary:
+        # Summaries made before the budget ran out are kept: the next file that needs
+        # them goes on from there.
+        budget.check()
         unit = self.unit(path)
         if unit is None:
             return EMPTY

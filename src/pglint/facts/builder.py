@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from itertools import count
 
+from pglint.budget import check
 from pglint.facts.calls import find_db_calls
 from pglint.facts.driver_calls import find_driver_calls
 from pglint.facts.model import (
@@ -101,6 +102,7 @@ class _Walker:
         assert isinstance(node, _FUNCTION_NODES)
         cls = node.__class__
         name = getattr(node, "name", "<lambda>")
+        check()  # the file's budget (pglint.budget), once per function
         inner = Scope(node, "function", name, scope, cls is ast.AsyncFunctionDef)
         self.scopes.append(inner)
         outer: list = []

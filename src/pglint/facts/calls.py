@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from pglint.budget import check
 from pglint.drivers import (
     DRIVERS,
     GENERIC_SQL_METHODS,
@@ -44,6 +45,7 @@ def find_db_calls(facts: ModuleFacts, resolver: Resolver | None = None) -> list[
         func = site.node.func
         if isinstance(func, ast.Attribute) and func.attr not in _CANDIDATE_ATTRIBUTES:
             continue
+        check()  # the file's budget (pglint.budget): evaluating SQL text can be long
         qual = resolver.qualname(func)
         if qual in TEXT_CONSTRUCTORS:
             text_sites.append(site)
