@@ -186,8 +186,7 @@ class _Walker:
 
     def for_loop(self, node: ast.AST, scope: Scope, block: Block) -> list:
         assert isinstance(node, ast.For | ast.AsyncFor)
-        if isinstance(node.target, ast.Name):
-            self._bind(node.target.id, "for", node.iter, scope, block, node)
+        self._bind_loop_target(node.target, node.iter, scope, block, node)
         return self._bodies(node, scope, block)
 
     def with_stmt(self, node: ast.AST, scope: Scope, block: Block) -> list:
@@ -285,8 +284,7 @@ class _Walker:
         # know that `j` in `["t%d" % j for j in range(n)]` comes from `range(n)`.
         assert isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp)
         for generator in node.generators:
-            if isinstance(generator.target, ast.Name):
-                self._bind(generator.target.id, "for", generator.iter, scope, block, node)
+            self._bind_loop_target(generator.target, generator.iter, scope, block, node)
         return None
 
     def named_expr(self, node: ast.AST, scope: Scope, block: Block) -> None:
@@ -295,6 +293,19 @@ class _Walker:
         return None
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _bind_loop_target(
+        self, target: ast.expr, iterable: ast.expr, scope: Scope, block: Block, node: ast.AST
+    ) -> None:
+        """`for name, (a, b) in rows`: each name is a "for" binding of the iterable (where
+        it sits in the target is read from ``node``); `*rest` is an unknown list."""
+        if isinstance(target, ast.Name):
+            self._bind(target.id, "for", iterable, scope, block, node)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._bind_loop_target(element, iterable, scope, block, node)
+        elif isinstance(target, ast.Starred) and isinstance(target.value, ast.Name):
+            self._bind(target.value.id, "unpack", None, scope, block, node)
 
     def _bind_target(
         self, target: ast.expr, value: ast.expr, scope: Scope, block: Block, node: ast.AST

@@ -14,19 +14,14 @@ import string
 from dataclasses import replace
 from itertools import product
 
-from pglint.drivers import (
-    QUOTING_CONSTRUCTORS,
-    SANITIZER_NAME_PARTS,
-    SANITIZERS,
-    TRUSTED_ATTRIBUTES,
-    TRUSTED_CONNECTION_HELPERS,
-)
-from pglint.facts.model import Binding, Block, Piece, Pos, Scope, SqlText
-from pglint.facts.quoting import doubles, is_quoting_helper
-from pglint.facts.resolve import Resolver, last_name
+from pglint.facts.flow import MAX_VARIANTS as _MAX_VARIANTS
+from pglint.facts.flow import is_prefix, reaching_definitions
+from pglint.facts.model import Block, Piece, Pos, Scope, SqlText
+from pglint.facts.quoting import doubles
+from pglint.facts.resolve import Resolver
+from pglint.facts.safety import Safety, is_numeric, numeric_hint, repeated_element, says_quoted
 
 _MAX_DEPTH = 10
-_MAX_VARIANTS = 8
 _PERCENT_SPEC = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?([a-zA-Z%])")
 # printf conversions that raise unless given a number (`%c` takes a one-char string).
 _NUMERIC_PERCENT = frozenset("diouxXeEfFgG")
@@ -39,8 +34,8 @@ Variant = tuple[tuple[Piece, ...], bool]  # pieces, exact
 class SqlEvaluator:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
+        self.safety = Safety(resolver)
         self._active: set[int] = set()
-        self._checking: set[int] = set()
 
     # --- public ------------------------------------------------------------------------
 
@@ -57,14 +52,11 @@ class SqlEvaluator:
         variants = self._join(separator, items, scope, pos, block, 0)
         return [SqlText(list(pieces), exact) for pieces, exact in variants]
 
-    def is_safe(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0) -> bool:
-        if depth > _MAX_DEPTH or id(expr) in self._checking:
-            return False
-        self._checking.add(id(expr))
-        try:
-            return self._is_safe(expr, scope, pos, depth + 1)
-        finally:
-            self._checking.discard(id(expr))
+    def is_safe(
+        self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0, block: Block | None = None
+    ) -> bool:
+        """Whether ``expr`` can carry no text from outside the program (pglint.facts.safety)."""
+        return self.safety.is_safe(expr, scope, pos, depth, block)
 
     # --- evaluation --------------------------------------------------------------------
 
@@ -73,7 +65,7 @@ class SqlEvaluator:
     ) -> list[Variant] | None:
         """Variants of the text ``expr`` evaluates to; None when it is not text at all."""
         if depth > _MAX_DEPTH or id(expr) in self._active:
-            return [self._hole(expr, scope, pos, depth)]
+            return [self._hole(expr, scope, pos, block, depth)]
         self._active.add(id(expr))
         try:
             return self._eval_inner(expr, scope, pos, block, depth + 1)
@@ -99,19 +91,20 @@ class SqlEvaluator:
             body = self._eval(expr.body, scope, pos, block, depth)
             orelse = self._eval(expr.orelse, scope, pos, block, depth)
             if body is None or orelse is None:
-                return [self._hole(expr, scope, pos, depth)]
+                return [self._hole(expr, scope, pos, block, depth)]
             return (body + orelse)[:_MAX_VARIANTS]
         if isinstance(expr, ast.Attribute):
-            constant = self._class_constant(expr, scope)
-            if constant is not None:
-                return self._eval(constant, scope, pos, block, depth)
-        return [self._hole(expr, scope, pos, depth)]
+            found = self.safety.containers.class_attribute(expr, scope)
+            if found is not None and isinstance(found[0], ast.Constant):
+                return self._eval(found[0], scope, pos, block, depth)
+        return [self._hole(expr, scope, pos, block, depth)]
 
     def _hole(
         self,
         expr: ast.expr,
         scope: Scope,
         pos: Pos,
+        block: Block,
         depth: int,
         numeric: bool = False,
         *,
@@ -121,8 +114,8 @@ class SqlEvaluator:
             # `%d`, `{:.2f}`: formatting raises unless the value is a number, and a
             # number cannot carry a quote or a placeholder.
             return (Piece(None, expr, safe=True, hint="0", formatted=True),), True
-        safe = self.is_safe(expr, scope, pos, depth)
-        hint = _numeric_hint(expr) if safe else None
+        safe = self.is_safe(expr, scope, pos, depth, block)
+        hint = numeric_hint(expr) if safe else None
         piece = Piece(None, expr, safe, hint, formatted=formatted, doubled=_doubled_quote(expr))
         # A number keeps the text exact: it cannot add or hide a placeholder.
         return (piece,), hint is not None
@@ -145,7 +138,9 @@ class SqlEvaluator:
                     )
                     plain = value.conversion == -1 and value.format_spec is None
                     part = [
-                        self._hole(value.value, scope, pos, depth, numeric, formatted=not plain)
+                        self._hole(
+                            value.value, scope, pos, block, depth, numeric, formatted=not plain
+                        )
                     ]
                 elif _is_constant(inner) and isinstance(value.value, ast.Name | ast.Attribute):
                     # `{TABLE}`: keep the name with the text, so suggestions can keep it too.
@@ -161,27 +156,29 @@ class SqlEvaluator:
     def _binop(
         self, expr: ast.BinOp, scope: Scope, pos: Pos, block: Block, depth: int
     ) -> list[Variant] | None:
+        if is_numeric(expr):  # `n + 1`: a number, or the statement raises
+            return [self._hole(expr, scope, pos, block, depth)]
         if isinstance(expr.op, ast.Add):
             left = self._eval(expr.left, scope, pos, block, depth)
             right = self._eval(expr.right, scope, pos, block, depth)
             if left is None and right is None:
                 return None
             if left is None or (_only_holes(left) and _looks_non_text(expr.left)):
-                left = [self._hole(expr.left, scope, pos, depth)]
+                left = [self._hole(expr.left, scope, pos, block, depth)]
             if right is None:
-                right = [self._hole(expr.right, scope, pos, depth)]
+                right = [self._hole(expr.right, scope, pos, block, depth)]
             return _concat(left, right)
         if isinstance(expr.op, ast.Mod):
             template = self._constant_text(expr.left, scope, pos, depth)
             if template is None:
                 return None
-            return [self._percent_format(template, expr.right, scope, pos, depth)]
+            return [self._percent_format(template, expr.right, scope, pos, block, depth)]
         if isinstance(expr.op, ast.Mult):
-            return [self._hole(expr, scope, pos, depth)]
+            return [self._hole(expr, scope, pos, block, depth)]
         return None
 
     def _percent_format(
-        self, template: str, args: ast.expr, scope: Scope, pos: Pos, depth: int
+        self, template: str, args: ast.expr, scope: Scope, pos: Pos, block: Block, depth: int
     ) -> Variant:
         values = args.elts if isinstance(args, ast.Tuple) else None
         mapping = _dict_items(args)
@@ -207,7 +204,7 @@ class SqlEvaluator:
                 arg is not args or (values is None and mapping is None)
             )
             numeric = match.group(2) in _NUMERIC_PERCENT
-            hole = self._hole(arg, scope, pos, depth, numeric, formatted=not plain)
+            hole = self._hole(arg, scope, pos, block, depth, numeric, formatted=not plain)
             pieces.extend(hole[0])
             exact = exact and hole[1]
         pieces.append(Piece(template[last:]))
@@ -221,7 +218,7 @@ class SqlEvaluator:
             if func.attr == "format":
                 template = self._constant_text(func.value, scope, pos, depth)
                 if template is not None:
-                    return [self._str_format(template, call, scope, pos, depth)]
+                    return [self._str_format(template, call, scope, pos, block, depth)]
             elif func.attr == "join" and len(call.args) == 1:
                 separator = self._constant_text(func.value, scope, pos, depth)
                 if separator is not None:
@@ -243,19 +240,24 @@ class SqlEvaluator:
                 return [(tuple(_unanchor(p) for p in pieces), exact) for pieces, exact in inner]
         if isinstance(func, ast.Name) and func.id == "str" and len(call.args) == 1:
             return self._eval(call.args[0], scope, pos, block, depth)
-        return [self._hole(call, scope, pos, depth)]
+        return [self._hole(call, scope, pos, block, depth)]
 
     def _str_format(
-        self, template: str, call: ast.Call, scope: Scope, pos: Pos, depth: int
+        self, template: str, call: ast.Call, scope: Scope, pos: Pos, block: Block, depth: int
     ) -> Variant:
-        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        keywords: dict[str, ast.expr] = {}
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                keywords[keyword.arg] = keyword.value
+            else:  # `.format(**fields)`: the fields of a mapping the module writes
+                keywords.update(self.safety.containers.fields(keyword.value, scope, pos))
         pieces: list[Piece] = []
         exact = True
         auto = 0
         try:
             parsed = list(string.Formatter().parse(template))
         except ValueError:
-            return self._hole(call, scope, pos, depth)
+            return self._hole(call, scope, pos, block, depth)
         for literal, field, spec, conversion in parsed:
             if literal:
                 pieces.append(Piece(literal))
@@ -276,13 +278,12 @@ class SqlEvaluator:
                 arg = keywords.get(head)
             numeric = arg is not None and conversion is None and _numeric_spec(spec)
             plain = arg is not None and not spec and conversion is None and field == head
-            if arg is not None and field != head and _says_quoted(re.split(r"[.\[]", field)[-1]):
+            if arg is not None and field != head and says_quoted(re.split(r"[.\[]", field)[-1]):
                 # `"{0.table_quoted}".format(self)`: the field read is what the name says.
                 pieces.append(Piece(None, arg, safe=True, formatted=True))
                 continue
-            hole = self._hole(
-                arg if arg is not None else call, scope, pos, depth, numeric, formatted=not plain
-            )
+            shown = arg if arg is not None else call
+            hole = self._hole(shown, scope, pos, block, depth, numeric, formatted=not plain)
             pieces.extend(hole[0])
             exact = exact and hole[1]
         return tuple(pieces), exact
@@ -292,7 +293,7 @@ class SqlEvaluator:
     ) -> list[Variant]:
         elements = self._list_elements(items, scope, pos)
         if elements is None:
-            element = _repeated_element(items)
+            element = repeated_element(items)
             if element is not None:
                 text = self._constant_text(element, scope, pos, depth)
                 if text is not None:
@@ -301,13 +302,13 @@ class SqlEvaluator:
                 inner = self._eval(element, scope, pos, block, depth)
                 if inner is not None:
                     return [(pieces, False) for pieces, _ in inner]
-            return [self._hole(items, scope, pos, depth, formatted=True)]
+            return [self._hole(items, scope, pos, block, depth, formatted=True)]
         result: list[Variant] = [((), True)]
         for i, element in enumerate(elements):
             if i:
                 result = _concat(result, [((Piece(separator),), True)])
             evaluated = self._eval(element, scope, pos, block, depth)
-            result = _concat(result, evaluated or [self._hole(element, scope, pos, depth)])
+            result = _concat(result, evaluated or [self._hole(element, scope, pos, block, depth)])
         return result
 
     def _list_elements(self, items: ast.expr, scope: Scope, pos: Pos) -> list[ast.expr] | None:
@@ -344,12 +345,12 @@ class SqlEvaluator:
         bindings = self.resolver.reaching(name.id, scope, pos)
         starts = [b for b in bindings if b.kind != "aug" and b.kind != "append"]
         if not starts:
-            return [self._hole(name, scope, pos, depth)]
-        chosen = _reaching_definitions(starts, block)
+            return [self._hole(name, scope, pos, block, depth)]
+        chosen = reaching_definitions(starts, block)
         variants: list[Variant] = []
         for start in chosen:
             if start.kind != "assign" or start.value is None:
-                variants.append(self._hole(name, scope, pos, depth))
+                variants.append(self._hole(name, scope, pos, block, depth))
                 continue
             value = self._eval(start.value, start.scope, start.pos, start.block, depth)
             if value is None:
@@ -360,8 +361,8 @@ class SqlEvaluator:
                 if not isinstance(aug.op, ast.Add) or aug.value is None:
                     continue
                 added = self._eval(aug.value, aug.scope, aug.pos, aug.block, depth)
-                added = added or [self._hole(aug.value, scope, pos, depth)]
-                conditional = not _is_prefix(aug.block, block)
+                added = added or [self._hole(aug.value, aug.scope, aug.pos, aug.block, depth)]
+                conditional = not is_prefix(aug.block, block)
                 value = _concat(value, added)
                 if conditional:
                     value = [(pieces, False) for pieces, _ in value]
@@ -392,186 +393,6 @@ class SqlEvaluator:
             b.kind == "assign" and isinstance(b.value, ast.Constant | ast.JoinedStr | ast.BinOp)
             for b in bindings
         )
-
-    def _class_constant(self, expr: ast.Attribute, scope: Scope) -> ast.expr | None:
-        if not (isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls")):
-            return None
-        function = scope.function()
-        owner = function.enclosing_class if function else None
-        if owner is None:
-            return None
-        bindings = owner.bindings.get(expr.attr, [])
-        if (
-            len(bindings) == 1
-            and isinstance(bindings[0].value, ast.Constant)
-            and not owner.self_bindings.get(expr.attr)
-        ):
-            return bindings[0].value
-        return None
-
-    # --- safety ------------------------------------------------------------------------
-
-    def _is_safe(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> bool:
-        if isinstance(expr, ast.Constant):
-            return True
-        if isinstance(expr, ast.JoinedStr):
-            return all(
-                self.is_safe(v.value, scope, pos, depth)
-                for v in expr.values
-                if isinstance(v, ast.FormattedValue)
-            )
-        if isinstance(expr, ast.Name):
-            return self._safe_name(expr, scope, pos, depth)
-        if isinstance(expr, ast.Attribute):
-            if self._class_constant(expr, scope) is not None or _trusted_chain(expr):
-                return True
-            if _says_quoted(expr.attr):
-                return True
-            qual = self.resolver.qualname(expr)
-            return qual is not None and expr.attr.isupper()
-        if isinstance(expr, ast.Call):
-            return self._safe_call(expr, scope, pos, depth)
-        if isinstance(expr, ast.BinOp):
-            if isinstance(expr.op, ast.Mult) and (
-                _is_str_constant(expr.left) or _is_str_constant(expr.right)
-                or _is_constant_list(expr.left) or _is_constant_list(expr.right)
-            ):  # fmt: skip
-                return True
-            return self.is_safe(expr.left, scope, pos, depth) and self.is_safe(
-                expr.right, scope, pos, depth
-            )
-        if isinstance(expr, ast.UnaryOp):
-            return self.is_safe(expr.operand, scope, pos, depth)
-        if isinstance(expr, ast.Compare):
-            return True  # a bool
-        if isinstance(expr, ast.IfExp):
-            return self.is_safe(expr.body, scope, pos, depth) and self.is_safe(
-                expr.orelse, scope, pos, depth
-            )
-        if isinstance(expr, ast.BoolOp):
-            return all(self.is_safe(v, scope, pos, depth) for v in expr.values)
-        if isinstance(expr, ast.Subscript):
-            return self._constant_collection(expr.value, scope, pos)
-        if isinstance(expr, ast.Tuple | ast.List):
-            return all(self.is_safe(e, scope, pos, depth) for e in expr.elts)
-        return False
-
-    def _safe_name(self, name: ast.Name, scope: Scope, pos: Pos, depth: int) -> bool:
-        bindings = self.resolver.reaching(name.id, scope, pos)
-        if not bindings:
-            return False
-        for binding in bindings:
-            if binding.kind == "import":
-                if not name.id.isupper():
-                    return False
-            elif binding.kind == "for":
-                if not self._constant_collection(binding.value, binding.scope, binding.pos):
-                    return False
-            elif binding.kind in ("assign", "aug"):
-                if binding.value is None or not self.is_safe(
-                    binding.value, binding.scope, binding.pos, depth
-                ):
-                    return False
-            elif binding.kind == "param":
-                return False
-            else:
-                return False
-        return True
-
-    def _safe_call(self, call: ast.Call, scope: Scope, pos: Pos, depth: int) -> bool:
-        func = call.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name is not None and (
-            name in SANITIZERS
-            or (
-                any(part in name.lower() for part in SANITIZER_NAME_PARTS)
-                and not name.lower().startswith("un")  # `unquote` undoes quoting
-            )
-        ):
-            return True
-        if isinstance(func, ast.Attribute) and _trusted_chain(func.value):
-            return True
-        if isinstance(func, ast.Name) and is_quoting_helper(self.resolver, func, scope, pos):
-            return True
-        qual = self.resolver.qualname(func)
-        if qual is not None and qual.startswith(("psycopg.sql.", "psycopg2.sql.")):
-            return True
-        if qual in QUOTING_CONSTRUCTORS and not call.keywords:
-            return True
-        if isinstance(func, ast.Attribute) and func.attr in ("SQL", "Composed", "format"):
-            base = self.resolver.qualname(func.value) or ""
-            if base.endswith("sql") or isinstance(func.value, ast.Call):
-                return self._safe_composition(func.value)
-        if name == "str" and len(call.args) == 1:
-            return self.is_safe(call.args[0], scope, pos, depth)
-        if isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1:
-            items = call.args[0]
-            element = _repeated_element(items)
-            if element is not None:
-                return self.is_safe(element, scope, pos, depth)
-            elements = self._list_elements(items, scope, pos)
-            return elements is not None and all(
-                self.is_safe(e, scope, pos, depth) for e in elements
-            )
-        if isinstance(func, ast.Attribute) and func.attr == "get" and call.args:
-            if not self._constant_collection(func.value, scope, pos):
-                return False
-            return len(call.args) < 2 or self.is_safe(call.args[1], scope, pos, depth)
-        if isinstance(func, ast.Attribute) and func.attr == "format":
-            return self.is_safe(func.value, scope, pos, depth) and all(
-                self.is_safe(a, scope, pos, depth) for a in call.args
-            )
-        return False
-
-    def _safe_composition(self, expr: ast.expr) -> bool:
-        qual = self.resolver.qualname(expr.func) if isinstance(expr, ast.Call) else None
-        if qual is None and isinstance(expr, ast.Call):
-            return (
-                self._safe_composition(expr.func.value)
-                if isinstance(expr.func, ast.Attribute)
-                else False
-            )
-        if qual is None:
-            qual = self.resolver.qualname(expr) or ""
-        return qual.startswith(("psycopg.sql", "psycopg2.sql"))
-
-    def _constant_collection(self, expr: ast.expr | None, scope: Scope, pos: Pos) -> bool:
-        """A literal list/tuple/set/dict of constants, directly or through a name."""
-        if expr is None:
-            return False
-        if isinstance(expr, ast.Name):
-            bindings = self.resolver.reaching(expr.id, scope, pos)
-            return bool(bindings) and all(
-                b.kind == "assign" and self._constant_collection(b.value, b.scope, b.pos)
-                for b in bindings
-            )
-        if isinstance(expr, ast.Dict):
-            return all(isinstance(v, ast.Constant) for v in expr.values)
-        if isinstance(expr, ast.List | ast.Tuple | ast.Set):
-            return all(isinstance(e, ast.Constant) for e in expr.elts)
-        if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) == "range":
-            return True  # integers only
-        if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) in (
-            "frozenset", "set", "tuple", "list", "dict",
-        ):  # fmt: skip
-            return all(self._constant_collection(a, scope, pos) for a in expr.args)
-        return False
-
-
-def _reaching_definitions(starts: list[Binding], block: Block) -> list[Binding]:
-    """The definitions that may reach the use: the last one that certainly runs before
-    it, plus any later conditional ones."""
-    dominating = None
-    for i, binding in enumerate(starts):
-        if _is_prefix(binding.block, block):
-            dominating = i
-    if dominating is None:
-        return starts[-_MAX_VARIANTS:]
-    return starts[dominating:][:_MAX_VARIANTS]
-
-
-def _is_prefix(inner: Block, outer: Block) -> bool:
-    return outer[: len(inner)] == inner
 
 
 def _concat(left: list[Variant], right: list[Variant]) -> list[Variant]:
@@ -634,66 +455,6 @@ def _dict_items(expr: ast.expr) -> dict[str, ast.expr] | None:
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             items[key.value] = value
     return items
-
-
-def _repeated_element(items: ast.expr) -> ast.expr | None:
-    """The element of `["%s"] * n`, `"?" * n`, `("%s" for _ in xs)`, `["%s" for ...]`."""
-    if isinstance(items, ast.BinOp) and isinstance(items.op, ast.Mult):
-        for side in (items.left, items.right):
-            if isinstance(side, ast.List | ast.Tuple) and len(side.elts) == 1:
-                return side.elts[0]
-            if _is_str_constant(side):
-                return side
-    if isinstance(items, ast.GeneratorExp | ast.ListComp | ast.SetComp):
-        return items.elt
-    return None
-
-
-def _is_str_constant(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and isinstance(expr.value, str)
-
-
-def _is_constant_list(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.List | ast.Tuple) and all(
-        isinstance(e, ast.Constant) for e in expr.elts
-    )
-
-
-def _numeric_hint(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, int | float):
-        return str(expr.value)
-    if isinstance(expr, ast.Call) and getattr(expr.func, "id", None) in ("int", "float", "len"):
-        return "0"
-    return None
-
-
-def _trusted_chain(expr: ast.expr) -> bool:
-    """`Model._meta.db_table`, `connection.ops.quote_name`: metadata the code defines."""
-    while isinstance(expr, ast.Attribute | ast.Call | ast.Subscript):
-        if isinstance(expr, ast.Attribute):
-            if expr.attr in TRUSTED_ATTRIBUTES or (
-                expr.attr in TRUSTED_CONNECTION_HELPERS
-                and last_name(
-                    expr.value.value if isinstance(expr.value, ast.Subscript) else expr.value
-                )
-                in ("connection", "connections")
-            ):
-                return True
-            expr = expr.value
-        elif isinstance(expr, ast.Call):
-            expr = expr.func
-        else:
-            expr = expr.value
-    return False
-
-
-def _says_quoted(name: str) -> bool:
-    """An attribute whose name says it holds its value quoted or escaped (`table_quoted`),
-    as a function's name does (``SANITIZER_NAME_PARTS``)."""
-    lowered = name.lower()
-    return any(
-        f"{part}d" in lowered and f"un{part}" not in lowered for part in SANITIZER_NAME_PARTS
-    )
 
 
 def _numeric_spec(spec: str | None) -> bool:

@@ -159,7 +159,11 @@ RULE = Rule(
         "separately from the text as a bound parameter, which the server never parses as "
         "SQL.\n\n"
         "Values that nothing outside the program can change are not reported: literals, "
-        "module-level string and number constants, `int(...)`, and placeholder lists such "
+        "module-level string and number constants, `int(...)` and arithmetic with a "
+        "number (`limit + 1`), the items of literal tables and class-level constants the "
+        "code loops over (`for name, sql in DEFAULTS.items()`), generated names "
+        "(`f':v_{i}' for i in range(n)`), values checked before the use (`if not "
+        "NAME.fullmatch(x): raise`, `if x not in ALLOWED: return`), and placeholder lists such "
         "as `', '.join(['%s'] * len(ids))`. Neither are values passed through a function "
         'of the same module that returns `"\'" + value.replace("\'", "\'\'") + "\'"`: '
         "PostgreSQL reads a single-quoted string whose inner quotes are doubled as one "

@@ -17,12 +17,29 @@ from pglint.rules._sqltext import (
 )
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
+from pglint.sql.lexer import words
 
 _COLLECTION_NAMES = re.compile(
     r"^(params|parameters|args|arguments|values|vals|data|row|rows|record|records|bind|binds"
     r"|items|ids|keys)$|_(params|parameters|args|values|list|tuple|dict|rows|ids|items)$"
 )
 _ARRAY_CONTEXT = re.compile(r"(ANY|ALL|unnest|array_length|cardinality)\s*\(\s*$", re.IGNORECASE)
+_CAST_OPEN = re.compile(r"CAST\s*\(\s*$", re.IGNORECASE)
+# The type a placeholder is cast to: `$1::int[]`, `$1::myschema.pair`, `CAST($1 AS text[])`.
+_CAST_AFTER = re.compile(
+    r"\s*(?:::|AS\s)\s*(?:[\w$]+\.)?(?P<type>[A-Za-z_][\w$]*(?:\s+(?:precision|varying))?)"
+    r"\s*(?P<array>\[)?",
+    re.IGNORECASE,
+)
+# Types whose value asyncpg never takes from a tuple or list. A sequence cast to anything
+# else (an array, a composite or range type, a geometric type, json with a codec) may be
+# that one value.
+_SCALAR_TYPES = words("""
+    int int2 int4 int8 integer smallint bigint real float float4 float8 double
+    numeric decimal money text varchar char bpchar character name citext uuid date time
+    timetz timestamp timestamptz interval bool boolean bytea inet cidr macaddr macaddr8
+    oid regclass xml bit varbit tsvector tsquery
+    """)
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
@@ -72,6 +89,8 @@ def _sequence(call: DbCall, rendered: Rendered | None, source: SourceText) -> tu
     styles = {p.style for p in rendered.code_placeholders} if rendered else set()
     positional = bool(styles & {"format", "qmark"})
     named = bool(styles & {"pyformat", "named"})
+    if isinstance(node, ast.Constant) and node.value in ("", b""):
+        return None  # an empty sequence: no values, as `()` is
     if params.shape == "scalar" or (params.parenthesized and params.shape == "unknown"):
         # `(user.id)` is a value; a bare `self.params` may well be a tuple.
         if isinstance(node, ast.Attribute | ast.Subscript) and (
@@ -129,8 +148,8 @@ def _varargs(call: DbCall, rendered: Rendered | None, source: SourceText) -> tup
         numbers = {str(i) for i, _ in enumerate(rendered.code_placeholders)}
     if isinstance(only, ast.Tuple | ast.List):
         display = only
-        if len(display.elts) < 2 and _array_context(rendered):
-            return None
+        if len(numbers) == 1 and _one_value_context(rendered):
+            return None  # `= ANY($1)`, `$1::int[]`, `$1::pair`: the sequence is the value
         if any(isinstance(e, ast.Starred) for e in display.elts):
             return None
         if len(display.elts) == 1 and len(numbers) != 1:
@@ -180,8 +199,21 @@ def _last_name(node: ast.expr) -> str:
     return ""
 
 
-def _array_context(rendered: Rendered) -> bool:
-    return any(_ARRAY_CONTEXT.search(rendered.text[: p.start]) for p in rendered.code_placeholders)
+def _one_value_context(rendered: Rendered) -> bool:
+    """The placeholder takes a whole sequence: an array function's argument, or a cast
+    to a type that is not a scalar."""
+    for placeholder in rendered.code_placeholders:
+        before = rendered.text[: placeholder.start]
+        if _ARRAY_CONTEXT.search(before):
+            return True
+        cast = _CAST_AFTER.match(rendered.text, placeholder.end)
+        if cast is not None and cast.group().lstrip()[:2].upper() == "AS":
+            cast = cast if _CAST_OPEN.search(before) else None  # `$1 AS label` is an alias
+        if cast is not None and (
+            cast.group("array") or cast.group("type").split()[0].lower() not in _SCALAR_TYPES
+        ):
+            return True
+    return False
 
 
 RULE = Rule(
@@ -207,7 +239,12 @@ RULE = Rule(
         "bound whole to `$1`.\n\n"
         "The rule runs only when the driver is known. For an unannotated name in "
         "parentheses, it reports only when the query has exactly one placeholder and the "
-        "name does not look like a collection (`params`, `values`, `*_ids`...)."
+        "name does not look like a collection (`params`, `values`, `*_ids`...).\n\n"
+        "Not reported for asyncpg: one list or tuple for the only placeholder when that "
+        "placeholder takes a whole sequence: `= ANY($1)`, a cast to an array "
+        "(`$1::int[]`), or to a type that is not a scalar (a composite, range or "
+        "geometric type, `json`, which a codec may encode from a list). Not reported "
+        "anywhere: `''` as the parameters, an empty sequence like `()`."
     ),
     example=(
         "import psycopg2\n\n"

@@ -22,7 +22,12 @@ class HoleContext:
     quoted_by: str = ""
 
 
-_INSIDE = {"string": "literal", "dollar": "literal", "qident": "identifier", "comment": "comment"}
+# A hole inside a placeholder (`%({name})s`) names the parameter: like a table name, a
+# crafted one rewrites the query around it.
+_INSIDE = {
+    "string": "literal", "dollar": "literal", "qident": "identifier", "comment": "comment",
+    "param": "identifier",
+}  # fmt: skip
 
 # Words that name what follows them.
 _NAMES_NEXT = words("""
@@ -166,6 +171,11 @@ class _Walker:
         prev_kind, prev_start, prev_end, prev_up = self._at(i - 1)
         next_kind, next_start, _, next_up = self._at(i + 1)
         level = self.stack[-1]
+        if prev_end == start and self._bind_marker(i - 1):
+            # `:{name}`, `${n}`, `:v_{i}`: the name of a bind parameter. Text there is
+            # SQL, so a crafted name (`x OR true`) adds to the query; it is checked as
+            # an identifier is.
+            return "identifier"
         if prev_end == start and (
             (prev_kind == "word" and prev_up not in _KEYWORDS) or prev_kind == "hole"
         ):
@@ -196,6 +206,17 @@ class _Walker:
         if prev_up == "[":
             return "value"
         return "fragment"
+
+    def _bind_marker(self, i: int) -> bool:
+        """A placeholder (`:name`, `$1`), or a `:` or `$` that starts one: not a slice
+        bound (`a[1:{n}]`) nor a cast (`::`)."""
+        kind, start, _end, _up = self._at(i)
+        if kind == "param":
+            return True
+        if kind not in ("punct", "other") or self.sql[start] not in ":$":
+            return False
+        before_kind, _, before_end, before_up = self._at(i - 1)
+        return before_end != start or before_kind == "op" or before_up in ("(", ",")
 
     def _after_word(self, i: int, word: str, level: _Level) -> str:
         before = self._at(i - 2)[3]
