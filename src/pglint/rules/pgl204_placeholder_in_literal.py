@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from pglint.diagnostics import Fix
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._sqltext import Rendered, params_supplied, renderings, shorten
+from pglint.rules._sqltext import (
+    Rendered,
+    params_supplied,
+    renderings,
+    replace_span,
+    shorten,
+    source_offsets,
+)
 from pglint.rules.base import Finding, Rule
+from pglint.source import SourceText
 from pglint.sql import Placeholder, tokenize
+from pglint.sql.lexer import SKIP_KINDS
 
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
@@ -24,9 +35,10 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
                 f"`{shorten(shown, 24)}` is inside quotes in the SQL, so it is never bound; "
                 "move the placeholder out of the quotes"
             )
+            fix = _fix(rendered, quoted[0], source) if facts.wants_fixes else None
             yield Finding(
                 source.start(call.node), source.end(call.node), message,
-                suggestion=_suggestion(rendered.text, quoted[0]),
+                suggestion=_suggestion(rendered.text, quoted[0]), fix=fix,
             )  # fmt: skip
 
 
@@ -69,6 +81,71 @@ def _suggestion(text: str, placeholder: Placeholder) -> str:
     return f"Write the placeholder without quotes (`{shown}`), and let the driver quote the value."
 
 
+# --- the fix ---------------------------------------------------------------------------
+
+# PostgreSQL's interval units, as people write them, and the unit `'1 <unit>'` names.
+_UNITS = {
+    **dict.fromkeys(("microsecond", "microseconds", "us", "usec", "usecs"), "microsecond"),
+    **dict.fromkeys(("millisecond", "milliseconds", "ms", "msec", "msecs"), "millisecond"),
+    **dict.fromkeys(("second", "seconds", "s", "sec", "secs"), "second"),
+    **dict.fromkeys(("minute", "minutes", "m", "min", "mins"), "minute"),
+    **dict.fromkeys(("hour", "hours", "h", "hr", "hrs"), "hour"),
+    **dict.fromkeys(("day", "days", "d"), "day"),
+    **dict.fromkeys(("week", "weeks", "w"), "week"),
+    **dict.fromkeys(("month", "months", "mon", "mons"), "month"),
+    **dict.fromkeys(("year", "years", "y", "yr", "yrs"), "year"),
+    **dict.fromkeys(("decade", "decades"), "decade"),
+    **dict.fromkeys(("century", "centuries"), "century"),
+    **dict.fromkeys(("millennium", "millennia", "millenniums"), "millennium"),
+}
+
+
+def _fix(rendered: Rendered, placeholder: Placeholder, source: SourceText) -> Fix | None:
+    """`INTERVAL '%s days'` (or `'%s days'::interval`) -> `%s * INTERVAL '1 day'`: safe,
+    the same interval for every number that worked and a bound value now. `'%s'` alone
+    -> `%s`: unsafe, the value is bound with its own type instead of as text."""
+    text = rendered.text
+    tokens = tokenize(text)
+    at = next((i for i, t in enumerate(tokens) if t.start <= placeholder.start < t.end), None)
+    if at is None:
+        return None
+    literal = tokens[at]
+    if literal.kind != "string" or not literal.text.startswith("'") or len(literal.text) < 2:
+        return None
+    shown = text[placeholder.start : placeholder.end]
+    body = literal.text[1:-1]
+    code = [i for i, t in enumerate(tokens) if t.kind not in SKIP_KINDS]
+    position = code.index(at)
+    before = tokens[code[position - 1]] if position > 0 else None
+    after = [tokens[i] for i in code[position + 1 : position + 3]]
+    offsets = source_offsets(rendered, source)
+    number = re.fullmatch(rf"\s*{re.escape(shown)}\s*([A-Za-z]+)\s*", body)
+    unit = _UNITS.get(number.group(1).lower()) if number else None
+    if unit is not None and before is not None and before.text.lower() == "interval":
+        replacement = f"{shown} * {before.text} '1 {unit}'"
+        edit = replace_span(rendered, offsets, before.start, literal.end, replacement, source)
+        safe = True
+    elif (
+        unit is not None
+        and len(after) == 2
+        and after[0].kind == "cast"
+        and after[1].text.lower() == "interval"
+    ):
+        replacement = f"{shown} * {after[1].text} '1 {unit}'"
+        edit = replace_span(rendered, offsets, literal.start, after[1].end, replacement, source)
+        safe = True
+    elif body == shown:
+        edit = replace_span(rendered, offsets, literal.start, literal.end, shown, source)
+        safe = False
+    else:
+        return None
+    if edit is None:
+        return None
+    if safe:
+        return Fix("safe", "Bind the number and multiply a one-unit interval", (edit,))
+    return Fix("unsafe", "Remove the quotes around the placeholder", (edit,))
+
+
 RULE = Rule(
     code="PGL204",
     name="placeholder-in-string-literal",
@@ -107,10 +184,24 @@ RULE = Rule(
         "    ).all()\n"
     ),
     check=check,
-    fix_availability="none",
+    fix_availability="sometimes",
+    fix_summary=(
+        "`INTERVAL '%s days'` → `%s * INTERVAL '1 day'` (every placeholder style and unit); "
+        "unsafe: `'%s'` alone → `%s`",
+        "safe or unsafe",
+    ),
     fix_safety=(
-        "No automatic fix: the right expression depends on the type the literal was "
-        "meant to have (an interval, a pattern, a string)."
+        "`INTERVAL '%s days'` (or `'%s days'::interval`, with `:days`, `%(days)s` or `$1`, "
+        "and any unit PostgreSQL knows) becomes `%s * INTERVAL '1 day'`. Safe: proven "
+        "against PostgreSQL for whole, negative and fractional numbers of seconds to "
+        "years, it gives the interval the text spelled out wherever the value reached it "
+        "(psycopg2 and SQLAlchemy interpolate it into the quotes), and binds it where it "
+        "never did (psycopg 3 silently reads `'$1 days'` as one day; asyncpg has no "
+        "parameter to bind). A placeholder that is the whole literal (`name = '%s'`) loses "
+        "its quotes: unsafe, because the value is then bound with its own type, and a "
+        "number compared with a text column that matched as `'7'` is now an error. "
+        "Other literals (`'%s%'`, `'prefix-%s'`) get no fix: the right expression depends "
+        "on what the text was meant to be."
     ),
     see_also="PGL205 for `%` signs in psycopg queries.",
     more_bad=(
