@@ -145,3 +145,62 @@ def test_unquoting_a_lone_placeholder_binds_the_value_with_its_type(server, prog
     assert fixed.named(server.dsn, "Ada") == [(1,)]  # bound now
     with pytest.raises(psycopg2.errors.UndefinedFunction):
         fixed.named(server.dsn, 7)  # `name = 7`: text = integer
+
+
+# --- PGL601 -------------------------------------------------------------------------------
+
+
+def test_password_fix_reads_the_url_from_the_environment(server, program, monkeypatch):
+    url = server.dsn.replace("postgresql://pglint@", "postgresql://pglint:Tr0ub4dor@")
+    code = program(
+        f"""
+        import psycopg2
+
+        DATABASE_URL = "{url}"
+
+        def user_count():
+            conn = psycopg2.connect(DATABASE_URL)
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT count(*) FROM users")
+                return cur.fetchone()[0]
+            finally:
+                conn.close()
+        """
+    )
+    assert code.findings() == ["PGL601"]
+    assert code.load().user_count() == 3
+    monkeypatch.setenv("DATABASE_URL", server.dsn)
+    fixed = code.fixed("--unsafe-fixes")
+    assert 'DATABASE_URL = os.environ["DATABASE_URL"]' in code.fixed_source
+    assert "Tr0ub4dor" not in code.fixed_source and "import os" in code.fixed_source
+    assert fixed.user_count() == 3
+    # Unsafe: where the variable is not set, the module now stops at once.
+    monkeypatch.delenv("DATABASE_URL")
+    with pytest.raises(KeyError, match="DATABASE_URL"):
+        code.fixed("--unsafe-fixes")
+
+
+def test_password_fix_leaves_a_keyword_string_to_libpq(server, program, monkeypatch):
+    code = program(
+        f"""
+        import psycopg2
+
+        def user_count():
+            conn = psycopg2.connect(
+                "host=127.0.0.1 port={server.port} user=pglint password=Wq93kd dbname=pglint"
+            )
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT count(*) FROM users")
+                return cur.fetchone()[0]
+            finally:
+                conn.close()
+        """
+    )
+    assert code.findings() == ["PGL601"]
+    assert code.load().user_count() == 3
+    monkeypatch.setenv("PGPASSWORD", "Wq93kd")  # where libpq looks for it instead
+    fixed = code.fixed("--unsafe-fixes")
+    assert "password" not in code.fixed_source and "user=pglint dbname=pglint" in code.fixed_source
+    assert fixed.user_count() == 3

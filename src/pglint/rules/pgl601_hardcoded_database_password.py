@@ -14,11 +14,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pglint.diagnostics import Edit, Fix, Plan
 from pglint.drivers import DATABASE_URL_SCHEMES, FACTORIES
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resolve import Resolver
-from pglint.rules._sqltext import shorten
+from pglint.rules._sqltext import literal_char_offsets, shorten
+from pglint.rules._structural import import_plan
 from pglint.rules.base import Finding, Rule
+from pglint.source import SourceText
 
 # Interpolated parts of an f-string stand in as this character: they are not literal text.
 _HOLE = "\x00"
@@ -67,6 +70,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             source.end(node),
             _message(secret),
             _suggestion(node, facts, resolver),
+            _fix(secret, facts, resolver) if facts.wants_fixes else None,
         )
 
 
@@ -166,6 +170,84 @@ def _suggestion(node: ast.expr, facts: ModuleFacts, resolver: Resolver) -> str:
     return 'os.environ["DATABASE_URL"]'
 
 
+# --- the fix ---------------------------------------------------------------------------
+
+_ENVIRONMENT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_GETENV = ("os.getenv", "os.environ.get")
+
+
+def _fix(secret: _Secret, facts: ModuleFacts, resolver: Resolver) -> Fix | None:
+    """The password read from the environment instead (unsafe: where the variable is not
+    set, the code now stops at once instead of using the written one)."""
+    node = secret.node
+    if not isinstance(node, ast.Constant):
+        return None  # an f-string: its other parts would have to come from somewhere
+    source = facts.source
+    getenv = _getenv_call(node, facts, resolver)
+    if getenv is not None:
+        if not _is_text(getenv.args[0]):
+            return None
+        target, content = getenv, f"os.environ[{source.segment(getenv.args[0])}]"
+        message = "Read it from the environment only, with no written fallback"
+    elif secret.kind == "keyword string":
+        return _without_password(node, source)
+    else:
+        name = "PGPASSWORD" if secret.kind == "argument" else _variable_name(node, facts)
+        target, content = node, f'os.environ["{name}"]'
+        message = f"Read it from the environment (`{name}`)"
+    needed = import_plan(facts, "os", None)
+    if needed is False:
+        return None
+    edit = Edit(source.start(target), source.end(target), content)
+    return Fix("unsafe", message, (edit,), needed if isinstance(needed, Plan) else None)
+
+
+def _getenv_call(node: ast.expr, facts: ModuleFacts, resolver: Resolver) -> ast.Call | None:
+    """The `os.getenv(NAME, <node>)` whose default the string is."""
+    for site in facts.calls:
+        call = site.node
+        if (
+            len(call.args) == 2
+            and call.args[1] is node
+            and resolver.qualname(call.func) in (_GETENV)
+        ):
+            return call
+    return None
+
+
+def _variable_name(node: ast.expr, facts: ModuleFacts) -> str:
+    """`DATABASE_URL = "..."` -> DATABASE_URL; `database_url: str = "..."` -> the same."""
+    bindings = [b for s in facts.scopes for bs in s.bindings.values() for b in bs]
+    bindings += [b for bs in facts.attribute_bindings.values() for b in bs]
+    for binding in bindings:
+        if binding.value is node:
+            name = binding.name.rpartition(".")[2]
+            if _ENVIRONMENT_NAME.fullmatch(name):
+                return name
+            if any(word in name.lower() for word in ("url", "uri")):
+                return name.upper()
+    return "DATABASE_URL"
+
+
+def _without_password(node: ast.Constant, source: SourceText) -> Fix | None:
+    """`"host=db password=s3cret dbname=app"` -> `"host=db dbname=app"`: libpq reads the
+    password from PGPASSWORD or ~/.pgpass."""
+    match = _KEYWORD_PASSWORD.search(node.value)
+    offsets = literal_char_offsets(node, source)
+    if match is None or offsets is None:
+        return None
+    start, end = match.span()
+    if start == 0:  # `password=... host=db`: the space after it goes instead
+        while end < len(node.value) and node.value[end].isspace():
+            end += 1
+    if end - start == len(node.value) or offsets[end - 1] - offsets[start] != end - start - 1:
+        return None
+    first = source.location_at(offsets[start])
+    last = source.location_at(offsets[end - 1] + 1)
+    message = "Remove the password: libpq reads it from PGPASSWORD or ~/.pgpass"
+    return Fix("unsafe", message, (Edit(first, last, ""),))
+
+
 RULE = Rule(
     code="PGL601",
     checks_test_modules=False,
@@ -194,6 +276,26 @@ RULE = Rule(
     ),
     use_instead=('import os\n\nDATABASE_URL = os.environ["DATABASE_URL"]\n'),
     check=check,
+    fix_availability="sometimes",
+    fix_summary=(
+        "unsafe: the written URL or password → `os.environ[...]` (the `os.getenv` name, the "
+        "variable's own name, `DATABASE_URL` or `PGPASSWORD`); a libpq string loses its "
+        "`password=`",
+        "unsafe",
+    ),
+    fix_safety=(
+        "Unsafe (`--fix --unsafe-fixes`): a written connection URL becomes "
+        '`os.environ["DATABASE_URL"]` (or the name of the constant it is assigned to, '
+        '`READ_URL = ...` → `os.environ["READ_URL"]`), an `os.getenv("X", "<url>")` '
+        'becomes `os.environ["X"]`, a `password="..."` argument becomes '
+        '`password=os.environ["PGPASSWORD"]`, and a libpq keyword string loses its '
+        "`password=...` (libpq then reads PGPASSWORD or ~/.pgpass), adding `import os` "
+        "where needed; the rest of the call stays. Proven against PostgreSQL: with the "
+        "variable set, the fixed code connects as before. It is unsafe because where the "
+        "variable is not set, the code now stops (`KeyError`) instead of using the written "
+        "credentials, and the variable has to be set wherever the code runs. An f-string "
+        "with a written password gets no fix."
+    ),
     references=(
         "https://www.postgresql.org/docs/current/libpq-pgpass.html",
         "https://12factor.net/config",
