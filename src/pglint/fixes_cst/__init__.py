@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pglint import budget
 from pglint.diagnostics import Edit, Plan
 
 # Edits already worked out for the text being fixed: one round of `--fix` asks for a
@@ -32,6 +33,7 @@ def build(plan: Plan, text: str) -> tuple[Edit, ...] | None:
         _built.clear()
         _built_for[0] = text
     if plan not in _built:
+        budget.check()  # the file's budget covers its fixes (OutOfTime goes up)
         _built[plan] = _carry_out(plan, text)
     return _built[plan]
 
