@@ -73,21 +73,39 @@ def load(file: Path) -> Baseline:
         data = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BaselineError(f"{file}: cannot read the baseline: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        raise BaselineError(f"{file}: the baseline is not valid JSON: nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise BaselineError(f"{file}: the baseline is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise BaselineError(
             f"{file}: not a pglint baseline (version {FORMAT_VERSION}); "
             "write one with --write-baseline"
         )
+    findings = data.get("findings", [])
+    if not isinstance(findings, list):
+        raise BaselineError(f"{file}: malformed baseline: 'findings' is not a list")
     baseline = Baseline(file.resolve().parent)
-    for entry in data.get("findings", []):
+    for number, entry in enumerate(findings, 1):
         try:
-            key = (str(entry["file"]), str(entry["code"]), str(entry["context"]))
-            baseline.counts[key] += int(entry.get("count", 1))
-        except (KeyError, TypeError, ValueError):
-            raise BaselineError(f"{file}: malformed baseline entry: {entry!r}") from None
+            key = (_text(entry["file"]), _text(entry["code"]), _text(entry["context"]))
+            count = entry.get("count", 1)
+            if type(count) is not int or count < 1:
+                raise ValueError
+            baseline.counts[key] += count
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BaselineError(
+                f"{file}: malformed baseline entry {number}: it needs a file, a code and a "
+                "context (strings) and a count of at least 1; write the baseline again "
+                "with --write-baseline"
+            ) from None
     return baseline
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
 
 
 def apply(baseline: Baseline, results: list[LintResult]) -> tuple[dict[str, list[Diagnostic]], int]:

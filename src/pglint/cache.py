@@ -78,11 +78,13 @@ class Cache:
         try:
             with open(cache.path, "rb") as handle:
                 data = json.loads(handle.read())
-            if data.get("version") == __version__:
-                cache.files = data["files"]
-                cache.results = data["results"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # no cache yet, or one that is unreadable: start afresh
+        except (OSError, ValueError, RecursionError):
+            return cache  # no cache yet, or one that is unreadable: start afresh
+        if _well_formed(data):
+            cache.files = data["files"]
+            cache.results = data["results"]
+        # else one of another shape (another version, a damaged file): start afresh; it is
+        # replaced when this run's cache is written
         return cache
 
     # --- reading ------------------------------------------------------------------------
@@ -100,7 +102,7 @@ class Cache:
                 [_diagnostic(d, path) for d in entry["diagnostics"]],
                 [_diagnostic(d, path) for d in entry["suppressed"]],
             )
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, RecursionError):
             return None  # an entry of another shape: lint the file again
 
     def affected(self) -> set[str]:
@@ -117,7 +119,8 @@ class Cache:
                 if self.current_digest(path) != recorded:
                     pending.append(path)
                 for used in uses if isinstance(uses, list) else ():
-                    users.setdefault(used, []).append(path)
+                    if isinstance(used, str):
+                        users.setdefault(used, []).append(path)
             affected = set(pending)
             while pending:
                 for user in users.get(pending.pop(), ()):
@@ -141,8 +144,8 @@ class Cache:
                 found = recorded[2]
             else:
                 found = digest(read_source_file(path))  # never blocks on a FIFO
-        except (OSError, TypeError):
-            found = None
+        except (OSError, TypeError, IndexError, ValueError):
+            found = None  # gone, unreadable, or an entry of another shape
         self._current[path] = found
         return found
 
@@ -206,7 +209,23 @@ class Cache:
             _prune(directory)
         except OSError as exc:
             return exc.strerror or str(exc)
+        except (ValueError, TypeError, RecursionError) as exc:  # kept entries of odd shape
+            return f"{type(exc).__name__}: {exc}"
         return None
+
+
+def _well_formed(data: Any) -> bool:
+    """Whether a cache file's JSON has the shape this version writes: the entries are
+    checked again one by one where they are used, but the containers must be right."""
+    if not isinstance(data, dict) or data.get("version") != __version__:
+        return False
+    files, results = data.get("files"), data.get("results")
+    return (
+        isinstance(files, dict)
+        and isinstance(results, dict)
+        and all(isinstance(entry, list) for entry in files.values())
+        and all(isinstance(entry, dict) for entry in results.values())
+    )
 
 
 def _code_key() -> str:
@@ -272,9 +291,17 @@ def _loc(location: Location) -> tuple[int, int]:
 
 def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
     code, message, row, column, end_row, end_column, suggestion, fix, name, url = item
+    # A damaged entry must not reach the reports: raised, it makes the file linted again.
+    _expect(str, code, message, name)
+    _expect(int, row, column, end_row, end_column)
+    _expect((str, type(None)), suggestion, url)
     found_fix = None
     if fix is not None:
         applicability, fix_message, edits, *planned = fix
+        _expect(str, applicability, fix_message)
+        for edit in edits:
+            _expect(int, *edit[:4])
+            _expect(str, edit[4])
         plan = None
         if planned:
             kind, args = planned[0]
@@ -294,6 +321,11 @@ def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
 def _tuples(value: Any) -> Any:
     """JSON's lists back as the tuples a plan's arguments are made of."""
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _expect(kind: type | tuple[type, ...], *values: Any) -> None:
+    if not all(isinstance(v, kind) and type(v) is not bool for v in values):
+        raise TypeError("a cache entry of another shape")
 
 
 def _absolute(path: str) -> str:

@@ -7,6 +7,8 @@ fixed by ``pglint.notebooks`` and written back as JSON.
 from __future__ import annotations
 
 import gc
+import os
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -319,7 +321,12 @@ class Run:
             self._warn(path, outcome.rejected, outcome.converged)
             if not outcome.changed:
                 return None
-            return before, notebook.dumps(), outcome.result, outcome.fixed
+            try:
+                after = notebook.dumps()
+            except NotebookError as exc:
+                self.warn(f"{display_path(path)}: not fixed: {exc}")
+                return None
+            return before, after, outcome.result, outcome.fixed
         text = result.source.text  # type: ignore[union-attr]
         plain = fix_text(text, path, settings, self.applicabilities, linted=result)
         if plain.out_of_time:
@@ -362,8 +369,17 @@ class Run:
     def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
         """Lint (and fix) standard input; returns the text a filter must print, if any."""
         settings = self.settings_for(filename)
-        with budget.limit(settings.max_file_seconds):
-            return self._check_stdin(data, filename, settings, fix=fix, diff=diff)
+        try:
+            with budget.limit(settings.max_file_seconds):
+                return self._check_stdin(data, filename, settings, fix=fix, diff=diff)
+        except Exception as exc:  # a filter never swallows its input, whatever happened
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.error(
+                filename,
+                f"internal error: {type(exc).__name__}: {exc} (at "
+                f"{os.path.basename(where.filename)}:{where.lineno}); please report it",
+            )
+            return data if fix and not diff else None
 
     def _check_stdin(
         self, data: bytes, filename: str, settings: Settings, *, fix: bool, diff: bool
@@ -413,7 +429,12 @@ class Run:
             self.results.append(result)
             return data if fix and not diff else None
         self._warn(filename, outcome.rejected, outcome.converged)
-        after = notebook.dumps() if outcome.changed else notebook.text
+        try:
+            after = notebook.dumps() if outcome.changed else notebook.text
+        except NotebookError as exc:
+            self.warn(f"{display_path(filename)}: not fixed: {exc}")
+            self.results.append(result)
+            return data if fix and not diff else None
         if outcome.changed:
             self.fixed[filename] = outcome.fixed
             if diff:

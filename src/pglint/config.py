@@ -265,6 +265,10 @@ def _parse(path: Path) -> dict[str, Any]:
             data = _PARSED[text] = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except RecursionError:  # the parser recurses once per level of nesting
+            raise ConfigError(f"{path}: not valid TOML: nested too deeply to read") from None
+        except ValueError as exc:  # a number too long to convert, for one
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return data
 
 

@@ -161,6 +161,7 @@ class Notebook:
         # notebook of 30,000 cells is one pass over its text.
         counted, row = 0, 1
         ascii_only = self.text.isascii() and "\\u" in self.text
+        code_cells = set(self.code_cells)
         for index, cell in enumerate(self.data["cells"]):
             budget.check()
             source = cell.get("source", "") if isinstance(cell, dict) else ""
@@ -184,7 +185,7 @@ class Notebook:
                                        max(len(split_lines(str(entry))), 1)))  # fmt: skip
                 position += len(encoded)
             cursor = position
-            if rows and index in self.code_cells:
+            if rows and index in code_cells:
                 found[index + 1] = rows
         return found
 
@@ -192,7 +193,11 @@ class Notebook:
         """The notebook's JSON written the way it was read."""
         indent = _indent_of(self.text)
         ascii_only = self.text.isascii() and "\\u" in self.text
-        out = json.dumps(self.data, indent=indent, ensure_ascii=ascii_only)
+        try:
+            out = json.dumps(self.data, indent=indent, ensure_ascii=ascii_only)
+        except (RecursionError, ValueError) as exc:
+            why = "its JSON is nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise NotebookError(f"cannot be written back: {why}") from None
         trailing = self.text[len(self.text.rstrip()) :]
         return out + trailing
 
