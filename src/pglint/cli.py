@@ -537,5 +537,43 @@ def rule(code: str | None, show_all: bool) -> int:
     return EXIT_CLEAN
 
 
+@cli.command()
+def server() -> int:
+    """Run the language server (LSP) on stdin and stdout, for editors."""
+    serve = _extra("server", "pglint.server.lsp", "serve")
+    if serve is None:
+        return EXIT_ERROR
+    serve()
+    return EXIT_CLEAN
+
+
+@cli.command()
+def mcp() -> int:
+    """Run the Model Context Protocol server on stdin and stdout, for coding assistants."""
+    serve = _extra("mcp", "pglint.mcp_server", "serve")
+    if serve is None:
+        return EXIT_ERROR
+    serve()
+    return EXIT_CLEAN
+
+
+def _extra(extra: str, module: str, name: str) -> Any:
+    """A command's entry point, imported only when it runs; None, said on stderr, when
+    the optional dependencies it needs are not installed."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.startswith("pglint"):
+            raise
+        click.echo(
+            f"pglint: error: `pglint {extra}` needs {exc.name}, which is not installed; "
+            f"install it with: pip install 'pglint[{extra}]'",
+            err=True,
+        )
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="pglint")

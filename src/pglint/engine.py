@@ -279,11 +279,14 @@ def lint_file(
     project: Project | None = None,
     *,
     keep_suppressed: bool = False,
+    text: bytes | None = None,
 ) -> LintResult:
     """Lint one file with what the project modules it imports provide.
 
     ``project`` holds what a run has read and summarized; by default, one shared by the
     whole process (summaries are keyed by file content, so they never go stale).
+    ``text`` is the file's content when it is not what the disk holds (an editor's
+    unsaved document).
     """
     project = project if project is not None else PROCESS_PROJECT
     with budget.limit(settings.max_file_seconds):
@@ -303,7 +306,12 @@ def _lint_file(
     """The result, and the unit the project must release once it is made."""
     stamp = file_stamp(path)  # before the read: an edit after it must look like a change
     try:
-        data = read_source_file(path, settings.max_file_size)
+        if text is None:
+            data = read_source_file(path, settings.max_file_size)
+        elif settings.max_file_size and len(text) > settings.max_file_size:
+            raise FileTooLarge(len(text))
+        else:
+            data = text
     except FileTooLarge as exc:
         return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text="")), None
     except OSError as exc:

@@ -23,6 +23,7 @@ from pglint import budget
 from pglint.budget import OutOfTime
 from pglint.diagnostics import Diagnostic, Edit, Location
 from pglint.engine import LintResult, imported_for, lint_source
+from pglint.facts.model import ImportedNames
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import LINE_BREAK, line_starts
 
@@ -152,12 +153,15 @@ def fix_text(
     *,
     max_rounds: int = MAX_ROUNDS,
     linted: LintResult | None = None,
+    imported: ImportedNames | None = None,
 ) -> FixOutcome:
     """Lint and fix, round after round, until no applicable fix remains.
 
     A round whose result does not parse is retried fix by fix; a fix that breaks the
     code on its own is dropped for the rest of the run and reported as rejected.
     ``linted`` is the lint of ``text`` already made, if any: the first round's.
+    ``imported``: what the project modules the file imports provide, when the file was
+    not linted by this process's project (a language server keeps its own).
 
     All of it runs under the file's budget: when the budget runs out, nothing is fixed
     (``out_of_time``), rather than a file left half fixed with its findings unknown.
@@ -173,7 +177,9 @@ def fix_text(
                 if round_number == 0 and linted is not None:
                     result = linted
                 else:
-                    result = lint_source(text, filename, settings, imported=imported_for(filename))
+                    if imported is None:
+                        imported = imported_for(filename)
+                    result = lint_source(text, filename, settings, imported=imported)
                 if out_of_time(result):
                     raise OutOfTime("fixing it")
                 if round_number == 0:

@@ -114,6 +114,9 @@ class Project:
     # On, the files are taken as they were when first read: a run that writes none (no
     # `--fix`) looks at each once, not again each time a module is imported.
     snapshot: bool = False
+    # Texts read instead of the files at these paths (normalized as ``Unit.path``): an
+    # editor's unsaved documents, which the modules importing them must see as they are.
+    overlay: dict[str, bytes] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     summaries: dict[tuple, ModuleSummary] = field(default_factory=dict)
     parses: int = 0
@@ -145,6 +148,8 @@ class Project:
             if known is not None:
                 return known
         key = os.path.normcase(os.path.abspath(path))
+        if data is None:
+            data = self.overlay.get(key)
         if stamp is None or data is None:
             stamp = file_stamp(key)
         known = self.units.get(key)
@@ -234,7 +239,8 @@ class Project:
     def _reread(self, unit: Unit) -> bool:
         """Whether the unit has its text, reading it again if a release dropped it."""
         if unit.source is None:
-            fresh = self.unit(unit.path, _read(unit.path))
+            data = self.overlay.get(unit.path)
+            fresh = self.unit(unit.path, data if data is not None else _read(unit.path))
             if fresh is not unit or unit.source is None:
                 return False
         return True

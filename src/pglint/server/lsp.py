@@ -1,0 +1,665 @@
+"""`pglint server`: the Language Server, over stdio, on pygls.
+
+Diagnostics come as the client prefers them: pulled (`textDocument/diagnostic`) by a
+client that says it can, pushed (`textDocument/publishDiagnostics`) to the others, on
+open, on change (after a short pause in typing) and on save. A change re-analyses the
+open documents that read the changed file too (a router that imports `get_db` from the
+`database.py` being edited); a pulling client is asked to pull again.
+
+Work is done one document at a time on the server's event loop, open documents first:
+the workspace is summarized in the background (so a file opened later finds what it
+imports already summarized) only while no document waits. Nothing a document or a
+configuration holds ends the server: a file pglint cannot check gets a diagnostic that
+says why, a configuration error is also shown as a message, and an error in pglint
+itself is logged and shown, and the next edit is analysed as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import os
+import time
+import traceback
+from collections.abc import Iterator
+
+from lsprotocol import types
+from pygls import uris
+from pygls.lsp.server import LanguageServer
+
+from pglint import __version__
+from pglint.config import PYPROJECT, ConfigError
+from pglint.diagnostics import Diagnostic, Location
+from pglint.files import NOTEBOOK_SUFFIXES, PYTHON_SUFFIXES
+from pglint.fixes import is_applicable
+from pglint.server.analysis import Analysis, Options, key
+from pglint.server.convert import (
+    FIX_ALL,
+    NOTEBOOK_FIX_ALL,
+    SHOW_SUGGESTION,
+    Findings,
+    Positions,
+    Target,
+    code_actions,
+    diagnostics_for,
+    error_diagnostic,
+    hover_text,
+)
+from pglint.server.documents import is_python_cell, notebook_from_cells
+from pglint.settings import Settings
+from pglint.source import line_starts
+
+logger = logging.getLogger(__name__)
+
+# Seconds of quiet after a keystroke before the document is analysed again.
+DEBOUNCE = 0.15
+
+
+class PglintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "pglint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithCells(
+                        cells=[types.NotebookCellLanguage(language="python")],
+                        notebook="jupyter-notebook",
+                    )
+                ],
+                save=True,
+            ),
+        )
+        self.analysis = Analysis()
+        self.findings: dict[str, Findings] = {}  # document (or notebook) URI -> findings
+        self.pending: dict[str, float] = {}  # URI -> when to analyse it
+        self.published: dict[str, set[str]] = {}  # notebook URI -> cell URIs with diagnostics
+        self.shown_errors: set[str] = set()
+        self.pull = False
+        self.refresh_support = False
+        self.wake: asyncio.Event | None = None
+        self.worker: asyncio.Task | None = None
+        self.to_index: Iterator[str] | None = None
+        self.indexed = 0
+
+    # --- scheduling ---------------------------------------------------------------------
+
+    def schedule(self, uri: str, delay: float = 0.0) -> None:
+        """Analyse the document after ``delay`` seconds (a later call moves it)."""
+        self.pending[uri] = time.monotonic() + delay
+        self._start()
+        assert self.wake is not None
+        self.wake.set()
+
+    def _start(self) -> None:
+        if self.worker is None or self.worker.done():
+            self.wake = asyncio.Event()
+            self.worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def _work(self) -> None:
+        assert self.wake is not None
+        while True:
+            now = time.monotonic()
+            due = sorted((when, uri) for uri, when in self.pending.items() if when <= now)
+            if due:
+                changed = False
+                for _, uri in due:
+                    if self.pending.get(uri, now + 1) <= now:
+                        del self.pending[uri]
+                        changed |= self.refresh(uri)
+                    await asyncio.sleep(0)  # messages that came meanwhile go first
+                if changed and self.pull and self.refresh_support:
+                    self.workspace_diagnostic_refresh(None)
+                continue
+            if self.pending:
+                timeout: float | None = min(self.pending.values()) - now
+            elif self.to_index is not None:
+                self._index_one()
+                await asyncio.sleep(0)
+                continue
+            else:
+                timeout = None
+            self.wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+
+    def _index_one(self) -> None:
+        assert self.to_index is not None
+        started = getattr(self, "_index_started", None) or time.monotonic()
+        self._index_started = started
+        try:
+            path = next(self.to_index)
+        except StopIteration:
+            self.to_index = None
+            self.log(
+                f"pglint: summarized the workspace's {self.indexed:,} Python files in "
+                f"{time.monotonic() - started:.1f} s"
+            )
+            return
+        except Exception as exc:  # a folder that cannot be walked
+            self.to_index = None
+            self.log(f"pglint: stopped summarizing the workspace: {exc}")
+            return
+        self.indexed += 1
+        try:
+            self.analysis.index(path)
+        except Exception as exc:
+            self.log(f"pglint: could not summarize {path}: {exc}")
+
+    # --- analysis -----------------------------------------------------------------------
+
+    def refresh(self, uri: str) -> bool:
+        """Analyse one document and show what it found (pushing to a client that does
+        not pull); returns whether its findings changed."""
+        before = self.findings.get(uri)
+        try:
+            findings = self.analyse(uri)
+        except Exception as exc:  # pglint's own bug: said, and the server goes on
+            self.log(traceback.format_exc())
+            findings = Findings(uri, None, [], [], error=f"pglint: internal error: {exc!r}")
+        if findings is None:
+            self.findings.pop(uri, None)
+            return before is not None
+        self.findings[uri] = findings
+        if findings.error is not None and findings.error not in self.shown_errors:
+            self.shown_errors.add(findings.error)
+            self.window_show_message(
+                types.ShowMessageParams(types.MessageType.Error, findings.error)
+            )
+        if not self.pull:
+            self.publish(findings)
+        return before is None or _shown(before) != _shown(findings)
+
+    def analyse(self, uri: str) -> Findings | None:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            return self._analyse_notebook(notebook)
+        try:
+            document = self.workspace.get_text_document(uri)
+        except Exception:
+            return None
+        if uri not in self.workspace.text_documents:
+            return None
+        target = Target(uri, document.source)
+        path = _path(uri)
+        findings = Findings(uri, document.version, [], [target])
+        if path is None:  # an untitled buffer: no project, no configuration file
+            findings.diagnostics = self.analysis.lint_text(document.source).diagnostics
+            return findings
+        settings = self._settings(path, findings)
+        if settings is None or self.analysis.is_excluded(path, settings):
+            return findings
+        result = self.analysis.lint(path, settings)
+        if result.error is not None:
+            findings.error = f"pglint cannot check {os.path.basename(path)}: {result.error}"
+        findings.diagnostics = result.diagnostics
+        return findings
+
+    def _analyse_notebook(self, notebook: types.NotebookDocument) -> Findings:
+        cells = []
+        targets = []
+        for cell in notebook.cells:
+            document = self.workspace.get_text_document(cell.document)
+            python = is_python_cell(cell, document.language_id)
+            cells.append((python, document.source))
+            if python:
+                targets.append(Target(cell.document, document.source))
+        findings = Findings(notebook.uri, notebook.version, [], targets, notebook=True)
+        path = _path(notebook.uri) or "notebook.ipynb"
+        settings = self._settings(path, findings)
+        if settings is None or self.analysis.is_excluded(path, settings):
+            return findings
+        result = self.analysis.lint_notebook(notebook_from_cells(cells), path, settings)
+        if result.error is not None:
+            findings.error = f"pglint cannot check {os.path.basename(path)}: {result.error}"
+            return findings
+        findings.cells = result.cells
+        if result.cells is not None:
+            for target, first in zip(targets, result.cells.first_rows, strict=False):
+                target.first_row = first
+        findings.diagnostics = result.diagnostics
+        return findings
+
+    def _settings(self, path: str, findings: Findings) -> Settings | None:
+        try:
+            return self.analysis.settings_for(path)
+        except ConfigError as exc:
+            findings.error = f"pglint: configuration error, this file is not checked: {exc}"
+            return None
+
+    def current(self, uri: str) -> Findings | None:
+        """The findings of a document (or of the notebook a cell belongs to) for its text
+        as it is now: analysed again first if a change is waiting."""
+        owner = self._owner(uri)
+        if owner in self.pending or owner not in self.findings:
+            self.pending.pop(owner, None)
+            self.refresh(owner)
+        return self.findings.get(owner)
+
+    def _owner(self, uri: str) -> str:
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        return notebook.uri if notebook is not None else uri
+
+    def publish(self, findings: Findings) -> None:
+        positions = Positions(self.workspace.position_codec)
+        extra = [error_diagnostic(findings.error)] if findings.error else []
+        if not findings.notebook:
+            shown = diagnostics_for(findings, findings.uri, positions)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(findings.uri, extra + shown, findings.version)
+            )
+            return
+        before = self.published.get(findings.uri, set())
+        now = set()
+        for number, target in enumerate(findings.targets):
+            shown = diagnostics_for(findings, target.uri, positions)
+            if number == 0:
+                shown = extra + shown
+            if shown:
+                now.add(target.uri)
+            if shown or target.uri in before:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(target.uri, shown)
+                )
+        for gone in before - now - {t.uri for t in findings.targets}:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(gone, []))
+        self.published[findings.uri] = now
+
+    def clear(self, uri: str) -> None:
+        self.findings.pop(uri, None)
+        self.pending.pop(uri, None)
+        if self.pull:
+            return
+        for cell in self.published.pop(uri, {uri}):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(cell, []))
+
+    def log(self, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(types.MessageType.Log, message))
+
+    def changed(self, affected: set[str], delay: float, *, except_uri: str | None = None) -> None:
+        """Analyse again the open documents (keys) a change may have affected."""
+        for uri in self._uris(affected):
+            if uri != except_uri or not self.pull:
+                self.schedule(uri, delay)
+
+    def _uris(self, keys: set[str]) -> list[str]:
+        found = []
+        for uri in list(self.workspace.text_documents):
+            path = _path(uri)
+            if path is not None and key(path) in keys:
+                found.append(uri)
+        return found
+
+    def all_open(self) -> list[str]:
+        notebooks = list(self.workspace.notebook_documents)
+        cells = {c.document for nb in self.workspace.notebook_documents.values() for c in nb.cells}
+        return notebooks + [uri for uri in self.workspace.text_documents if uri not in cells]
+
+
+def _path(uri: str) -> str | None:
+    if not uri.startswith("file:"):
+        return None
+    return uris.to_fs_path(uri)
+
+
+def _shown(findings: Findings) -> tuple:
+    found = [(d.code, d.message, d.location, d.end_location) for d in findings.diagnostics]
+    return (findings.error, found)
+
+
+def _python(uri: str, language: str | None) -> bool:
+    return language == "python" or uri.endswith(PYTHON_SUFFIXES)
+
+
+server = PglintServer()
+
+
+# --- lifecycle ------------------------------------------------------------------------
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: PglintServer, params: types.InitializeParams) -> None:
+    options, problems = Options.parse(params.initialization_options)
+    ls.analysis.options = options
+    folders = [uris.to_fs_path(f.uri) for f in params.workspace_folders or []]
+    if not folders and params.root_uri:
+        folders = [uris.to_fs_path(params.root_uri)]
+    elif not folders and params.root_path:
+        folders = [params.root_path]
+    ls.analysis.set_folders([f for f in folders if f])
+    capabilities = params.capabilities
+    text_document = capabilities.text_document
+    ls.pull = text_document is not None and text_document.diagnostic is not None
+    workspace = capabilities.workspace
+    ls.refresh_support = bool(
+        workspace and workspace.diagnostics and workspace.diagnostics.refresh_support
+    )
+    ls._problems = problems  # type: ignore[attr-defined]
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: PglintServer, params: types.InitializedParams) -> None:
+    for problem in getattr(ls, "_problems", []):
+        ls.window_show_message(
+            types.ShowMessageParams(types.MessageType.Warning, f"pglint: settings: {problem}")
+        )
+    _say_folder_errors(ls)
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if watched is not None and watched.dynamic_registration:
+        watchers = [
+            types.FileSystemWatcher(glob_pattern=f"**/*{suffix}")
+            for suffix in (*PYTHON_SUFFIXES, *NOTEBOOK_SUFFIXES)
+        ] + [types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
+        try:
+            await ls.client_register_capability_async(
+                types.RegistrationParams(
+                    [
+                        types.Registration(
+                            "pglint-watched-files",
+                            types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            types.DidChangeWatchedFilesRegistrationOptions(watchers),
+                        )
+                    ]
+                )
+            )
+        except Exception as exc:
+            ls.log(f"pglint: the client did not register file watchers: {exc}")
+    ls.to_index = ls.analysis.files_to_index()
+    ls._start()
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: PglintServer, params: types.DidOpenTextDocumentParams) -> None:
+    document = params.text_document
+    if not _python(document.uri, document.language_id):
+        return
+    path = _path(document.uri)
+    if path is not None:
+        ls.changed(ls.analysis.open(path, document.text), 0.0)
+    ls.schedule(document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: PglintServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if ls.workspace.get_notebook_document(cell_uri=uri) is not None:
+        ls.schedule(ls._owner(uri), DEBOUNCE)
+        return
+    document = ls.workspace.get_text_document(uri)
+    if not _python(uri, document.language_id):
+        return
+    path = _path(uri)
+    if path is not None:
+        ls.changed(ls.analysis.change(path, document.source), DEBOUNCE, except_uri=uri)
+    if not ls.pull or path is None:
+        ls.schedule(uri, DEBOUNCE)
+    else:
+        ls.pending[uri] = time.monotonic() + DEBOUNCE  # analysed when pulled, or then
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: PglintServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    path = _path(uri)
+    if path is not None and os.path.basename(path) == PYPROJECT:
+        _settings_changed(ls)
+        return
+    if uri in ls.workspace.text_documents:
+        ls.schedule(ls._owner(uri))
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: PglintServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    path = _path(uri)
+    if path is not None:
+        ls.changed(ls.analysis.close(path), 0.0)
+    ls.clear(uri)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+def notebook_open(ls: PglintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+def notebook_change(ls: PglintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri, DEBOUNCE)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+def notebook_save(ls: PglintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+    ls.schedule(params.notebook_document.uri)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+def notebook_close(ls: PglintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+    ls.clear(params.notebook_document.uri)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def watched_files(ls: PglintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    paths = [p for p in (_path(change.uri) for change in params.changes) if p]
+    if any(os.path.basename(p) == PYPROJECT for p in paths):
+        _settings_changed(ls)
+    appeared = any(c.type != types.FileChangeType.Changed for c in params.changes)
+    sources = [p for p in paths if p.endswith(PYTHON_SUFFIXES)]
+    if sources:
+        ls.changed(ls.analysis.changed_on_disk(sources, created_or_deleted=appeared), 0.0)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def configuration(ls: PglintServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and isinstance(settings.get("pglint"), dict):
+        options, problems = Options.parse(settings["pglint"])
+        for problem in problems:
+            ls.window_show_message(
+                types.ShowMessageParams(types.MessageType.Warning, f"pglint: settings: {problem}")
+            )
+        ls.analysis.options = options
+        _settings_changed(ls)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def folders_changed(ls: PglintServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    ls.analysis.set_folders([uris.to_fs_path(f.uri) or "" for f in ls.workspace.folders.values()])
+    _settings_changed(ls)
+
+
+def _say_folder_errors(ls: PglintServer) -> None:
+    for folder in ls.analysis.folders:
+        if folder.error:
+            message = f"pglint: {folder.error}"
+            ls.window_show_message(types.ShowMessageParams(types.MessageType.Error, message))
+
+
+def _settings_changed(ls: PglintServer) -> None:
+    ls.analysis.reload_settings()
+    ls.shown_errors.clear()
+    _say_folder_errors(ls)
+    for uri in ls.all_open():
+        ls.schedule(uri)
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(
+        identifier="pglint", inter_file_dependencies=True, workspace_diagnostics=False
+    ),
+)
+def pull_diagnostics(
+    ls: PglintServer, params: types.DocumentDiagnosticParams
+) -> types.RelatedFullDocumentDiagnosticReport:
+    uri = params.text_document.uri
+    findings = ls.current(uri)
+    if findings is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    positions = Positions(ls.workspace.position_codec)
+    items = diagnostics_for(findings, uri, positions)
+    if findings.error and (not findings.targets or findings.targets[0].uri == uri):
+        items = [error_diagnostic(findings.error), *items]
+    return types.RelatedFullDocumentDiagnosticReport(items=items)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL, NOTEBOOK_FIX_ALL]
+    ),
+)
+def code_action(ls: PglintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    findings = ls.current(uri)
+    if findings is None:
+        return []
+    positions = Positions(ls.workspace.position_codec)
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    if _wants(only, types.CodeActionKind.QuickFix):
+        hidden = findings.cells.hidden_rows if findings.cells else frozenset()
+        actions += code_actions(findings, uri, params.range, positions, hidden)
+    notebook_kind = findings.cells is not None and _wants_exactly(only, NOTEBOOK_FIX_ALL)
+    fix_all_kind = NOTEBOOK_FIX_ALL if notebook_kind else FIX_ALL
+    if _wants(only, fix_all_kind) and any(
+        is_applicable(d, ls.analysis.options.applicabilities) for d in findings.diagnostics
+    ):
+        edit = _fix_all(ls, findings, positions)
+        if edit is not None:
+            unsafe = " and unsafe" if ls.analysis.options.unsafe_fixes else ""
+            actions.append(
+                types.CodeAction(
+                    title=f"pglint: fix all safe{unsafe} findings",
+                    kind=fix_all_kind,
+                    edit=edit,
+                )
+            )
+    return actions
+
+
+def _wants(only: list[str] | None, kind: str) -> bool:
+    """Whether a request for the kinds ``only`` covers ``kind`` (`source` covers
+    `source.fixAll.pglint`)."""
+    if only is None:
+        return True
+    return any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
+
+
+def _wants_exactly(only: list[str] | None, kind: str) -> bool:
+    return only is not None and any(kind.startswith(w) and w.startswith("notebook") for w in only)
+
+
+def _fix_all(
+    ls: PglintServer, findings: Findings, positions: Positions
+) -> types.WorkspaceEdit | None:
+    if not findings.notebook:
+        target = findings.targets[0]
+        path = _path(findings.uri)
+        if path is None:
+            return None
+        settings = ls.analysis.settings_for(path)
+        outcome = ls.analysis.fix(path, target.text, settings)
+        if outcome.text == target.text:
+            return None
+        edit = _changed_span(target, outcome.text, positions)
+        return types.WorkspaceEdit(changes={findings.uri: [edit]})
+    notebook_doc = ls.workspace.get_notebook_document(notebook_uri=findings.uri)
+    if notebook_doc is None:
+        return None
+    cells = []
+    code_uris = []
+    for cell in notebook_doc.cells:
+        document = ls.workspace.get_text_document(cell.document)
+        python = is_python_cell(cell, document.language_id)
+        cells.append((python, document.source))
+        if python:
+            code_uris.append(cell.document)
+    notebook = notebook_from_cells(cells)
+    path = _path(findings.uri) or "notebook.ipynb"
+    outcome = ls.analysis.fix_notebook(notebook, path, ls.analysis.settings_for(path))
+    if not outcome.changed:
+        return None
+    changes = {}
+    for index, cell_uri in zip(notebook.code_cells, code_uris, strict=False):
+        new = notebook.source(index)
+        old = ls.workspace.get_text_document(cell_uri).source
+        if new != old:
+            changes[cell_uri] = [_changed_span(Target(cell_uri, old), new, positions)]
+    return types.WorkspaceEdit(changes=changes) if changes else None
+
+
+def _changed_span(target: Target, new: str, positions: Positions) -> types.TextEdit:
+    """One edit covering what differs between the target's text and ``new``, so the
+    editor keeps the cursor and folds elsewhere."""
+    old = target.text
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+    return types.TextEdit(
+        types.Range(
+            _offset_position(target, start, positions),
+            _offset_position(target, end_old, positions),
+        ),
+        new[start:end_new],
+    )
+
+
+def _offset_position(target: Target, offset: int, positions: Positions) -> types.Position:
+    starts = line_starts(target.text)
+    row = bisect.bisect_right(starts, offset) - 1
+    if row >= len(target.rows):  # the very end, after a final line break
+        return positions.position(target, Location(target.first_row + len(target.rows), 1))
+    column = offset - starts[row]
+    return positions.position(target, Location(target.first_row + row, column + 1))
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def hover(ls: PglintServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    findings = ls.current(uri)
+    if findings is None:
+        return None
+    positions = Positions(ls.workspace.position_codec)
+    here: list[Diagnostic] = []
+    for d in findings.in_target(uri):
+        shown = positions.range(findings.target(d.location.row), d.location, d.end_location)
+        if _contains(shown, params.position):
+            here.append(d)
+    if not here:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_text(here))
+    )
+
+
+def _contains(shown: types.Range, position: types.Position) -> bool:
+    def at(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return at(shown.start) <= at(position) <= at(shown.end)
+
+
+@server.command(SHOW_SUGGESTION)
+def show_suggestion(ls: PglintServer, code: str, suggestion: str) -> None:
+    message = f"{code}: suggested change:\n\n{suggestion}"
+    ls.window_show_message(types.ShowMessageParams(types.MessageType.Info, message))
+
+
+def serve() -> None:
+    """Run the server on standard input and output until the client says exit."""
+    server.start_io()

@@ -1,0 +1,153 @@
+"""The language server's view of the project, in process: unsaved texts are what the
+analysis reads, and a change drops what was made from the old text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from conftest import INJECTION, write
+from pglint.engine import lint_file
+from pglint.project import Project
+from pglint.server.analysis import Analysis, Options
+
+DATABASE = textwrap.dedent(
+    """\
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    SessionLocal = sessionmaker(bind=create_engine("postgresql://localhost/shop"))
+
+
+    def get_db():
+        db = SessionLocal()
+        try:
+            yield db
+        finally:
+            db.close()
+    """
+)
+ASYNC_DATABASE = textwrap.dedent(
+    """\
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    SessionLocal = async_sessionmaker(bind=create_async_engine("postgresql+asyncpg://x/shop"))
+
+
+    async def get_db():
+        async with SessionLocal() as db:
+            yield db
+    """
+)
+ROUTER = textwrap.dedent(
+    """\
+    from fastapi import APIRouter, Depends
+
+    from app.deps import get_db
+
+    router = APIRouter()
+
+
+    @router.get("/items")
+    async def items(db=Depends(get_db)):
+        return db.execute("SELECT 1")
+    """
+)
+
+
+def _app(root: Path) -> tuple[Path, Path]:
+    write(root, "app/__init__.py", "")
+    database = write(root, "app/database.py", DATABASE)
+    write(root, "app/deps.py", "from app.database import get_db\n")
+    router = write(root, "app/items.py", ROUTER)
+    return database, router
+
+
+def _codes(result) -> list[str]:
+    return [d.code for d in result.diagnostics]
+
+
+def test_lint_file_reads_the_text_it_is_given(tmp_path: Path):
+    _, router = _app(tmp_path)
+    assert _codes(lint_file(str(router), project=Project())) == ["PGL502"]
+    unsaved = ROUTER.replace("async def items", "def items").encode()
+    assert _codes(lint_file(str(router), project=Project(), text=unsaved)) == []
+    assert router.read_text() == ROUTER
+
+
+def test_a_projects_overlay_is_what_importers_see(tmp_path: Path):
+    database, router = _app(tmp_path)
+    project = Project(overlay={str(database.resolve()): ASYNC_DATABASE.encode()})
+    assert _codes(lint_file(str(router), project=project)) == []
+
+
+def test_an_edit_reaches_the_documents_that_read_it_through_another_module(tmp_path: Path):
+    database, router = _app(tmp_path)
+    analysis = Analysis()
+    analysis.set_folders([str(tmp_path)])
+    settings = analysis.settings_for(str(router))
+    analysis.open(str(router), ROUTER)
+    assert _codes(analysis.lint(str(router), settings)) == ["PGL502"]
+    # database.py is opened and edited: the router (through deps.py) is affected.
+    analysis.open(str(database), DATABASE)
+    affected = analysis.change(str(database), ASYNC_DATABASE)
+    assert str(router.resolve()) in affected
+    assert _codes(analysis.lint(str(router), settings)) == []
+    # Closed unsaved: the disk's text again.
+    assert str(router.resolve()) in analysis.close(str(database))
+    assert _codes(analysis.lint(str(router), settings)) == ["PGL502"]
+    # Saved by another program.
+    database.write_text(ASYNC_DATABASE)
+    assert str(router.resolve()) in analysis.changed_on_disk(
+        [str(database)], created_or_deleted=False
+    )
+    assert _codes(analysis.lint(str(router), settings)) == []
+
+
+def test_a_module_that_appears_is_found(tmp_path: Path):
+    _, router = _app(tmp_path)
+    (tmp_path / "app/deps.py").unlink()
+    analysis = Analysis()
+    analysis.set_folders([str(tmp_path)])
+    settings = analysis.settings_for(str(router))
+    analysis.open(str(router), ROUTER)
+    assert _codes(analysis.lint(str(router), settings)) == []
+    write(tmp_path, "app/deps.py", "from app.database import get_db\n")
+    analysis.changed_on_disk([str(tmp_path / "app/deps.py")], created_or_deleted=True)
+    assert _codes(analysis.lint(str(router), settings)) == ["PGL502"]
+
+
+def test_client_options_are_checked():
+    options, problems = Options.parse(
+        {"select": ["PGL1"], "ignore": "PGL101", "extendSelect": ["E501"], "unsafeFixes": 1}
+    )
+    assert options.select == ("PGL1",) and options.ignore == ("PGL101",)
+    assert options.extend_select == () and not options.unsafe_fixes
+    assert sorted(problems) == [
+        "extendSelect: invalid rule code 'E501'",
+        "unsafeFixes must be true or false",
+    ]
+    assert Options.parse({"pglint": {"unsafeFixes": True}})[0].unsafe_fixes
+    assert Options.parse(["PGL"])[1] == ["settings must be an object, got list"]
+
+
+def test_the_command_line_imports_neither_pygls_nor_the_mcp_sdk(tmp_path: Path):
+    write(tmp_path, "db.py", INJECTION)
+    script = textwrap.dedent(
+        """\
+        import sys
+        import pglint.cli
+        try:
+            pglint.cli.main(["check", "--no-cache", "db.py"])
+        except SystemExit:
+            pass
+        loaded = {"pygls", "lsprotocol", "mcp"} & {m.split(".")[0] for m in sys.modules}
+        print(sorted(loaded))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert "PGL101" in done.stdout
+    assert done.stdout.strip().endswith("[]")
