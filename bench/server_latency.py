@@ -39,7 +39,7 @@ from flake8_latency import realistic_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-DATABASE = '''\
+DATABASE = """\
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -52,16 +52,16 @@ def get_db():
         yield db
     finally:
         db.close()
-'''
+"""
 
-ENDPOINTS = '''
+ENDPOINTS = """
 from app.database import get_db
 
 
 @app.get("/report")
 async def report(db=Depends(get_db)):
     return db.execute("SELECT count(*) FROM orders").scalar()
-'''
+"""
 
 
 def make_project(root: Path, lines: int = 500) -> Path:
@@ -136,6 +136,7 @@ def warm_in_process(count: int) -> str:
 
 async def over_stdio(count: int) -> str:
     from lsprotocol import types
+
     from lsp_client import capabilities, open_file, replace_text, session
 
     with tempfile.TemporaryDirectory() as directory:

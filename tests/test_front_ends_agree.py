@@ -66,7 +66,10 @@ async def test_the_server_agrees_with_pglint_check(monkeypatch: pytest.MonkeyPat
                 offered = [
                     a
                     for a in actions
-                    if getattr(a, "kind", None) == "quickfix" and a.edit and "noqa" not in a.title
+                    if getattr(a, "kind", None) == "quickfix"
+                    and a.edit
+                    and a.title.startswith(f"{d.code}: ")
+                    and "noqa" not in a.title
                 ]
                 if fix is None:
                     assert not offered, found[-1]

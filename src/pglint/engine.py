@@ -290,7 +290,7 @@ def lint_file(
     """
     project = project if project is not None else PROCESS_PROJECT
     with budget.limit(settings.max_file_seconds):
-        result, unit = _lint_file(path, settings, project, keep_suppressed)
+        result, unit = _lint_file(path, settings, project, keep_suppressed, text)
     if unit is not None:
         with budget.unlimited():  # what the file held is let go, however late
             project.release(unit)
@@ -301,17 +301,21 @@ def lint_file(
 
 
 def _lint_file(
-    path: str, settings: Settings, project: Project, keep_suppressed: bool
+    path: str,
+    settings: Settings,
+    project: Project,
+    keep_suppressed: bool,
+    content: bytes | None = None,
 ) -> tuple[LintResult, Unit | None]:
     """The result, and the unit the project must release once it is made."""
     stamp = file_stamp(path)  # before the read: an edit after it must look like a change
     try:
-        if text is None:
+        if content is None:
             data = read_source_file(path, settings.max_file_size)
-        elif settings.max_file_size and len(text) > settings.max_file_size:
-            raise FileTooLarge(len(text))
+        elif settings.max_file_size and len(content) > settings.max_file_size:
+            raise FileTooLarge(len(content))
         else:
-            data = text
+            data = content
     except FileTooLarge as exc:
         return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text="")), None
     except OSError as exc:

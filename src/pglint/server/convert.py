@@ -65,6 +65,7 @@ class Findings:
     cells: CellMap | None = None  # for a notebook: where each code cell sits
     error: str | None = None
     notebook: bool = False  # its targets are cells
+    text: str | None = None  # what was linted (a notebook's cells as one module)
 
     def target(self, row: int) -> Target:
         """The text a module row lies in."""
@@ -190,8 +191,11 @@ def code_actions(
         if not _overlaps(shown.range, wanted):
             continue
         fix = d.fix
-        applicable = fix is not None and fix.edits and fix.applicability in ("safe", "unsafe")
-        if applicable and _within(target, fix.edits) and not hidden_rows & _rows_of(fix.edits):
+        edits: tuple[Edit, ...] = ()
+        if fix is not None and fix.applicability in ("safe", "unsafe"):
+            # A structural fix is worked out (with libcst) only now, when it is asked for.
+            edits = fix.edits_for(findings.text if findings.text is not None else target.text)
+        if edits and _within(target, edits) and not hidden_rows & _rows_of(edits):
             title = f"{d.code}: {fix.message or 'Apply the fix'}"
             if fix.applicability == "unsafe":
                 title += " (unsafe fix: may change behaviour)"
@@ -201,7 +205,7 @@ def code_actions(
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[shown],
                     is_preferred=fix.applicability == "safe",
-                    edit=types.WorkspaceEdit(changes={uri: _edits(fix.edits, target, positions)}),
+                    edit=types.WorkspaceEdit(changes={uri: _edits(edits, target, positions)}),
                 )
             )
         elif d.suggestion:

@@ -188,6 +188,7 @@ class PglintServer(LanguageServer):
         findings = Findings(uri, document.version, [], [target])
         if path is None:  # an untitled buffer: no project, no configuration file
             findings.diagnostics = self.analysis.lint_text(document.source).diagnostics
+            findings.text = document.source
             return findings
         settings = self._settings(path, findings)
         if settings is None or self.analysis.is_excluded(path, settings):
@@ -196,6 +197,7 @@ class PglintServer(LanguageServer):
         if result.error is not None:
             findings.error = f"pglint cannot check {os.path.basename(path)}: {result.error}"
         findings.diagnostics = result.diagnostics
+        findings.text = result.source.text if result.source is not None else None
         return findings
 
     def _analyse_notebook(self, notebook: types.NotebookDocument) -> Findings:
@@ -217,6 +219,7 @@ class PglintServer(LanguageServer):
             findings.error = f"pglint cannot check {os.path.basename(path)}: {result.error}"
             return findings
         findings.cells = result.cells
+        findings.text = result.source.text if result.source is not None else None
         if result.cells is not None:
             for target, first in zip(targets, result.cells.first_rows, strict=False):
                 target.first_row = first
