@@ -124,7 +124,10 @@ def test_noqa_agrees_with_the_command_line(project, call, silenced):
     expected = [] if silenced else [(7, "PGL101")]
     _, found, _ = flake8("--select", "PGL", str(path), cwd=project)
     assert [(row, code) for _, row, _, code in found] == expected
-    assert [(row, code) for _, row, _, code in pglint_json(str(path))] == expected
+    # (pglint check also reports the comment that silences nothing, as PGL003; flake8
+    # has its own way to report unused noqa comments.)
+    from_pglint = [(row, code) for _, row, _, code in pglint_json(str(path)) if code != "PGL003"]
+    assert from_pglint == expected
     _, found, _ = flake8("--select", "PGL", "--disable-noqa", str(path), cwd=project)
     assert [(row, code) for _, row, _, code in found] == [(7, "PGL101")]
 

@@ -17,8 +17,8 @@ def with_comment(comment: str) -> str:
     return INJECTION.replace(CALL, f"{CALL}  {comment}")
 
 
-def codes(source: str) -> list[str]:
-    run = invoke("check", "--output-format", "json", "--stdin-filename", "db.py", "-",
+def codes(source: str, *flags: str) -> list[str]:
+    run = invoke("check", "--output-format", "json", "--stdin-filename", "db.py", *flags, "-",
                  input=source)  # fmt: skip
     return [d["code"] for d in json.loads(run.stdout)]
 
@@ -59,7 +59,8 @@ def test_suppressed(comment):
     ],
 )
 def test_not_suppressed(comment):
-    assert codes(with_comment(comment)) == ["PGL101"]
+    # (A pglint code that silences nothing is itself reported, as PGL003.)
+    assert codes(with_comment(comment), "--ignore", "PGL003") == ["PGL101"]
 
 
 MULTILINE = textwrap.dedent(
@@ -97,7 +98,7 @@ def test_on_the_reported_row_of_a_multi_line_call():
 
 
 def test_not_from_the_closing_parenthesis():
-    assert codes(multiline("  # noqa: PGL101", "")) == ["PGL101"]
+    assert codes(multiline("  # noqa: PGL101", "")) == ["PGL101", "PGL003"]
 
 
 def test_not_from_the_next_statement():

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pglint import budget
 from pglint.budget import OutOfTime
-from pglint.diagnostics import Diagnostic, Location
+from pglint.diagnostics import Diagnostic, Edit, Fix, Location
 from pglint.facts import build_facts, release
 from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
-from pglint.noqa import NoqaMap
+from pglint.noqa import UNUSED_NOQA, NoqaMap, removal, unused_codes
 from pglint.prefilter import has_database_code, mentions
 from pglint.project import AnalysisTooDeep, Project, Unit, file_stamp
 from pglint.rules import all_rules
@@ -93,7 +93,7 @@ def lint_source(
             diagnostics = [over_time(settings, filename, exc.phase)]
             text = SourceText(source_file.text if source_file is not None else "")
             source_file = source_file or SourceFile(text="")
-    return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed)
+    return _finish(source_file, text, filename, diagnostics, apply_noqa, keep_suppressed, settings)
 
 
 def _may_have_findings(text: str, imported: ImportedNames | None) -> bool:
@@ -110,10 +110,13 @@ def _finish(
     diagnostics: list[Diagnostic],
     apply_noqa: bool = True,
     keep_suppressed: bool = False,
+    settings: Settings | None = None,
 ) -> LintResult:
     suppressed: list[Diagnostic] = []
-    if apply_noqa and diagnostics and "noqa" in source_file.text.lower():
+    if apply_noqa and "noqa" in source_file.text.lower():
         noqa = NoqaMap(text.lines, text.text)
+        if settings is not None and settings.is_enabled(UNUSED_NOQA, filename):
+            diagnostics += _unused_noqa(text, filename, diagnostics, settings)
         kept = []
         for d in diagnostics:
             silenced = d.code != "PGL000" and noqa.suppressed(d.code, d.location.row)
@@ -124,6 +127,39 @@ def _finish(
     return LintResult(
         filename, diagnostics, source_file, suppressed=suppressed if keep_suppressed else []
     )
+
+
+def _unused_noqa(
+    text: SourceText, filename: str, diagnostics: list[Diagnostic], settings: Settings
+) -> list[Diagnostic]:
+    """PGL003 for each `# noqa` comment whose pglint codes silence nothing. Only after the
+    rules have all run on the whole file: not beside PGL000, PGL001 or PGL002."""
+    if any(d.code in _OWN_NAMES for d in diagnostics):
+        return []
+    known = tuple(rule.code for rule in all_rules())
+    found = []
+    for comment, unused, kept in unused_codes(
+        text.text, text.lines, diagnostics, known, lambda code: settings.is_enabled(code, filename)
+    ):
+        line = text.lines[comment.row - 1]
+        start, end, content = removal(line, comment, kept)
+        shown = ", ".join(f"`{code}`" for code in unused[:3])
+        more = f" and {len(unused) - 3} more" if len(unused) > 3 else ""
+        it = "it" if len(unused) == 1 else "them"
+        edit = Edit(Location(comment.row, start + 1), Location(comment.row, end + 1), content)
+        found.append(
+            Diagnostic(
+                UNUSED_NOQA,
+                f"Unused `# noqa` code{'s' if len(unused) > 1 else ''} {shown}{more}: nothing "
+                f"here to silence; remove {it}",
+                filename,
+                Location(comment.row, comment.start + 1),
+                Location(comment.row, comment.end + 1),
+                fix=Fix("safe", f"Remove the unused code{'s' if len(unused) > 1 else ''}", (edit,)),
+                name="unused-noqa",
+            )
+        )
+    return found
 
 
 def _check(
@@ -352,7 +388,10 @@ def _lint_file(
         result.diagnostics.append(_internal_error(exc, path))
         return result, None
     source_file = source_file or SourceFile(text="")
-    return _finish(source_file, text, path, diagnostics, keep_suppressed=keep_suppressed), unit
+    finished = _finish(
+        source_file, text, path, diagnostics, keep_suppressed=keep_suppressed, settings=settings
+    )
+    return finished, unit
 
 
 def _provenance(result: LintResult, unit: Unit, project: Project) -> None:

@@ -113,7 +113,7 @@ class NoqaMap:
 
 
 # pglint's own conditions are not findings in the code: `--add-noqa` leaves them alone.
-_NOT_ADDED = ("PGL000", "PGL001", "PGL002")
+_NOT_ADDED = ("PGL000", "PGL001", "PGL002", "PGL003")
 
 
 def add_noqa(text: str, findings: list[tuple[str, int]]) -> tuple[str, int]:
@@ -170,3 +170,101 @@ def _with_codes(body: str, codes: list[str]) -> str:
     if match is not None:  # a bare `# noqa` already covers every code
         return body
     return body.rstrip() + "  # noqa: " + ", ".join(codes)
+
+
+# --- unused suppressions (PGL003) -----------------------------------------------------------
+
+UNUSED_NOQA = "PGL003"
+
+
+@dataclass(frozen=True)
+class NoqaComment:
+    """A `# noqa: CODES` comment as written: where it is and what it lists."""
+
+    row: int
+    start: int  # columns (0-based) of the directive within its row, `# noqa` to the codes' end
+    end: int
+    codes_start: int
+    codes: tuple[str, ...]
+    comment_end: int  # where the comment itself ends
+
+
+def noqa_comments(text: str) -> list[NoqaComment]:
+    """The `# noqa: CODES` directives in real comments (not in strings), in order."""
+    found = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
+            if tok.type != tokenize.COMMENT or "noqa" not in tok.string.lower():
+                continue
+            for match in NOQA_INLINE.finditer(tok.string):
+                codes = match.group("codes")
+                if not codes:
+                    continue
+                listed = codes.rstrip(", \t")
+                row, column = tok.start
+                end = column + match.start("codes") + len(listed)
+                found.append(
+                    NoqaComment(
+                        row,
+                        column + match.start(),
+                        end,
+                        column + match.start("codes"),
+                        tuple(_CODE_SPLIT.split(listed)),
+                        tok.end[1],
+                    )
+                )
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def unused_codes(
+    text: str, lines: list[str], diagnostics: list, known: tuple[str, ...], enabled
+) -> list[tuple[NoqaComment, list[str], list[str]]]:
+    """Each `# noqa` comment that lists pglint codes silencing nothing: (comment, unused
+    codes, the codes it keeps). A code is ours when it starts with `PGL`; it is unused when
+    it is a code or prefix of an enabled rule (``enabled(code)``) and no finding on a row
+    the comment covers starts with it, or when no rule has it at all. Codes of other tools
+    are left to them, and so is a bare `# noqa`."""
+    if file_is_exempt(lines):
+        return []
+    ranges = noqa_line_ranges(text)
+    out = []
+    for comment in noqa_comments(text):
+        ours = [c for c in comment.codes if c.startswith("PGL")]
+        if not ours:
+            continue
+        covered = [
+            d.code
+            for d in diagnostics
+            if _within(ranges.get(d.location.row, (d.location.row,) * 2), comment.row)
+        ]
+        unused = []
+        for code in ours:
+            matching = [k for k in known if k.startswith(code)]
+            if any(c.startswith(code) for c in covered):
+                continue
+            if not matching or any(enabled(k) for k in matching):
+                unused.append(code)
+        if unused:
+            kept = [c for c in comment.codes if c not in unused]
+            out.append((comment, unused, kept))
+    return out
+
+
+def _within(span: tuple[int, int], row: int) -> bool:
+    return span[0] <= row <= span[1]
+
+
+def removal(line: str, comment: NoqaComment, kept: list[str]) -> tuple[int, int, str]:
+    """The columns to replace, and with what, to drop a comment's unused codes: the codes
+    that stay are written back; with none, the directive goes, and with it the comment
+    when nothing else is in it (the text of a longer comment stays a comment)."""
+    if kept:
+        return comment.codes_start, comment.end, ", ".join(kept)
+    start = comment.start
+    if line[comment.end : comment.comment_end].strip():
+        return start, comment.end, "#"
+    while start > 0 and line[start - 1] in " \t":
+        start -= 1
+    return start, comment.comment_end, ""
