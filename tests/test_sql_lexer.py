@@ -244,6 +244,10 @@ def test_adversarial_input_is_linear(unit):
 
 SQL = [
     "SELECT * FROM users",
+    # An alias without AS, after a call or a name, before `,` or FROM.
+    "SELECT date_trunc('month', created_at) m, sum(total) FROM orders GROUP BY 1",
+    "SELECT count(*) total FROM orders",
+    "select name n, age a from people",
     "select id, name from users where id = %s",
     "SELECT 1",
     "SELECT count(*) FROM t",
@@ -297,6 +301,10 @@ SQL = [
 ]
 
 NOT_SQL = [
+    # A word after a select item that is not followed by `,` or FROM is prose.
+    "Select one option or more",
+    "select one thing, then another",
+    "Select item x from the list",
     "Select a user",
     "Select a user from the list",
     "Select items from the list.",

@@ -268,6 +268,9 @@ class SqlMethod:
     # Positional arguments after the parameters that are not values (RawSQL's
     # output_field), so they are not "values passed as separate arguments".
     more_positional: int = 0
+    # The text may be a table's name instead of SQL (pandas' `read_sql`, which then reads
+    # the table through SQLAlchemy, quoting the name): one word is not a query.
+    or_table_name: bool = False
 
 
 def _m(
@@ -372,7 +375,9 @@ SQL_FUNCTIONS: dict[str, SqlMethod] = (
     }
     | {
         # pandas: the placeholder style is the connection's; it is resolved from `con`.
-        "pandas.read_sql": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
+        "pandas.read_sql": SqlMethod(
+            0, ("sql",), "sequence_or_mapping", None, ("params",), or_table_name=True
+        ),
         "pandas.read_sql_query": SqlMethod(0, ("sql",), "sequence_or_mapping", None, ("params",)),
     }
 )

@@ -90,7 +90,7 @@ class _Finder:
         driver = DRIVERS[kind.driver] if kind is not None else None
         if func.attr == "exec_driver_sql":
             driver = None  # the dialect's own paramstyle applies; unknown statically
-        return self._build(site, func.attr, spec, kind, driver, confidence)
+        return self._build(site, func.attr, spec, kind, driver, confidence, sink=kind is not None)
 
     def function_call(self, site: CallSite, qual: str | None) -> DbCall | None:
         spec = SQL_FUNCTIONS[qual]  # type: ignore[index]
@@ -108,11 +108,11 @@ class _Finder:
             else:
                 confidence = "unknown"
         name = (qual or "").rpartition(".")[2]
-        return self._build(site, name, spec, kind, driver, confidence)
+        return self._build(site, name, spec, kind, driver, confidence, sink=True)
 
     def text_call(self, site: CallSite) -> DbCall:
         spec = SQL_FUNCTIONS["sqlalchemy.text"]
-        return self._build(site, "text", spec, None, DRIVERS["sqlalchemy"], "certain")
+        return self._build(site, "text", spec, None, DRIVERS["sqlalchemy"], "certain", sink=True)
 
     def _build(
         self,
@@ -122,6 +122,8 @@ class _Finder:
         kind: ObjectKind | None,
         driver: Driver | None,
         confidence: str,
+        *,
+        sink: bool,
     ) -> DbCall | None:
         call = site.node
         pos = _pos(call)
@@ -155,6 +157,7 @@ class _Finder:
             sql=sql,
             params=params,
             text_call=text_call,
+            sink=sink or text_call is not None,
         )
 
     def _text_call(self, expr: ast.expr, site: CallSite) -> ast.Call | None:

@@ -144,6 +144,10 @@ class DbCall:
     sql: list[SqlText]  # variants of the SQL text; empty when not a string
     params: Params
     text_call: ast.Call | None = None  # SQLAlchemy text() that carries the SQL
+    # The call is known to take SQL text (a function of the drivers table, `text()`, or a
+    # method of a receiver whose driver is known), so its text is SQL whatever it looks
+    # like; a generic method (`.execute`) of an unknown receiver is not.
+    sink: bool = False
 
     @property
     def node(self) -> ast.Call:

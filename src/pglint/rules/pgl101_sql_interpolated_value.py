@@ -50,7 +50,7 @@ def first_interpolation(
     for rendered in renderings(call):
         if not rendered.holes:
             continue
-        if not call.resolved and not looks_like_sql(rendered.text):
+        if not sql_text(call, rendered.text):
             continue
         hits = rendered.unsafe_at(positions)
         exprs = [
@@ -64,6 +64,15 @@ def first_interpolation(
         if exprs:
             return rendered, exprs
     return None
+
+
+def sql_text(call: DbCall, text: str) -> bool:
+    """Whether ``text`` is SQL: given to a call known to take SQL, it is, whatever its
+    shape (unless the call also takes a table's name and the text is one word); given
+    to a generic method of an unknown receiver (`.execute`), it must look like SQL."""
+    if not call.sink:
+        return looks_like_sql(text)
+    return not (call.spec.or_table_name and len(text.split()) == 1)
 
 
 def building_style(node: ast.expr | None) -> str:

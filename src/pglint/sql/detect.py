@@ -147,6 +147,8 @@ def _statement_shape(up: str, keyword: str, rest: list[tuple[str, str]]) -> bool
         return False
     if up in ("SELECT", "WITH", "PREPARE", "COPY") and word_in(after, {"("}):
         after = _skip_group(rest, after)
+    if up == "SELECT" and _implicit_alias(rest, after) and word_in(after + 1, {",", "FROM"}):
+        after += 1  # `SELECT date_trunc('month', created_at) m, ...`: an alias without AS
     if up == "UPDATE" and not word_in(after, follows):
         after += 1 + word_in(after, {"AS"})  # an alias: UPDATE t [AS] x SET
     if up == "SELECT" and word_in(after, {","}):
@@ -165,6 +167,15 @@ def _statement_shape(up: str, keyword: str, rest: list[tuple[str, str]]) -> bool
     if up == "WITH":
         return word_in(then, {"(", "MATERIALIZED", "NOT"})
     return True
+
+
+def _implicit_alias(rest: list[tuple[str, str]], i: int) -> bool:
+    """A plain word at ``i`` that is no keyword a select list continues with."""
+    return i < len(rest) and rest[i][0] == "word" and rest[i][1].upper() not in _NOT_ALIASES
+
+
+# Words after a select item that are SQL, not an alias.
+_NOT_ALIASES = words("FROM AS INTO WHERE AND OR NOT IS IN LIKE ILIKE BETWEEN OVER FILTER")
 
 
 def _skip_name(rest: list[tuple[str, str]], i: int) -> int:
