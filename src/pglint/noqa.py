@@ -15,6 +15,7 @@ finding on an inner row. Under flake8 the plugin leaves `# noqa` to flake8 itsel
 
 from __future__ import annotations
 
+import bisect
 import io
 import itertools
 import re
@@ -228,17 +229,21 @@ def unused_codes(
     are left to them, and so is a bare `# noqa`."""
     if file_is_exempt(lines):
         return []
+    comments = [c for c in noqa_comments(text) if any(k.startswith("PGL") for k in c.codes)]
+    if not comments:
+        return []
     ranges = noqa_line_ranges(text)
+    # Each finding's codes go to the comment rows its range covers: one look per finding.
+    rows = sorted({c.row for c in comments})
+    covering: dict[int, list[str]] = {}
+    for d in diagnostics:
+        first, last = ranges.get(d.location.row, (d.location.row, d.location.row))
+        for row in rows[bisect.bisect_left(rows, first) : bisect.bisect_right(rows, last)]:
+            covering.setdefault(row, []).append(d.code)
     out = []
-    for comment in noqa_comments(text):
+    for comment in comments:
         ours = [c for c in comment.codes if c.startswith("PGL")]
-        if not ours:
-            continue
-        covered = [
-            d.code
-            for d in diagnostics
-            if _within(ranges.get(d.location.row, (d.location.row,) * 2), comment.row)
-        ]
+        covered = covering.get(comment.row, [])
         unused = []
         for code in ours:
             matching = [k for k in known if k.startswith(code)]
@@ -250,10 +255,6 @@ def unused_codes(
             kept = [c for c in comment.codes if c not in unused]
             out.append((comment, unused, kept))
     return out
-
-
-def _within(span: tuple[int, int], row: int) -> bool:
-    return span[0] <= row <= span[1]
 
 
 def removal(line: str, comment: NoqaComment, kept: list[str]) -> tuple[int, int, str]:
