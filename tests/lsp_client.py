@@ -71,15 +71,17 @@ async def session(
         await asyncio.wait_for(client.stop(), TIMEOUT)
 
 
-async def until(condition: Callable[[], Any], what: str = "condition") -> Any:
-    """Wait for what the server sends to satisfy ``condition``; returns its value."""
+async def until(condition: Callable[[], Any], what: str | Callable[[], str] = "condition") -> Any:
+    """Wait for what the server sends to satisfy ``condition``; returns its value.
+    ``what`` says what was awaited (a callable: worked out when the wait fails)."""
     deadline = time.monotonic() + TIMEOUT
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"timed out waiting for {said}")
         await asyncio.sleep(0.02)
 
 
@@ -90,7 +92,7 @@ def codes(client: LanguageClient, document: str) -> list[str]:
 async def until_codes(client: LanguageClient, document: str, expected: list[str]) -> list:
     await until(
         lambda: codes(client, document) == sorted(expected),
-        f"{document} to have {expected} (has {codes(client, document)})",
+        lambda: f"{document} to have {expected} (has {codes(client, document)})",
     )
     return list(client.diagnostics[document])
 
