@@ -169,7 +169,7 @@ def test_newer_f_string_syntax_names_the_python_version(project):
         assert item["code"] == "PGL001"
         assert item["location"]["row"] == 3
         running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        assert f"syntax newer than the running Python {running}" in item["message"]
+        assert f"need Python 3.12; this is Python {running}" in item["message"]
 
 
 def test_own_conditions_are_reported_whatever_is_selected(project):
@@ -225,6 +225,12 @@ def test_undecodable_file_is_an_error_and_the_rest_is_still_linted(project):
 def test_exit_zero_does_not_hide_errors(project):
     write(project, "bad.py", b"\xff\n")
     assert invoke("check", "--exit-zero", "bad.py").exit_code == 2
+    # A path that cannot be read is a finding of the run, as ruff's E902: it does.
+    run = invoke("check", "--exit-zero", "missing.py")
+    assert (run.exit_code, run.stderr) == (
+        0,
+        "pglint: error: missing.py: No such file or directory\n",
+    )
 
 
 # --- stdin --------------------------------------------------------------------------------

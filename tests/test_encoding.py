@@ -117,9 +117,8 @@ def test_stdin_fix_keeps_bom_and_encoding(project):
             "not valid utf-8 and no other encoding is declared: byte 0xff at row 1, column 6",
         ),
         (b"# coding: utf-8\ny = '\xe9'\n", "not valid utf-8: byte 0xe9 at row 2, column 6"),
-        (b"# coding: no-such-codec\nx = 1\n", "no-such-codec"),
     ],
-    ids=["invalid-utf8", "invalid-utf8-first-line", "cookie-utf8", "unknown-codec"],
+    ids=["invalid-utf8", "invalid-utf8-first-line", "cookie-utf8"],
 )
 def test_undecodable(project, data, reason):
     write(project, "bad.py", data)

@@ -309,3 +309,149 @@ def test_a_bad_cache_is_rebuilt(project, name):
         assert run.stdout == first.stdout
         assert run.exit_code == 1
     assert json.loads(cache_file.read_text())["results"]
+
+
+# --- nothing skipped in silence ------------------------------------------------------------
+
+
+def test_an_unreadable_directory_is_an_error_not_a_clean_run(project, monkeypatch):
+    import os
+
+    locked = project / "locked"
+    write(locked, "inside.py", INJECTION)
+    write(project, "known_bad.py", INJECTION)
+    locked.chmod(0)
+    try:
+        if os.access(locked, os.R_OK):  # root reads whatever the mode says: the OS's
+            real = os.scandir  # answer to anyone else, given here
+
+            def scandir(path="."):
+                if os.path.basename(os.path.normpath(str(path))) == "locked":
+                    raise PermissionError(13, "Permission denied", str(path))
+                return real(path)
+
+            monkeypatch.setattr(os, "scandir", scandir)
+        run = invoke("check", "--no-cache", "--output-format", "concise", ".")
+        with_zero = invoke("check", "--no-cache", "--exit-zero", ".")
+    finally:
+        locked.chmod(0o755)
+    _clean(run.stdout + run.stderr)
+    assert run.exit_code == 2
+    assert "pglint: error: locked: cannot read the directory: Permission denied" in run.stderr
+    assert any(line.startswith(KNOWN + " ") for line in run.stdout.splitlines())
+    # As ruff's E902: the run's finding, which --exit-zero covers.
+    assert with_zero.exit_code == 0
+    assert "cannot read the directory" in with_zero.stderr
+
+
+REFUSED = {
+    # CPython refuses each: its coding line must be ASCII, the BOM says UTF-8.
+    "utf16_cookie": (b"# -*- coding: utf-16 -*-\nimport psycopg\n", "utf-16 is not ASCII-compatible"),
+    "ebcdic_cookie": (b"# -*- coding: cp037 -*-\nimport psycopg\n", "cp037 is not ASCII-compatible"),
+    "bom_and_latin1": (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nimport psycopg\n",
+                       "a UTF-8 byte order mark, but the coding line says latin-1"),
+    "unknown_cookie": (b"# -*- coding: klingon -*-\nimport psycopg\n", "unknown encoding: klingon"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_a_refused_encoding_is_pgl001(project, name):
+    data, reason = REFUSED[name]
+    write(project, "odd.py", data)
+    write(project, "known_bad.py", INJECTION)
+    run = invoke("check", "--no-cache", "--output-format", "concise", ".")
+    _clean(run.stdout + run.stderr)
+    lines = run.stdout.splitlines()
+    assert any(line.startswith(KNOWN + " ") for line in lines)
+    [odd] = [line for line in lines if line.startswith("odd.py")]
+    assert odd.startswith("odd.py:1:1: PGL001 cannot parse this file: ") and reason in odd, odd
+    run = invoke("check", "--output-format", "concise", "--stdin-filename", "odd.py", "-",
+                 input=data)  # fmt: skip
+    assert "PGL001" in run.stdout and reason in run.stdout
+
+
+@pytest.mark.parametrize("name", ["build", "dist", "venv", "site-packages"])
+def test_a_directory_named_on_the_command_line_is_linted_even_if_excluded(project, name):
+    write(project, f"{name}/pkg/db.py", INJECTION)
+    write(project, f"{name}/pkg/build/skipped.py", INJECTION)  # excludes still apply below
+    run = invoke("check", "--no-cache", "--output-format", "concise", name)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert [line.split(" ")[0] for line in run.stdout.splitlines() if ": PGL" in line] == [
+        f"{name}/pkg/db.py:7:5:"
+    ]
+    forced = invoke("check", "--no-cache", "--force-exclude", name)
+    assert forced.exit_code == 0 and "PGL" not in forced.stdout
+
+
+def test_a_socket_is_said_to_be_one(project):
+    import socket
+
+    write(project, "known_bad.py", INJECTION)
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(project / "sock.py"))
+        run = invoke("check", "--no-cache", "sock.py", "known_bad.py")
+    finally:
+        server.close()
+    assert "pglint: error: sock.py: is a socket, not a regular file" in run.stderr
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_an_io_error(project):
+    write(project, "known_bad.py", INJECTION)
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "pglint", "check", "--no-cache", "."],
+            cwd=project, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert "pglint: error: I/O error: No space left on device" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+NEWER = {
+    "type alias": ("type Rows = list[int]\n", "type aliases"),
+    "generic function": ("def first[T](xs: list[T]) -> T:\n    return xs[0]\n", "type parameters"),
+    "generic class": ("class Box[T]:\n    pass\n", "type parameters"),
+    "t-string": ('q = t"SELECT {x}"\n', "template strings"),
+    "except without parentheses": (
+        "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n", "without parentheses"),
+    "f-string nesting quotes": ('q = f"{"a"}"\n', "f-strings that nest quotes"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NEWER)
+def test_newer_syntax_gets_the_newer_python_hint(project, name):
+    body, feature = NEWER[name]
+    write(project, "new.py", "import psycopg2\n\nconn = psycopg2.connect()\n" + body)
+    write(project, "known_bad.py", INJECTION)
+    run = invoke("check", "--no-cache", "--output-format", "concise", ".")
+    found = [line for line in run.stdout.splitlines() if line.startswith("new.py")]
+    try:
+        compile(body, "new.py", "exec")
+    except SyntaxError:
+        [line] = found
+        assert "PGL001" in line and feature in line and "need Python 3." in line, line
+    else:  # this Python has the feature: nothing to say
+        assert found == []
+    assert any(line.startswith(KNOWN + " ") for line in run.stdout.splitlines())
+
+
+def test_jobs_are_capped_at_the_cores(monkeypatch):
+    import os
+
+    from pglint import workers
+
+    seen = []
+
+    class Spy(workers.Plan):
+        def __init__(self, sizes, depths, jobs):
+            seen.append(jobs)
+            super().__init__(sizes, depths, jobs)
+
+    monkeypatch.setattr(workers, "Plan", Spy)
+    monkeypatch.setattr(workers, "_run", lambda *args: None)  # the plan is what is tested
+    done = []
+    workers.run_in_workers([1, 2, 3], ["a", "b", "c"], 512, lambda chunk: chunk, done.append)
+    assert seen == [os.cpu_count() or 1]
+    assert done == [1, 2, 3]

@@ -25,7 +25,7 @@ from pglint.engine import (
     start_run,
     too_large,
 )
-from pglint.files import FileTooLarge, read_source_file
+from pglint.files import FileTooLarge, Unreadable, read_source_file
 from pglint.fixes import (
     MAX_ROUNDS,
     fix_text,
@@ -71,14 +71,14 @@ def _start_worker() -> None:
 def _lint_task(task: tuple[str, Settings, bool]) -> LintResult:
     """Lint one file (a module-level function, so worker processes can run it)."""
     path, settings, keep_suppressed = task
-    if not path.endswith(NOTEBOOK_SUFFIX):
+    if not path.endswith(NOTEBOOK_SUFFIX) or isinstance(path, Unreadable):
         return lint_file(path, settings, keep_suppressed=keep_suppressed)
     try:
         data = read_source_file(path, settings.max_file_size)
     except FileTooLarge as exc:
         return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text=""))
     except OSError as exc:
-        return LintResult(path, error=exc.strerror or str(exc))
+        return LintResult(path, error=exc.strerror or str(exc), io_error=True)
     return lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)
 
 
@@ -118,6 +118,9 @@ class Run:
     fixed: dict[str, list[Diagnostic]] = field(default_factory=dict)
     diffs: list[str] = field(default_factory=list)
     errors: int = 0
+    # Of which paths that could not be read (ruff's E902): --exit-zero covers these, not
+    # the others (a file that is not text, a configuration, a write that failed).
+    unreadable: int = 0
     baselined: dict[str, list[Diagnostic]] = field(default_factory=dict)
     cache: Cache | None = None
     checked: int = 0  # files with a result (clean ones are counted, not kept)
@@ -153,6 +156,7 @@ class Run:
         """Keep a file's result, or report why it has none."""
         self._record_edges(result)
         if _unreadable(result):
+            self.unreadable += result.io_error
             self.error(result.filename, result.error or "cannot be read")
         else:
             self._add(result)
@@ -268,6 +272,7 @@ class Run:
             result = self.lint(path, settings)
             self._record_edges(result)
             if result.error is not None or result.source is None:
+                self.unreadable += result.io_error
                 self.error(path, result.error or "cannot be read")
                 return
             if not (fix or diff) or not any(

@@ -57,6 +57,11 @@ class _Pglint(click.Group):
             # The reader went away (`pglint check | head`); say nothing more.
             _silence_stdout()
             code = EXIT_FINDINGS
+        except OSError as exc:
+            # A full disk, a closed terminal: the system's error, not pglint's bug.
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"pglint: error: I/O error{where}: {exc.strerror or exc}", err=True)
+            code = EXIT_ERROR
         except Exception as exc:
             if os.environ.get("PGLINT_TRACEBACK"):
                 traceback.print_exc()

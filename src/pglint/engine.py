@@ -7,7 +7,6 @@ check over the facts. Nothing here prints; front ends format the results.
 from __future__ import annotations
 
 import ast
-import sys
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,12 +18,20 @@ from pglint.diagnostics import Diagnostic, Edit, Fix, Location
 from pglint.facts import build_facts, release
 from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
+from pglint.newer_syntax import needs_newer_python
 from pglint.noqa import UNUSED_NOQA, NoqaMap, removal, unused_codes
 from pglint.prefilter import has_database_code, mentions
 from pglint.project import AnalysisTooDeep, Project, Unit, file_stamp
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
-from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
+from pglint.source import (
+    DecodeError,
+    RefusedEncoding,
+    SourceFile,
+    SourceText,
+    decode_source,
+    parse_module,
+)
 
 # Allocations between the cyclic collector's youngest passes while pglint lints. Parsing
 # allocates millions of objects and the facts leave no cycles behind (they are released
@@ -48,6 +55,8 @@ class LintResult:
         default_factory=list
     )
     analysed: bool = True  # False: the pre-filter found no database code to analyse
+    # The path could not be read (ruff's E902): a finding of the run, as --exit-zero sees it.
+    io_error: bool = False
 
 
 def lint_source(
@@ -80,6 +89,8 @@ def lint_source(
                 if isinstance(source, bytes):
                     try:
                         source_file = decode_source(source)
+                    except RefusedEncoding as exc:
+                        return _refused(exc, filename)
                     except DecodeError as exc:
                         return LintResult(filename, error=str(exc))
                 else:
@@ -295,18 +306,10 @@ def _syntax_error(exc: SyntaxError, filename: str, text: SourceText) -> Diagnost
     row = exc.lineno or 1
     column = max(exc.offset or 1, 1)
     message = f"cannot parse this file: SyntaxError: {exc.msg}"
-    if _looks_like_newer_python(exc.msg):
-        major, minor = sys.version_info[:2]
-        message += f" (it may use syntax newer than the running Python {major}.{minor})"
+    hint = needs_newer_python(exc.msg, exc.text or text.line(row))
+    if hint:
+        message += f" ({hint})"
     return _own("PGL001", message, filename, Location(row, column))
-
-
-def _looks_like_newer_python(msg: str) -> bool:
-    if "only supported in Python" in msg or "is a Python 3." in msg:
-        return True
-    # Python 3.12 lets f-strings nest quotes and hold comments; older parsers reject
-    # those with an "f-string: ..." message.
-    return sys.version_info < (3, 12) and msg.startswith("f-string")
 
 
 def lint_file(
@@ -355,13 +358,19 @@ def _lint_file(
     except FileTooLarge as exc:
         return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text="")), None
     except OSError as exc:
-        return LintResult(path, error=exc.strerror or str(exc)), None
+        return LintResult(path, error=exc.strerror or str(exc), io_error=True), None
     unit = source_file = None
     try:
         with budget.phase("decoding"):
             unit = project.unit(path, data, stamp)
             budget.check()
         if unit is None or unit.source is None:
+            try:
+                decode_source(data)  # again, for the kind of error: rare enough
+            except RefusedEncoding as exc:
+                return _refused(exc, path), None
+            except DecodeError:
+                pass
             return LintResult(path, error=unit.decode_error if unit else "cannot be read"), None
         # Kept here: summarizing the modules it imports may come back to this one (an
         # import cycle) and drop its text.
@@ -392,6 +401,12 @@ def _lint_file(
         source_file, text, path, diagnostics, keep_suppressed=keep_suppressed, settings=settings
     )
     return finished, unit
+
+
+def _refused(exc: RefusedEncoding, filename: str) -> LintResult:
+    """An encoding the interpreter refuses is a finding of the file, as a syntax error is."""
+    diagnostic = _own("PGL001", f"cannot parse this file: {exc}", filename, Location(1, 1))
+    return LintResult(filename, [diagnostic], SourceFile(text=""))
 
 
 def _provenance(result: LintResult, unit: Unit, project: Project) -> None:

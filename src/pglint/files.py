@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -15,6 +16,7 @@ __all__ = [
     "PYTHON_SUFFIXES",
     "FileTooLarge",
     "GitIgnore",
+    "Unreadable",
     "discover",
     "read_source_file",
 ]
@@ -42,7 +44,8 @@ def discover(
     seen: set[str] = set()
     for given in paths:
         path = os.path.normpath(given)
-        if force_exclude and settings.is_excluded(path, ancestors=True):
+        excluded = settings.is_excluded(path, ancestors=True)
+        if force_exclude and excluded:
             continue
         if not os.path.isdir(path):
             if path not in seen:
@@ -50,11 +53,18 @@ def discover(
                 yield path
             continue
         ignored = GitIgnore.above(path) if respect_gitignore else None
-        for root, dirs, files in os.walk(path):
+        unreadable: list[OSError] = []
+        for root, dirs, files in os.walk(path, onerror=unreadable.append):
+            yield from _unreadable(unreadable, seen)
             if ignored is not None:
                 ignored.enter(root)
-            # What the excludes match, worked out once per directory, not per file.
-            base = settings.relative(root)
+            # What the excludes match, worked out once per directory, not per file. In a
+            # directory named on the command line that an exclude matches (`pglint check
+            # build`), only the excludes below it apply: it was asked for.
+            if excluded:
+                base = os.path.relpath(root, path).replace(os.sep, "/")
+            else:
+                base = settings.relative(root)
             prefix = "" if base == "." else base + "/"
             kept = []
             for d in sorted(dirs):
@@ -75,6 +85,31 @@ def discover(
                     continue
                 seen.add(full)
                 yield full
+        yield from _unreadable(unreadable, seen)
+
+
+class Unreadable(str):
+    """A path the walk could not look into: linting it reports ``reason`` as an error,
+    where a silent skip would report the run clean."""
+
+    reason: str
+
+    def __new__(cls, path: str, reason: str) -> Unreadable:
+        self = super().__new__(cls, path)
+        self.reason = reason
+        return self
+
+    def __reduce__(self) -> tuple:  # to worker processes, with the reason
+        return (Unreadable, (str(self), self.reason))
+
+
+def _unreadable(errors: list[OSError], seen: set[str]) -> Iterator[str]:
+    for error in errors:
+        path = os.path.normpath(str(error.filename or "."))
+        if path not in seen:
+            seen.add(path)
+            yield Unreadable(path, f"cannot read the directory: {error.strerror or error}")
+    errors.clear()
 
 
 class FileTooLarge(Exception):
@@ -100,8 +135,20 @@ def read_source_file(path: str, max_size: int | None = None) -> bytes:
     The file is opened without blocking and checked after opening (no race with a
     rename): reading a FIFO would wait for a writer forever, and a device never ends.
     """
+    if isinstance(path, Unreadable):
+        raise OSError(0, path.reason, path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        # Opening a socket fails with "No such device or address": say what it is.
+        mode = 0
+        with contextlib.suppress(OSError):
+            mode = os.stat(path).st_mode
+        if mode and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            reason = next((r for test, r in _KINDS if test(mode)), "not a regular file")
+            raise OSError(exc.errno, reason, path) from None
+        raise
     with open(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -152,7 +152,9 @@ def _coloured_diff(text: str) -> str:
 
 
 def exit_code(run: Run, *, exit_zero: bool, exit_non_zero_on_fix: bool) -> int:
-    if run.errors:
+    # Like ruff's E902, a file that cannot be read is a finding of the run: --exit-zero
+    # covers it, and not the errors of the run itself (configuration, writing).
+    if run.errors > (run.unreadable if exit_zero else 0):
         return EXIT_ERROR
     if exit_zero:
         return EXIT_CLEAN

@@ -23,6 +23,12 @@ class DecodeError(Exception):
     """The bytes cannot be decoded as Python source."""
 
 
+class RefusedEncoding(DecodeError):
+    """The file declares an encoding the interpreter refuses to read Python in (one it
+    does not know, one that is not ASCII-compatible, or one that contradicts a UTF-8
+    byte order mark): like a syntax error, a finding of the file (PGL001)."""
+
+
 @dataclass
 class SourceFile:
     """Decoded text plus what is needed to write it back byte-for-byte the same way."""
@@ -49,16 +55,44 @@ def decode_source(data: bytes) -> SourceFile:
             # first two lines are not UTF-8; the missing declaration is rarely the problem.
             if "encoding declaration" in str(exc):
                 raise DecodeError(_not_utf8(body, "utf-8")) from None
-            raise DecodeError(str(exc)) from None
+            declared = _declared(body)
+            if bom and declared:
+                raise RefusedEncoding(
+                    f"encoding problem: a UTF-8 byte order mark, but the coding line says "
+                    f"{declared}"
+                ) from None
+            raise RefusedEncoding(f"{exc}; Python refuses the file") from None
         if encoding == "utf-8-sig":
             encoding = "utf-8"
+        elif not _ascii_compatible(encoding):
+            raise RefusedEncoding(
+                f"encoding problem: {_declared(body) or encoding} is not ASCII-compatible; "
+                "Python refuses the file"
+            )
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError:
         raise DecodeError(_not_utf8(body, encoding)) from None
     except LookupError as exc:
-        raise DecodeError(str(exc)) from None
+        raise RefusedEncoding(f"{exc}; Python refuses the file") from None
     return SourceFile(text=text, encoding=encoding, bom=bom)
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+_ASCII_SAMPLE = b"# -*- coding: x -*-\nimport a\n"
+
+
+def _declared(data: bytes) -> str | None:
+    """The encoding as the coding line writes it (detect_encoding normalizes the name)."""
+    match = _COOKIE.search(_first_two_lines(data))
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return _ASCII_SAMPLE.decode(encoding) == _ASCII_SAMPLE.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 def _first_two_lines(data: bytes) -> bytes:

@@ -52,6 +52,8 @@ def run_in_workers(
     ``jobs`` processes, handing every result to ``collect`` as its batch completes (in no
     fixed order). If processes cannot be started or one dies, the tasks not yet done are
     linted in this process."""
+    # More processes than cores only share the cores, each reading the same imports.
+    jobs = max(min(jobs, os.cpu_count() or 1), 1)
     plan = Plan([_size(path) for path in paths], _shared_depths(paths), jobs)
     done = bytearray(len(tasks))
     if len(plan.ranges) > 1:
