@@ -90,13 +90,14 @@ CASES = {
         'cursor.execute("SELECT title FROM books WHERE author = %s", [author])',
     ),
     "identifier-stays-interpolated": (
+        # (PGL102 reports the name; its fix is for psycopg, whose `sql.Identifier` quotes.)
         """\
-        import psycopg
+        import asyncpg
 
-        def page(conn: psycopg.Connection, table, owner):
-            return conn.execute(f"SELECT * FROM {table} WHERE owner = '{owner}'").fetchall()
+        async def page(conn: asyncpg.Connection, table, owner):
+            return await conn.fetch(f"SELECT * FROM {table} WHERE owner = '{owner}'")
         """,
-        'return conn.execute(f"SELECT * FROM {table} WHERE owner = %s", (owner,)).fetchall()',
+        'return await conn.fetch(f"SELECT * FROM {table} WHERE owner = $1", owner)',
     ),
 }
 
@@ -144,6 +145,59 @@ def test_multi_line_call_keeps_its_indentation(project):
     compile(result, "db.py", "exec")
 
 
+def test_an_f_string_keeps_its_rows_and_comments(project):
+    """Only the literals whose text changes are rewritten, each in place: a query written
+    as f-strings on several rows stays on those rows, comments included, and a literal
+    left without a field loses its `f`."""
+    result = fixed(
+        project,
+        """\
+        import psycopg2
+
+        def search(conn: psycopg2.extensions.connection, term, owner):
+            cur = conn.cursor()
+            cur.execute(
+                f"SELECT id, name, description, price, stock FROM products "  # columns
+                f"WHERE name ILIKE '%{term}%' AND owner = '{owner}' ORDER BY name"  # by name
+            )
+            return cur.fetchall()
+        """,
+    )
+    assert (
+        "    cur.execute(\n"
+        '        f"SELECT id, name, description, price, stock FROM products "  # columns\n'
+        '        "WHERE name ILIKE %s AND owner = %s ORDER BY name",  # by name\n'
+        '        (f"%{term}%", owner),\n'
+        "    )\n"
+    ) in result
+    compile(result, "db.py", "exec")
+
+
+def test_fields_that_stay_keep_the_literal_an_f_string(project):
+    result = fixed(
+        project,
+        """\
+        import asyncpg
+
+        async def page(conn: asyncpg.Connection, table, owner, status):
+            return await conn.fetch(
+                f"SELECT * FROM {table} "
+                f"WHERE owner = '{owner}' "
+                f"AND status = '{status}' AND note <> '{{}}'"
+            )
+        """,
+    )
+    assert (
+        "    return await conn.fetch(\n"
+        '        f"SELECT * FROM {table} "\n'
+        '        "WHERE owner = $1 "\n'
+        "        \"AND status = $2 AND note <> '{}'\",\n"
+        "        owner,\n"
+        "        status,\n"
+        "    )\n"
+    ) in result
+
+
 @pytest.mark.parametrize(
     "source",
     [
@@ -155,16 +209,6 @@ def test_multi_line_call_keeps_its_indentation(project):
             cur = psycopg2.connect().cursor()
             query = f"SELECT * FROM users WHERE email = '{email}'"
             cur.execute(query)
-        """,
-        # A comment inside the call would be lost.
-        """\
-        import psycopg2
-
-        def find(email):
-            cur = psycopg2.connect().cursor()
-            cur.execute(
-                f"SELECT * FROM users WHERE email = '{email}'"  # by email
-            )
         """,
         # The driver is unknown: the placeholder style cannot be chosen.
         """\
@@ -207,7 +251,6 @@ def test_multi_line_call_keeps_its_indentation(project):
     ],
     ids=[
         "built-before-the-call",
-        "comment-inside",
         "unknown-driver",
         "formatted-number",
         "joined-list",

@@ -140,3 +140,32 @@ def test_code_libcst_cannot_restructure_keeps_its_finding_and_ends_nothing(tmp_p
     assert deep.read_text() == DEEP
     assert plain.read_text() == LEAK_FIXED
     assert "[*]" not in result.stdout  # what remains is not offered as fixable
+
+
+IDENTIFIERS = """\
+import psycopg2
+
+
+def direction(cur: psycopg2.extensions.cursor, column, order):
+    cur.execute(f"SELECT * FROM t ORDER BY {column} {order}")
+
+
+def quoted(cur: psycopg2.extensions.cursor, table):
+    cur.execute(f'SELECT * FROM "{table}"')
+
+
+def prefixed(cur: psycopg2.extensions.cursor, suffix):
+    cur.execute(f"SELECT * FROM logs_{suffix}")
+
+
+def helper(cur: psycopg2.extensions.cursor, table):
+    cur.execute(f"SELECT * FROM {table.strip()}")
+"""
+
+
+def test_no_identifier_fix_where_quoting_would_break_the_query():
+    """A sort direction is a keyword; a name inside quotes or a word, or one a function
+    returns (quoted already, maybe), would be quoted twice or cut."""
+    found = lint_source(IDENTIFIERS, "report.py").diagnostics
+    assert [d.code for d in found] == ["PGL102"] * 4
+    assert [d.fix for d in found] == [None] * 4

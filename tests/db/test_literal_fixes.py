@@ -204,3 +204,61 @@ def test_password_fix_leaves_a_keyword_string_to_libpq(server, program, monkeypa
     fixed = code.fixed("--unsafe-fixes")
     assert "password" not in code.fixed_source and "user=pglint dbname=pglint" in code.fixed_source
     assert fixed.user_count() == 3
+
+
+# --- PGL102 -------------------------------------------------------------------------------
+
+IDENTIFIER = {
+    "psycopg2": """
+        import psycopg2
+
+        def rows(dsn, table, column, value):
+            conn = psycopg2.connect(dsn)
+            try:
+                cur = conn.cursor()
+                cur.execute(
+                    f"SELECT count(*) FROM {table} "
+                    f"WHERE {column} = '{value}'"
+                )
+                return cur.fetchone()[0]
+            finally:
+                conn.rollback()
+                conn.close()
+        """,
+    "psycopg": """
+        import psycopg
+
+        def rows(dsn, table, column, value):
+            with psycopg.connect(dsn) as conn:
+                try:
+                    return conn.execute(
+                        f"SELECT count(*) FROM {table} WHERE {column} = '{value}'"
+                    ).fetchone()[0]
+                finally:
+                    conn.rollback()
+        """,
+}
+
+
+@pytest.mark.parametrize("driver", IDENTIFIER)
+def test_identifier_fix_quotes_the_name_and_binds_the_value(server, program, driver):
+    import psycopg
+
+    code = program(IDENTIFIER[driver])
+    assert sorted(code.findings()) == ["PGL101", "PGL102"]
+    original = code.load()
+    crafted = "(SELECT generate_series(1, 1000)) AS t --"
+    assert original.rows(server.dsn, "users", "name", "Ada") == 1
+    assert original.rows(server.dsn, crafted, "name", "Ada") == 1000  # the query rewritten
+    assert original.rows(server.dsn, "Users", "name", "Ada") == 1  # folded to users
+
+    fixed = code.fixed("--unsafe-fixes")
+    assert "sql.Identifier(table), sql.Identifier(column)" in code.fixed_source
+    assert f"from {driver} import sql" in code.fixed_source
+    assert fixed.rows(server.dsn, "users", "name", "Ada") == 1  # the same answer
+    assert fixed.rows(server.dsn, "users", "name", "' OR '1'='1") == 0  # a bound value
+    with pytest.raises(psycopg.errors.UndefinedTable if driver == "psycopg" else Exception):
+        fixed.rows(server.dsn, crafted, "name", "Ada")  # one (odd) name, not SQL
+    # Unsafe: a quoted name is case-sensitive; what matched unquoted no longer does.
+    with pytest.raises(Exception, match="does not exist"):
+        fixed.rows(server.dsn, "Users", "name", "Ada")

@@ -51,9 +51,22 @@ def _carry_out(plan: Plan, text: str) -> tuple[Edit, ...] | None:
 
 
 def _builders() -> dict[str, Callable[..., tuple[Edit, ...]]]:
-    from pglint.fixes_cst import imports, lifecycle
+    from pglint.fixes_cst import imports, lifecycle, strings
 
     return {
+        "steps": _steps,
         "import": imports.add_import,
         "try_finally": lifecycle.try_finally,
+        "sql_text": strings.rewrite_sql_text,
     }
+
+
+def _steps(text: str, *steps: tuple[str, tuple]) -> tuple[Edit, ...]:
+    """Several plans, as (kind, args), carried out on the same text: all or nothing."""
+    edits: list[Edit] = []
+    for kind, args in steps:
+        built = build(Plan(kind, args), text)
+        if built is None:
+            raise ValueError(f"step {kind} cannot be carried out")
+        edits += built
+    return tuple(edits)

@@ -24,6 +24,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from pglint.diagnostics import Edit, Plan
 from pglint.drivers import DRIVERS, Driver
 from pglint.facts.model import DbCall
 from pglint.rules._sqltext import Rendered, python_string
@@ -60,6 +61,9 @@ class Rewritten:
     positional: list[str] = field(default_factory=list)  # parameter expressions, in order
     named: dict[str, str] = field(default_factory=dict)
     identifiers: list[str] = field(default_factory=list)  # expressions in identifier spots
+    # What changed, in the rendered text: (start, end, new text), for the fix that
+    # rewrites only those places in the string literals as written.
+    changes: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def rewrite(
@@ -130,16 +134,24 @@ def _rewrite(
             expr = hole_source()
             if context is not None and context.position == "value":
                 parts.append((placeholder(expr), False))
+                out.changes.append((token.start, token.end, parts[-1][0]))
             else:
                 parts.append((interpolate(expr), False))
+                if compose:
+                    out.changes.append((token.start, token.end, "{}"))
         elif HOLE in text and token.kind == "string" and text.startswith("'"):
             parts.append((placeholder(_literal_param(text, hole_source)), False))
+            out.changes.append((token.start, token.end, parts[-1][0]))
         elif HOLE in text:
             pieces = text.split(HOLE)
             parts.append((pieces[0], True))
+            at = token.start + len(pieces[0])
             for rest in pieces[1:]:
                 parts.append((interpolate(hole_source()), False))
+                if compose:
+                    out.changes.append((at, at + 1, "{}"))
                 parts.append((rest, True))
+                at += 1 + len(rest)
         elif token.kind == "param":
             if existing is None:
                 return None
@@ -147,6 +159,8 @@ def _rewrite(
             if mapped is None:
                 return None
             parts.append((placeholder(mapped), False))
+            if parts[-1][0] != text:
+                out.changes.append((token.start, token.end, parts[-1][0]))
         else:
             parts.append((text, True))
     if out.fstring and any(
@@ -365,3 +379,163 @@ def _params_display(driver: Driver, new: Rewritten) -> str:
 def _indent(text: str) -> str:
     # Indenting inside a triple-quoted string would change the SQL it holds.
     return text if '"""' in text else text.replace("\n", "\n    ")
+
+
+# --- the parameters alone, for a fix that keeps the call as written ----------------------
+
+
+def written_inside(call: DbCall) -> bool:
+    """The SQL is an f-string / formatting expression among the call's own arguments."""
+    node = call.sql_node
+    if node is None or not isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call):
+        return False
+    outer = call.text_call if call.text_call is not None else call.node
+    arguments = [*outer.args, *(k.value for k in outer.keywords)]
+    return any(node is argument for argument in arguments)
+
+
+def holes_inside(call: DbCall, rendered: Rendered, source: SourceText) -> bool:
+    """Every interpolated expression is written in the call itself, so the parameters the
+    fix passes (and the safe values it keeps) are evaluated where the query was (not text
+    built earlier from other names, which may since have changed), and each is a whole
+    operand of the text as written: in `{name.strip()}` the value is `name.strip()`, not
+    the `name` the analysis sees through, and a fix must pass the former."""
+    start, end = source.start(call.node), source.end(call.node)
+    operands = {id(o) for o in _operands(call.sql_node)}
+    return all(
+        piece.expr is not None
+        and id(piece.expr) in operands
+        and start <= source.start(piece.expr)
+        and source.end(piece.expr) <= end
+        for _, _, piece in rendered.spans
+        if piece.text is None
+    )
+
+
+def _operands(node: ast.expr | None) -> list[ast.expr]:
+    """The expressions a text is built from, as written: an f-string's fields, the terms
+    of a `+`, the values after `%`, the arguments of `.format()`."""
+    if isinstance(node, ast.JoinedStr):
+        return [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [*_operands(node.left), *_operands(node.right), node.left, node.right]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        right = node.right
+        if isinstance(right, ast.Dict):
+            return [*(v for v in right.values if v is not None), right]
+        return [*right.elts, right] if isinstance(right, ast.Tuple) else [right]
+    if isinstance(node, ast.Call):
+        return [*node.args, *(k.value for k in node.keywords)]
+    return []
+
+
+def params_edits(call: DbCall, new: Rewritten, source: SourceText) -> tuple[Edit, ...] | None:
+    """The edits that pass ``new``'s parameters the driver's way, leaving the rest of the
+    call as it is written (its SQL argument is rewritten in place by the fix's plan)."""
+    node = call.node
+    driver = call.driver or _FALLBACK
+    if call.name == "text" and call.text_call is None:
+        # A standalone text(): the values are bound on the clause itself.
+        binds = ", ".join(f"{k}={v}" for k, v in new.named.items())
+        end = source.end(node)
+        return (Edit(end, end, f".bindparams({binds})"),) if binds else ()
+    sql_arg = call.text_call if call.text_call is not None else call.sql_node
+    if sql_arg is None:
+        return None
+    sql_index = call.spec.sql_index
+    sql_by_keyword = not (sql_index is not None and sql_index < len(node.args))
+    first_param = (sql_index or 0) + 1
+    mode = call.spec.params_mode
+    if mode == "varargs":
+        given = node.args[first_param:]
+        values = ", ".join(new.positional)
+        if given:
+            return (Edit(source.start(given[0]), source.end(given[-1]), values),)
+        return _after(sql_arg, new.positional, source, node) if values else ()
+    if mode == "kwargs":
+        edits = []
+        taken = {k.arg: k for k in node.keywords if k.arg is not None}
+        fresh = []
+        for name, value in new.named.items():
+            if name in taken:
+                given = taken[name].value
+                edits.append(Edit(source.start(given), source.end(given), value))
+            else:
+                fresh.append(f"{name}={value}")
+        last = (node.args + [k.value for k in node.keywords])[-1]
+        if fresh:
+            added = _after(last, fresh, source, node)
+            if added is None:
+                return None
+            edits += added
+        return tuple(edits)
+    if not (new.positional or new.named):
+        return ()
+    value = _params_display(driver, new)
+    names = call.spec.params_keywords
+    existing = next((k.value for k in node.keywords if k.arg in names), None)
+    index = call.spec.params_index
+    if existing is None and index is not None and not sql_by_keyword and index < len(node.args):
+        existing = node.args[index]
+    if existing is not None:
+        return (Edit(source.start(existing), source.end(existing), value),)
+    if call.spec.params_index is not None and not sql_by_keyword:
+        return _after(sql_arg, [value], source, node)
+    last = (node.args + [k.value for k in node.keywords])[-1]
+    return _after(last, [f"{names[0] if names else 'params'}={value}"], source, node)
+
+
+def _after(
+    argument: ast.expr, values: list[str], source: SourceText, call: ast.Call
+) -> tuple[Edit, ...] | None:
+    """``values`` as the next arguments after ``argument``, laid out as the call is: each
+    on a row of its own (with a trailing comma) when the arguments are, else inline."""
+    indent = _indent_of(source, argument)
+    text = f",\n{indent}".join(values)
+    inline = ", ".join(values)
+    end = source.end(argument)
+    at = source.offset(end)
+    call_end = source.offset(source.end(call))
+    rest = source.text[at:call_end]
+    stripped = rest.lstrip(" \t")
+    if stripped.startswith(","):
+        after_comma = stripped[1:].lstrip(" \t")
+        if after_comma.startswith(("\n", "\r", "#")):
+            # One argument per row: a new row after the comma.
+            comma = at + (len(rest) - len(stripped))
+            row_end = source.text.find("\n", comma)
+            if row_end < 0 or row_end > call_end:
+                return None
+            row_end -= source.text[row_end - 1] == "\r"
+            where = source.location_at(row_end)
+            return (Edit(where, where, f"\n{indent}{text},"),)
+        return (Edit(end, end, f", {inline}"),)
+    if stripped.startswith(("\n", "\r", "#")):
+        # The closing parenthesis on a row of its own: the value joins the arguments'
+        # rows, after the comment the row may end with.
+        row_end = source.text.find("\n", at)
+        if row_end < 0 or row_end > call_end:
+            return None
+        row_end -= source.text[row_end - 1] == "\r"
+        if row_end == at:
+            return (Edit(end, end, f",\n{indent}{text},"),)
+        where = source.location_at(row_end)
+        return (Edit(end, end, ","), Edit(where, where, f"\n{indent}{text},"))
+    return (Edit(end, end, f", {inline}"),)
+
+
+def _indent_of(source: SourceText, argument: ast.expr) -> str:
+    line = source.line(argument.lineno)
+    return line[: len(line) - len(line.lstrip())]
+
+
+def sql_text_plan(
+    node: ast.expr, rendered: Rendered, new: Rewritten, source: SourceText, *, compose: bool
+) -> Plan:
+    """The plan that makes ``new``'s changes in the literal ``node`` as it is written."""
+    start, end = source.start(node), source.end(node)
+    pieces = tuple(
+        (a, b, piece.text is None or piece.expr is not None) for a, b, piece in rendered.spans
+    )
+    span = (start.row, start.column - 1, end.row, end.column - 1)
+    return Plan("sql_text", (span, pieces, tuple(new.changes), compose))

@@ -8,7 +8,15 @@ from collections.abc import Iterator
 
 from pglint.diagnostics import Edit, Fix
 from pglint.facts.model import DbCall, ModuleFacts
-from pglint.rules._parameterize import Rewritten, render_call, rewrite
+from pglint.rules._parameterize import (
+    Rewritten,
+    holes_inside,
+    params_edits,
+    render_call,
+    rewrite,
+    sql_text_plan,
+    written_inside,
+)
 from pglint.rules._sqltext import Rendered, has_comment, named, renderings
 from pglint.rules.base import Finding, Rule
 from pglint.source import SourceText
@@ -99,10 +107,18 @@ def parameterize_fix(
     """
     if not call.resolved or call.driver is None or len(call.sql) != 1:
         return None
-    if not _written_inside(call, source) or not _holes_inside(call, rendered, source):
+    if not written_inside(call) or not holes_inside(call, rendered, source):
         return None
     if new is None or not (new.positional or new.named):
         return None
+    message = "Pass the values as query parameters"
+    if isinstance(call.sql_node, ast.JoinedStr) and call.node.lineno != call.node.end_lineno:
+        # A call on several rows keeps them: its f-string is rewritten where it is
+        # written, literal by literal (libcst reads the literals when the fix is
+        # applied), so implicit concatenation, quotes and comments stay.
+        plan = sql_text_plan(call.sql_node, rendered, new, source, compose=False)
+        edits = params_edits(call, new, source)
+        return None if edits is None else Fix("unsafe", message, edits, plan)
     text = render_call(call, new, source)
     if call.site.awaited:
         text = text.removeprefix("await ")
@@ -113,31 +129,7 @@ def parameterize_fix(
         return None  # a comment inside the call would be lost
     indent = re.match(r"[ \t]*", source.line(start.row)).group()  # type: ignore[union-attr]
     text = text.replace("\n", "\n" + indent)
-    return Fix("unsafe", "Pass the values as query parameters", (Edit(start, end, text),))
-
-
-def _written_inside(call: DbCall, source: SourceText) -> bool:
-    """The SQL is an f-string / formatting expression among the call's own arguments."""
-    node = call.sql_node
-    if node is None or not isinstance(node, ast.JoinedStr | ast.BinOp | ast.Call):
-        return False
-    outer = call.text_call if call.text_call is not None else call.node
-    arguments = [*outer.args, *(k.value for k in outer.keywords)]
-    return any(node is argument for argument in arguments)
-
-
-def _holes_inside(call: DbCall, rendered: Rendered, source: SourceText) -> bool:
-    """Every interpolated expression is written in the call itself, so the parameters the
-    fix passes (and the safe values it keeps) are evaluated where the query was (not text
-    built earlier from other names, which may since have changed)."""
-    start, end = source.start(call.node), source.end(call.node)
-    return all(
-        piece.expr is not None
-        and start <= source.start(piece.expr)
-        and source.end(piece.expr) <= end
-        for _, _, piece in rendered.spans
-        if piece.text is None
-    )
+    return Fix("unsafe", message, (Edit(start, end, text),))
 
 
 def _suggestion(call: DbCall, new: Rewritten | None, source: SourceText) -> str | None:
@@ -211,7 +203,9 @@ RULE = Rule(
         "`text()`, `?` for sqlite3, `%s` with a list for Django), removing the quotes that "
         "surrounded each value, and only for values: identifiers stay interpolated and are "
         "reported by PGL102. It is offered when the driver is known and the SQL is written "
-        "inside the call; when the query is built elsewhere, the suggestion shows the "
+        "inside the call (an f-string is rewritten where it is written, each of its "
+        "literals in place, so its rows and comments stay); when the query is built "
+        "elsewhere, the suggestion shows the "
         "parameterized call to write by hand. Safe values whose text pglint does not know "
         "(`{int(n)}`, a constant) stay in the text as written. Neither a fix nor a "
         "suggestion is offered where a parameter would not work as the original text did: "

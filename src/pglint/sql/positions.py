@@ -260,6 +260,11 @@ class _Walker:
         return kind in ("op", "cast") or (kind == "word" and up in _COMPARISON_WORDS)
 
 
+def is_keyword(word: str) -> bool:
+    """A word that is SQL syntax here, not a name (`FROM`, `ORDER`, `DESC` is not)."""
+    return word.upper() in _KEYWORDS
+
+
 def classify_holes(sql: str) -> list[HoleContext]:
     """Classify every HOLE in ``sql``: value, identifier, literal, comment or fragment."""
     if HOLE not in sql:
