@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INJECTION, invoke, write
+from conftest import FIXABLE, FIXED, INJECTION, invoke, write
 
 KNOWN = "known_bad.py:7:5: PGL101"
 # Appended to a hostile text on standard input: its finding must survive what precedes.
@@ -455,3 +455,98 @@ def test_jobs_are_capped_at_the_cores(monkeypatch):
     workers.run_in_workers([1, 2, 3], ["a", "b", "c"], 512, lambda chunk: chunk, done.append)
     assert seen == [os.cpu_count() or 1]
     assert done == [1, 2, 3]
+
+
+# --- fixes written in place ---------------------------------------------------------------
+
+
+def fix(*paths: str, input: bytes | None = None):
+    return invoke("check", "--no-cache", "--fix", *paths, input=input)
+
+
+def test_a_fix_keeps_hard_links_mode_and_owner(project):
+    import os
+
+    path = write(project, "db.py", FIXABLE)
+    os.link(path, project / "alias.py")
+    path.chmod(0o640)
+    if os.geteuid() == 0:  # root fixing another user's file: the file stays theirs
+        os.chown(path, 65534, 65534)
+    before = path.stat()
+    run = fix("db.py")
+    assert run.exit_code == 0, run.stderr
+    after = path.stat()
+    assert path.read_text() == FIXED
+    assert (project / "alias.py").read_text() == FIXED  # one file, two names
+    assert (after.st_ino, after.st_nlink) == (before.st_ino, 2)
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid,
+                                                           before.st_mode)  # fmt: skip
+
+
+def test_a_fix_replaces_a_file_in_one_step_keeping_its_owner(project):
+    import os
+
+    path = write(project, "db.py", FIXABLE)
+    if os.geteuid() == 0:
+        os.chown(path, 65534, 65534)
+    before = path.stat()
+    assert fix("db.py").exit_code == 0
+    after = path.stat()
+    assert path.read_text() == FIXED
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid,
+                                                           before.st_mode)  # fmt: skip
+
+
+def test_a_read_only_file_is_not_written(project):
+    path = write(project, "db.py", FIXABLE)
+    write(project, "known_bad.py", INJECTION)
+    path.chmod(0o444)
+    try:
+        run = fix(".")
+    finally:
+        path.chmod(0o644)
+    assert path.read_text() == FIXABLE
+    assert run.exit_code == 2
+    assert "pglint: error: db.py: cannot write the fixed file: the file is read-only" in run.stderr
+
+
+def test_a_writable_file_in_a_read_only_directory_is_fixed(project, monkeypatch):
+    import os
+    import tempfile
+
+    folder = project / "locked"
+    path = write(folder, "db.py", FIXABLE)
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):  # root writes anywhere: the refusal anyone else gets
+
+            def refuse(*args, **kwargs):
+                raise PermissionError(13, "Permission denied")
+
+            monkeypatch.setattr(tempfile, "mkstemp", refuse)
+        inode = path.stat().st_ino
+        run = fix("locked/db.py")
+    finally:
+        folder.chmod(0o755)
+    assert run.exit_code == 0, run.stderr
+    assert path.read_text() == FIXED
+    assert path.stat().st_ino == inode
+
+
+ESCAPES = (
+    "import psycopg2\n\n\ndef find(email):\n"
+    "    cur = psycopg2.connect().cursor()\n"
+    "    cur.execute(f\"SELECT * FROM t WHERE a = '\\r\\x00\\t' AND e = '{email}'\")\n"
+)
+
+
+def test_escapes_in_a_rewritten_query_stay_escapes(project):
+    path = write(project, "db.py", ESCAPES)
+    run = invoke("check", "--no-cache", "--fix", "--unsafe-fixes", "db.py")
+    assert "would not parse" not in run.stderr
+    fixed = path.read_text()
+    assert "WHERE a = '\\r\\x00\\t' AND e = %s\", (email,))" in fixed, fixed
+    assert "\r" not in fixed and "\x00" not in fixed
+    run = invoke("check", "--fix", "--unsafe-fixes", "--stdin-filename", "db.py", "-",
+                 input=ESCAPES)  # fmt: skip
+    assert run.stdout == fixed

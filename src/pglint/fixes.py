@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import difflib
+import errno
 import os
 import stat
 import tempfile
@@ -294,29 +295,62 @@ def _parses(text: str) -> bool:
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Replace the file's contents in one step: a crash never leaves half a file.
+    """Write a fixed file, as one step where the file system allows and in place always:
+    the file keeps its owner, group, mode and hard links, as ruff and black keep them.
 
-    The temporary file sits in the same directory (``os.replace`` cannot cross file
-    systems) and gets the original's permission bits; a symlink keeps pointing at the
-    file it pointed at, which is the one rewritten.
+    The new contents go to a temporary file beside it, then replace it by a rename, so a
+    crash leaves the old file or the new one, never half of one. Where a rename would
+    lose something (another hard link to the file, an owner or group the temporary file
+    cannot be given, a directory that cannot be written) the file is written through its
+    own handle instead. A file no one may write (mode 0444) is not written, even by root.
+    A symlink keeps pointing at the file it pointed at, which is the one written.
     """
     real = os.path.realpath(path)
-    mode = stat.S_IMODE(os.stat(real).st_mode)
+    info = os.stat(real)
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(errno.EACCES, "the file is read-only", path)
+    if info.st_nlink == 1 and _replace(real, data, info):
+        return
+    _write_in_place(real, data)
+
+
+def _replace(real: str, data: bytes, info: os.stat_result) -> bool:
+    """Replace the file by a rename; False when that would lose its owner or group, or
+    the directory refuses a new file (nothing is changed then)."""
     directory, name = os.path.split(real)
-    fd, temporary = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".tmp")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".tmp")
+    except OSError:
+        return False  # a read-only directory, a full one: the file itself may still be written
     try:
         with os.fdopen(fd, "wb") as handle:
+            created = os.fstat(handle.fileno())
+            if (created.st_uid, created.st_gid) != (info.st_uid, info.st_gid):
+                try:
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except OSError:
+                    os.unlink(temporary)
+                    return False  # not ours to give: written in place instead
             handle.write(data)
             # On disk before the rename: after a power cut the name points at the old
             # contents or the new ones, never at an empty file.
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
+            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
         os.replace(temporary, real)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    return True
+
+
+def _write_in_place(real: str, data: bytes) -> None:
+    with open(real, "r+b") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def unified_diff(before: str, after: str, path: str) -> str:

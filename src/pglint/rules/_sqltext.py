@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
@@ -159,13 +160,26 @@ def literal_char_offsets(node: ast.Constant, source: SourceText) -> list[int] | 
 
 
 def python_string(text: str) -> str:
-    """A Python literal for ``text`` that reads well in a suggestion."""
+    """A Python literal for ``text`` that reads well in a suggestion. The text is the
+    value, escapes decoded: a control character goes back as an escape (`'\\r'` written
+    raw would end the line, a NUL would not parse)."""
     if "\n" in text:
         body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-        return f'"""{body}"""'
+        return f'"""{_escaped(body)}"""'
     if '"' in text and "'" not in text:
-        return "'" + text.replace("\\", "\\\\") + "'"
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return "'" + _escaped(text.replace("\\", "\\\\")) + "'"
+    return '"' + _escaped(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+
+
+# What a string literal cannot hold as written (or not as an escape would show it): line
+# breaks other than the newline a triple-quoted string keeps, tabs, NUL, other controls.
+_UNWRITABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _escaped(body: str) -> str:
+    if body.isprintable():
+        return body
+    return _UNWRITABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), body)
 
 
 def source_of(node: ast.AST, source: SourceText) -> str:
