@@ -55,6 +55,8 @@ def test_section_headings(rule):
     section = render_rule(rule)
     headings = re.findall(r"^### (.+)$", section, re.MULTILINE)
     expected = ["What it does", "Why is this bad?"]
+    if rule.opinionated.strip():
+        expected.append("Why is it off by default?")
     if rule.example.strip():
         expected += ["Example", "Use instead"]
     if not rule.checks_test_modules:

@@ -37,8 +37,16 @@ def render_rule(rule: Rule, level: int = 2) -> str:
     parts = [f"{head} {rule.code}: {rule.name}"]
     if _AVAILABILITY[rule.fix_availability]:
         parts.append(f"*{_AVAILABILITY[rule.fix_availability]}*")
+    if not rule.default_enabled:
+        family = rule.code[:4]
+        parts.append(
+            f'*Off by default: turn it on with `extend-select = ["{rule.code}"]` (or '
+            f'`"{family}"` for the family); `PGL` and `ALL` do not select it.*'
+        )
     parts += [f"{sub} What it does", rule.what_it_does.strip()]
     parts += [f"{sub} Why is this bad?", rule.why_bad.strip()]
+    if rule.opinionated.strip():
+        parts += [f"{sub} Why is it off by default?", rule.opinionated.strip()]
     if rule.example.strip():
         parts += [f"{sub} Example", _code(rule.example)]
     if rule.use_instead.strip():
@@ -64,13 +72,19 @@ def render_rules_md(rules: tuple[Rule, ...] | None = None) -> str:
         "",
         "`pglint rule CODE` prints the same text for one rule.",
         "",
-        "| Code | Name | Summary | Fix |",
-        "|---|---|---|---|",
+        "Rules marked *off* in the table are opinions rather than mistakes: they run only",
+        'when selected by their family or code (`extend-select = ["PGL8"]`).',
+        "",
+        "| Code | Name | Summary | Fix | Default |",
+        "|---|---|---|---|---|",
     ]
     for rule in rules:
         fix = rule.fix_availability if rule.fix_availability != "none" else "—"
         summary = rule.summary.replace("|", "\\|")
-        lines.append(f"| [{rule.code}](#{rule.anchor}) | {rule.name} | {summary} | {fix} |")
+        default = "on" if rule.default_enabled else "*off*"
+        lines.append(
+            f"| [{rule.code}](#{rule.anchor}) | {rule.name} | {summary} | {fix} | {default} |"
+        )
     sections = [render_rule(rule) for rule in rules]
     return "\n".join(lines) + "\n\n" + "\n".join(sections)
 

@@ -603,3 +603,91 @@ CONVENTIONAL_SESSION_FACTORIES: dict[str, ObjectKind] = {
 DATABASE_URL_SCHEMES = (
     r"postgres(?:ql)?|mysql|mariadb|cockroachdb|redshift|mssql|oracle|timescaledb|yugabytedb"
 )
+
+# --- transactions: what commits, what rolls back, what runs in autocommit ------------------
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """How statements on a driver's connection or session become permanent."""
+
+    # A statement outside a transaction block opens a transaction that stays open until
+    # `commit()` (psycopg2, psycopg 3, pg8000, SQLAlchemy): closing the connection or
+    # returning it to its pool rolls the writes back. False: each statement commits by
+    # itself unless a transaction block is open (asyncpg; aiopg only works that way).
+    implicit: bool
+    # `with conn:` commits when the block succeeds and rolls back when it raises
+    # (psycopg2, psycopg 3); False: `with` only closes (SQLAlchemy), or there is no `with`.
+    with_commits: bool = False
+    # Methods whose context manager is a transaction block that commits at its end:
+    # `with conn.transaction()` (psycopg 3, asyncpg), `with session.begin()` (SQLAlchemy).
+    blocks: frozenset[str] = frozenset()
+    # `conn.autocommit = True` switches the connection to autocommit.
+    autocommit_attribute: bool = False
+    # What several coroutines sharing it at once get: "error" (asyncpg raises
+    # InterfaceError, an AsyncSession IllegalStateChangeError), "serialized" (a lock
+    # makes them take turns), None for sync objects.
+    concurrent: str | None = None
+
+
+_SA_BLOCKS = frozenset({"begin", "begin_nested"})
+_TRANSACTION_BLOCK = frozenset({"transaction"})
+
+TRANSACTIONS: dict[tuple[str, str], Transactions] = {
+    ("psycopg2", "connection"): Transactions(True, True, autocommit_attribute=True),
+    ("psycopg", "connection"): Transactions(True, True, _TRANSACTION_BLOCK, True),
+    ("psycopg_async", "connection"): Transactions(
+        True, True, _TRANSACTION_BLOCK, True, "serialized"
+    ),
+    ("pg8000", "connection"): Transactions(True, autocommit_attribute=True),
+    ("asyncpg", "connection"): Transactions(False, blocks=_TRANSACTION_BLOCK, concurrent="error"),
+    # Each call on a pool borrows a connection of its own: no block can hold two of them.
+    ("asyncpg", "pool"): Transactions(False),
+    ("aiopg", "connection"): Transactions(False, concurrent="error"),
+    ("sqlalchemy", "connection"): Transactions(True, blocks=_SA_BLOCKS),
+    ("sqlalchemy", "session"): Transactions(True, blocks=_SA_BLOCKS),
+    ("sqlalchemy_async", "connection"): Transactions(True, blocks=_SA_BLOCKS, concurrent="error"),
+    ("sqlalchemy_async", "session"): Transactions(True, blocks=_SA_BLOCKS, concurrent="error"),
+}
+
+# Acquisitions whose `with` block is one transaction, committed when the block succeeds:
+# `engine.begin()`, `sessionmaker.begin()` and psycopg_pool's `pool.connection()`.
+COMMITTING_ACQUISITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("sqlalchemy", "engine"): frozenset({"begin"}),
+    ("sqlalchemy_async", "engine"): frozenset({"begin"}),
+    ("sqlalchemy", "sessionmaker"): frozenset({"begin"}),
+    ("sqlalchemy_async", "sessionmaker"): frozenset({"begin"}),
+    ("psycopg", "pool"): frozenset({"connection"}),
+    ("psycopg_async", "pool"): frozenset({"connection"}),
+}
+
+# SQLAlchemy session methods that write through the unit of work, at the next flush.
+SESSION_WRITES = frozenset(
+    {"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings",
+     "bulk_update_mappings"}
+)  # fmt: skip
+# Methods that write rows without SQL text: (driver, role) -> method -> the position of
+# the table name argument.
+COPY_WRITES: dict[tuple[str, str], dict[str, int]] = {
+    ("asyncpg", "connection"): {"copy_records_to_table": 0, "copy_to_table": 0},
+    ("asyncpg", "pool"): {"copy_records_to_table": 0, "copy_to_table": 0},
+    ("psycopg2", "cursor"): {"copy_from": 1},
+}
+# SQLAlchemy statement constructors that write, by qualified name, and the same as
+# methods of a Table (`users.insert()`).
+SQLALCHEMY_WRITE_CONSTRUCTS = frozenset(
+    {"sqlalchemy.insert", "sqlalchemy.update", "sqlalchemy.delete",
+     "sqlalchemy.sql.insert", "sqlalchemy.sql.update", "sqlalchemy.sql.delete",
+     "sqlalchemy.sql.expression.insert", "sqlalchemy.sql.expression.update",
+     "sqlalchemy.sql.expression.delete", "sqlalchemy.dialects.postgresql.insert",
+     "sqlmodel.insert", "sqlmodel.update", "sqlmodel.delete"}
+)  # fmt: skip
+TABLE_WRITE_METHODS = frozenset({"insert", "update", "delete"})
+# How a connection is put in autocommit mode other than `conn.autocommit = True`:
+# factory keywords (`psycopg.connect(autocommit=True)`), SQLAlchemy's isolation level
+# (`create_engine(..., isolation_level="AUTOCOMMIT")`, `conn.execution_options(...)`),
+# psycopg2's `set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)` (0) and `set_session()`,
+# psycopg 3's `set_autocommit()`.
+AUTOCOMMIT_KEYWORD = "autocommit"
+AUTOCOMMIT_LEVEL = "AUTOCOMMIT"
+AUTOCOMMIT_SETTERS = frozenset({"set_autocommit", "set_session", "set_isolation_level"})

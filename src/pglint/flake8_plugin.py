@@ -11,6 +11,7 @@ import gc
 import os
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from pglint import __version__
 from pglint.config import ConfigError, resolved_path, settings_for_directory
 from pglint.diagnostics import Diagnostic, Location
 from pglint.engine import COLLECTOR_THRESHOLD, lint_source
-from pglint.settings import DEFAULT_SETTINGS, Settings
+from pglint.rules import off_by_default
+from pglint.settings import DEFAULT_SETTINGS, Selection, Settings
 
 Report = tuple[int, int, str, type]
 
@@ -29,6 +31,17 @@ _STDIN_NAMES = ("-", "stdin", "<stdin>")
 class Plugin:
     name = "pglint"
     version = __version__
+
+    # Rules that are off by default and that flake8's own `--select` / `--extend-select`
+    # (or `select` / `extend-select` in its configuration) name: flake8 users turn them on
+    # the way they turn on flake8-bugbear's B9 checks.
+    flake8_selected: tuple[str, ...] = ()
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        chosen = [*(getattr(options, "select", None) or ()),
+                  *(getattr(options, "extend_select", None) or ())]  # fmt: skip
+        cls.flake8_selected = opted_in(chosen)
 
     def __init__(self, tree: ast.Module, lines: list[str], filename: str) -> None:
         self.tree = tree
@@ -51,6 +64,9 @@ class Plugin:
         except ConfigError as exc:
             problems.append(_internal(self.filename, f"configuration error: {exc}"))
             settings = DEFAULT_SETTINGS
+        if self.flake8_selected:
+            layer = Selection(extend_select=self.flake8_selected)
+            settings = replace(settings, layers=(*settings.layers, layer))
         if self.filename not in _STDIN_NAMES and settings.is_excluded(
             self.filename, ancestors=True
         ):
@@ -68,6 +84,12 @@ class Plugin:
         finally:
             gc.set_threshold(*before)
         return problems + result.diagnostics
+
+
+def opted_in(selectors: list[str]) -> tuple[str, ...]:
+    """The off-by-default codes that ``selectors`` name by their family or themselves."""
+    wanted = Selection(select=tuple(s.strip().upper() for s in selectors if s.strip()))
+    return tuple(sorted(c for c in off_by_default() if wanted.decide(c, opt_in=True)))
 
 
 def settings_for(filename: str) -> Settings:

@@ -34,10 +34,16 @@ class Selection:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
 
-    def decide(self, code: str) -> bool | None:
+    def decide(self, code: str, opt_in: bool = False) -> bool | None:
         """Within one layer the longest matching selector wins; on a tie, ignore wins.
-        None: this layer says nothing about ``code``."""
+        None: this layer says nothing about ``code``.
+
+        An ``opt_in`` rule (off by default) is selected only by a selector that names
+        its family or itself (`PGL8`, `PGL801`): `PGL` and `ALL` mean the default set.
+        """
         selected = _longest_prefix(code, (self.select or ()) + self.extend_select)
+        if opt_in and selected < _FAMILY:
+            selected = -1
         ignored = _longest_prefix(code, self.ignore)
         if selected < 0 and ignored < 0:
             return None
@@ -77,9 +83,13 @@ class Settings:
         return enabled
 
     def _selected_by_layers(self, code: str) -> bool:
-        enabled = bool(Selection(self.select, self.ignore, self.extend_select).decide(code))
+        from pglint.rules import off_by_default  # the registry imports nothing from here
+
+        opt_in = code in off_by_default()
+        base = Selection(self.select, self.ignore, self.extend_select)
+        enabled = bool(base.decide(code, opt_in))
         for layer in self.layers:
-            decision = layer.decide(code)
+            decision = layer.decide(code, opt_in)
             if layer.select is not None:
                 enabled = decision is True
             elif decision is not None:
@@ -128,6 +138,11 @@ class Settings:
             if excludes.match("/".join(parts[:end])):
                 return True
         return False
+
+
+# Length of a selector that names a family of rules (`PGL8`): the shortest that selects a
+# rule which is off by default.
+_FAMILY = len("PGL8")
 
 
 def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:

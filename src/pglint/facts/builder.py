@@ -24,6 +24,7 @@ from pglint.facts.model import (
 from pglint.facts.resolve import Resolver
 from pglint.facts.resources import find_resources
 from pglint.facts.role_finder import find_roles
+from pglint.facts.transactions import find_transactions
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -481,6 +482,7 @@ def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
     facts.db_calls = find_db_calls(facts, resolver)
     facts.driver_calls = find_driver_calls(facts, resolver)
     facts.resources = find_resources(facts)
+    facts.transactions = find_transactions(facts)
 
 
 def release(facts: ModuleFacts) -> None:

@@ -12,6 +12,7 @@ from pglint.source import SourceText
 if TYPE_CHECKING:
     from pglint.facts.resources import Resource
     from pglint.facts.roles import Roles
+    from pglint.facts.transactions import Handle
 
 Pos = tuple[int, int]
 Block = tuple[int, ...]  # ids of the enclosing statement bodies, outermost first
@@ -233,6 +234,9 @@ class ModuleFacts:
     roles: Roles | None = None
     # Connections, sessions and pool checkouts acquired in functions: facts/resources.py.
     resources: list[Resource] = field(default_factory=list)
+    # What each function sends through each connection or session, and what commits it:
+    # facts/transactions.py.
+    transactions: list[Handle] = field(default_factory=list)
     # False when the front end shows only the messages (flake8): rules need not build
     # suggestions and fixes, which the engine then leaves out of every finding.
     wants_fixes: bool = True

@@ -62,6 +62,11 @@ class Rule:
     # the rule's documentation.
     checks_test_modules: bool = True
     test_code: str = ""
+    # Off by default (an opinion rather than a mistake): run only when a selector names
+    # the rule's family or the rule itself (`PGL8`, `PGL801`), never by `PGL` or `ALL`.
+    # ``opinionated`` says why it is an opinion, for rules.md and the README.
+    default_enabled: bool = True
+    opinionated: str = ""
 
     @property
     def bad_examples(self) -> tuple[str, ...]:
