@@ -63,6 +63,10 @@ class TxBlock:
 
     item: WithItem
     body: int  # the block id of the `with` body
+    # True for `conn.transaction()` / `session.begin()`, always a transaction; False for a
+    # `with` that commits what is pending when it ends (`with conn:`, `engine.begin()`,
+    # `pool.connection()`), which on an autocommit connection holds no transaction.
+    explicit: bool = True
 
     @property
     def node(self) -> ast.With | ast.AsyncWith:
@@ -117,6 +121,8 @@ class Handle:
     # Passed to another function, stored, aliased, returned or used by an inner
     # function: someone this module does not show may commit it.
     escapes: bool = False
+    # The function whose calls these are (for a module-level object, the one using it).
+    function: Scope | None = None
 
     @property
     def writes(self) -> list[Sent]:
@@ -224,11 +230,21 @@ class _Finder:
         owner = bindings[0].scope if bindings else scope
         if any(b.scope is not owner for b in bindings):
             return None
-        key = (id(owner), expr.id)
+        # A module-level object is one handle per function that uses it: what one
+        # function sends through it is that function's business.
+        # One binding reaching the use names one object; several (`conn` reassigned)
+        # are taken together under the name.
+        user = scope.function() or scope
+        if len(bindings) == 1:
+            key: tuple = ("binding", id(bindings[0]), id(user))
+            value = bindings[0].value
+            resource = self.acquired.get(id(_unawait(value))) if value is not None else None
+        else:
+            key = ("name", id(owner), expr.id, id(user))
+            resource = self.resources.get((id(owner), expr.id))
         known = self.handles.get(key)
         if known is not None:
             return known
-        resource = self.resources.get(key)
         if resource is not None:  # `SessionLocal()` the tracker knows by convention
             resolved: tuple[ObjectKind, str] | None = (resource.kind, "likely")
         else:
@@ -240,17 +256,17 @@ class _Finder:
         if kind is None or model is None:
             return None
         handle = Handle(owner, expr.id, kind, model, "other", bindings=list(bindings))
-        self._origin(handle)
+        handle.function = user
+        self._origin(handle, resource)
         self.handles[key] = handle
         return handle
 
-    def _origin(self, handle: Handle) -> None:
+    def _origin(self, handle: Handle, resource: Resource | None) -> None:
         scope = handle.scope
         if scope.kind == "module":
             handle.origin = "module"
             return
-        resource = self.resources.get((id(scope), handle.name))
-        if resource is not None:
+        if resource is not None and resource.function is scope:
             handle.origin = "acquired"
             handle.resource = resource
             return
@@ -377,7 +393,9 @@ class _Finder:
         elif isinstance(expr, ast.Name):  # `with conn:`
             handle = self._handle(expr, item.scope, pos)
             if handle is not None and handle.model.with_commits:
-                handle.blocks.append(TxBlock(item, body))
+                # psycopg2 (2.9+) opens a transaction here even in autocommit mode.
+                explicit = handle.kind.driver == "psycopg2"
+                handle.blocks.append(TxBlock(item, body, explicit))
 
     def _commits_at_exit(self, resource: Resource, scope: Scope) -> bool:
         """The `with` that acquires it commits when it ends: `engine.begin()`,
@@ -405,9 +423,10 @@ class _Finder:
             if model is None:
                 return
             handle = Handle(scope, name, resource.kind, model, "acquired", resource)
-            self.handles[(id(scope), name)] = handle
+            handle.function = scope
+            self.handles[("resource", id(resource))] = handle
         handle.committed_by_with = True
-        handle.blocks.append(TxBlock(item, body))
+        handle.blocks.append(TxBlock(item, body, explicit=False))
 
     def _autocommit(self, handle: Handle) -> None:
         """Autocommit switched on by the factory, the pool or an assignment."""
@@ -427,8 +446,8 @@ class _Finder:
                     if found is handle:
                         handle.autocommit_changes.append((binding.pos, value.value))
         resource = handle.resource
-        if resource is None:
-            return
+        if resource is None or not handle.model.implicit:
+            return  # asyncpg and aiopg: autocommit outside a block, whatever the pool
         start = (0, 0)
         call = resource.node
         if _keyword_true(call, AUTOCOMMIT_KEYWORD) or _isolation_autocommit(call):
@@ -503,8 +522,11 @@ class _Finder:
         if not handle.blocks:
             return None
         inside = set(site.block)
+        autocommit = handle.autocommit_at((site.node.lineno, site.node.col_offset))
         found = None
         for block in handle.blocks:
+            if not block.explicit and autocommit is True:
+                continue  # commits what is pending at its end: nothing, in autocommit
             if block.body in inside and (
                 found is None or site.block.index(block.body) > site.block.index(found.body)
             ):
