@@ -65,8 +65,16 @@ class Program:
         self.path = directory / "app_module.py"
         self.path.write_text(self.source)
 
-    def findings(self) -> list[str]:
-        output = _pglint("check", "--output-format", "json", "--isolated", str(self.path))
+    def findings(self, *flags: str) -> list[str]:
+        """The codes `pglint check` reports (``flags``: e.g. `--extend-select PGL8`)."""
+        output = _pglint("check", "--output-format", "json", "--isolated", *flags, str(self.path))
+        return [item["code"] for item in json.loads(output)]
+
+    def fixed_findings(self, *flags: str) -> list[str]:
+        """What `pglint check` still reports on the source `fixed()` left."""
+        output = _pglint(
+            "check", "--output-format", "json", "--isolated", *flags, str(self.fixed_path)
+        )
         return [item["code"] for item in json.loads(output)]
 
     def load(self) -> ModuleType:
@@ -78,6 +86,7 @@ class Program:
         copy.write_text(self.source)
         _pglint("check", "--fix", "--isolated", *flags, str(copy))
         self.fixed_source = copy.read_text()
+        self.fixed_path = copy
         assert self.fixed_source != self.source, "pglint's fixes changed nothing"
         return _import(copy)
 
@@ -100,3 +109,29 @@ def _import(path: Path) -> ModuleType:
 @pytest.fixture
 def program(tmp_path):
     return lambda source: Program(tmp_path, source)
+
+
+_tables = itertools.count()
+
+
+@pytest.fixture
+def table(server):
+    """``table(columns)``: a new table with those columns, and its name."""
+
+    def make(columns: str) -> str:
+        import psycopg
+
+        name = f"t_{next(_tables)}"
+        with psycopg.connect(server.libpq, autocommit=True) as conn:
+            conn.execute(f"CREATE TABLE {name} ({columns})")
+        return name
+
+    return make
+
+
+def rows(server, table: str, where: str = "true") -> int:
+    """How many rows of ``table`` another connection sees (committed ones only)."""
+    import psycopg
+
+    with psycopg.connect(server.libpq) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]
