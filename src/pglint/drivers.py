@@ -661,6 +661,12 @@ COMMITTING_ACQUISITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("psycopg_async", "pool"): frozenset({"connection"}),
 }
 
+# Session factories whose result is one session per thread (or task), not one shared
+# object, even when it is bound at module level.
+SCOPED_SESSIONS = frozenset(
+    {"sqlalchemy.orm.scoped_session", "sqlalchemy.ext.asyncio.async_scoped_session"}
+)
+
 # SQLAlchemy session methods that write through the unit of work, at the next flush.
 SESSION_WRITES = frozenset(
     {"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings",

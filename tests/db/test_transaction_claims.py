@@ -359,7 +359,7 @@ def test_psycopg2_with_conn_opens_a_transaction_even_in_autocommit(server, progr
         "CREATE DATABASE pglint_never",
         "DROP DATABASE IF EXISTS pglint_never",
         "ALTER SYSTEM SET work_mem = '4MB'",
-        "ALTER DATABASE pglint SET TABLESPACE pg_default",
+        "ALTER DATABASE pglint_other SET TABLESPACE pg_default",
     ],
 )
 def test_statements_that_cannot_run_in_a_transaction_block(server, table, statement):
@@ -370,6 +370,12 @@ def test_statements_that_cannot_run_in_a_transaction_block(server, table, statem
     from pglint.sql.statements import statements
 
     sql = statement.format(t=table("a int"))
+    if "pglint_other" in sql:  # not the database the session is connected to
+        with psycopg.connect(server.libpq, autocommit=True) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = 'pglint_other'"
+            ).fetchone():
+                conn.execute("CREATE DATABASE pglint_other")
     [parsed] = statements(sql)
     assert parsed.needs_autocommit is not None, sql
     with psycopg.connect(server.libpq) as conn, pytest.raises(psycopg.errors.ActiveSqlTransaction):
@@ -419,14 +425,14 @@ def test_plain_strings_are_rejected_and_text_runs_them(server, program):
     assert code.findings() == ["PGL706"] * 3
     module = code.load()
     module.configure(server.dsn)
-    with pytest.raises(sqlalchemy.exc.ObjectNotExecutableError):
+    with pytest.raises(sqlalchemy.exc.ArgumentError, match="explicitly declared as text"):
         module.count_users()
     with pytest.raises(sqlalchemy.exc.ObjectNotExecutableError):
         module.count_on_connection()
     with pytest.raises(AttributeError, match="execute"):
         module.legacy()
     fixed = code.fixed()
-    assert "from sqlalchemy import text" in code.fixed_source
+    assert 'session.execute(text("SELECT count(*) FROM users"))' in code.fixed_source
     fixed.configure(server.dsn)
     assert fixed.count_users() == 3
     assert fixed.count_on_connection() == 3

@@ -188,7 +188,7 @@ class _Finder:
                 self._sent(site, None)
         for item in facts.with_items:
             self._with_item(item)
-        for handle in self.handles.values():
+        for handle in list(self.handles.values()):
             self._autocommit(handle)
             self._escape(handle)
         for handle in self.handles.values():
@@ -199,19 +199,24 @@ class _Finder:
 
     # --- which handle a call goes through ---------------------------------------------------
 
-    def _handle(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0) -> Handle | None:
+    def _handle(
+        self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0, user: Scope | None = None
+    ) -> Handle | None:
+        """The handle ``expr`` goes through; ``user`` is the function the call is in (kept
+        while a cursor is followed to a connection bound elsewhere)."""
         if depth > _MAX_DEPTH:
             return None
+        user = user or scope.function() or scope
         if isinstance(expr, ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Call):
             func = expr.func
             if isinstance(func, ast.Attribute) and func.attr in _DERIVED:
-                return self._handle(func.value, scope, pos, depth + 1)
+                return self._handle(func.value, scope, pos, depth + 1, user)
             return None
         if isinstance(expr, ast.Attribute):
             if expr.attr == "connection":  # `cur.connection`
-                return self._handle(expr.value, scope, pos, depth + 1)
+                return self._handle(expr.value, scope, pos, depth + 1, user)
             return None
         if not isinstance(expr, ast.Name):
             return None
@@ -226,15 +231,17 @@ class _Finder:
                 and id(inner) not in self.acquired  # `session.connection()` is one
             ):
                 return self._handle(inner.func.value, bindings[0].scope, bindings[0].pos,
-                                    depth + 1)  # fmt: skip
+                                    depth + 1, user)  # fmt: skip
         owner = bindings[0].scope if bindings else scope
-        if any(b.scope is not owner for b in bindings):
+        module_level = self.facts.module.bindings.get(expr.id, ())
+        if bindings and all(any(b is m for m in module_level) for b in bindings):
+            owner = self.facts.module  # `global conn` in a startup function included
+        elif any(b.scope is not owner for b in bindings):
             return None
         # A module-level object is one handle per function that uses it: what one
         # function sends through it is that function's business.
         # One binding reaching the use names one object; several (`conn` reassigned)
         # are taken together under the name.
-        user = scope.function() or scope
         if len(bindings) == 1:
             key: tuple = ("binding", id(bindings[0]), id(user))
             value = bindings[0].value
@@ -445,6 +452,8 @@ class _Finder:
                     found = self._handle(owner, binding.scope, binding.pos)
                     if found is handle:
                         handle.autocommit_changes.append((binding.pos, value.value))
+        if handle.origin == "module" and handle.model.implicit:
+            self._module_autocommit(handle)
         resource = handle.resource
         if resource is None or not handle.model.implicit:
             return  # asyncpg and aiopg: autocommit outside a block, whatever the pool
@@ -461,6 +470,40 @@ class _Finder:
         # engine built elsewhere is taken as the default, which does not autocommit.
         if found or (found is None and resource.checkout is not None):
             handle.autocommit_changes.append((start, found))
+
+    def _module_autocommit(self, handle: Handle) -> None:
+        """A module-level connection made by a factory in this module starts out of
+        autocommit unless the factory or an assignment anywhere in the module (a startup
+        function, say) switches it: the order of the functions is not known."""
+        calls = [
+            _unawait(b.value)
+            for b in handle.bindings
+            if b.kind == "assign" and b.value is not None and not _is_none(b.value)
+        ]
+        if not calls or not all(
+            isinstance(c, ast.Call) and self.resolver.qualname(c.func) in FACTORIES for c in calls
+        ):
+            return
+        made = {_keyword_true(c, AUTOCOMMIT_KEYWORD) for c in calls}  # type: ignore[arg-type]
+        start: bool | None = made.pop() if len(made) == 1 else None
+        later: set[bool | None] = set()  # set in functions, which run in an unknown order
+        for binding in sorted(self.facts.attribute_bindings.get("autocommit", ()),
+                              key=lambda b: b.pos):  # fmt: skip
+            node = binding.node
+            for target in node.targets if isinstance(node, ast.Assign) else []:
+                owner = target.value if isinstance(target, ast.Attribute) else None
+                if not isinstance(owner, ast.Name) or owner.id != handle.name:
+                    continue
+                reaching = self.resolver.reaching(owner.id, binding.scope, binding.pos)
+                if reaching and all(b.scope is handle.scope for b in reaching):
+                    value = binding.value
+                    known = value.value if isinstance(value, ast.Constant) else None
+                    if binding.scope is handle.scope:
+                        start = known  # at import, before any function runs
+                    else:
+                        later.add(known)  # type: ignore[arg-type]
+        state = start if not later or later == {start} else None
+        handle.autocommit_changes.append(((0, 0), state))
 
     def _autocommit_source(self, expr: ast.expr, scope: Scope, depth: int) -> bool | None:
         """Whether the engine or pool a connection comes from is set up for autocommit:
@@ -481,6 +524,8 @@ class _Finder:
         if isinstance(expr, ast.Name):
             pos = (expr.lineno, expr.col_offset)
             bindings = self.resolver.reaching(expr.id, scope, pos)
+            # `pool = None` until startup sets it: the placeholder says nothing.
+            bindings = [b for b in bindings if not _is_none(b.value)]
             values = [b for b in bindings if b.kind in ("assign", "with") and b.value is not None]
             if not values or len(values) != len(bindings):
                 return None
@@ -574,6 +619,10 @@ def _transactional(kind: ObjectKind) -> ObjectKind | None:
     if (kind.driver, kind.role) in TRANSACTIONS:
         return kind
     return None
+
+
+def _is_none(expr: ast.expr | None) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None
 
 
 def _unawait(expr: ast.expr) -> ast.expr:

@@ -149,7 +149,7 @@ RULE = Rule(
         '    conn = psycopg2.connect("dbname=app")\n'
         "    try:\n"
         "        with conn, conn.cursor() as cur:\n"
-        '            cur.execute("VACUUM ANALYZE")\n'
+        '            cur.execute("ANALYZE")\n'
         "    finally:\n"
         "        conn.close()\n",
     ),

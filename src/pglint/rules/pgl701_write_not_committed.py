@@ -49,8 +49,8 @@ def _lost_write(facts: ModuleFacts, handle: Handle) -> Sent | None:
     else:
         return None
     for write in handle.writes:
-        if write.block is not None:
-            continue
+        if write.block is not None or any(s.needs_autocommit for s in write.statements):
+            continue  # a `CREATE DATABASE` here fails before anything is lost: PGL705
         autocommit = handle.autocommit_at(write.pos)
         if autocommit is False or (autocommit is None and handle.origin == "dependency"):
             return write

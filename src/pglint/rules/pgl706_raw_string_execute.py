@@ -161,9 +161,10 @@ RULE = Rule(
     ),
     why_bad=(
         "SQLAlchemy 2.0 executes statement objects only: a plain string raises "
-        "`ObjectNotExecutableError: Not an executable object`, and `Engine.execute()` "
-        "no longer exists (`AttributeError`). SQLAlchemy 1.4 still runs both with a "
-        "deprecation warning, so the code works until the upgrade — or was copied from a "
+        "`ArgumentError: Textual SQL expression ... should be explicitly declared as "
+        "text(...)` from a session and `ObjectNotExecutableError` from a connection, and "
+        "`Engine.execute()` no longer exists (`AttributeError`). SQLAlchemy 1.4 still runs "
+        "both with a deprecation warning, so the code works until the upgrade — or was copied from a "
         "1.x tutorial into a 2.0 project and fails on its first request. `text()` makes "
         "the string a statement, with `:name` bind parameters.\n\n"
         "Not reported: `text(...)`, `select(...)` and other statement objects, and "

@@ -22,9 +22,10 @@ _POSTGRES = ("postgres", "postgresql", "cockroachdb", "redshift")
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
     roles = facts.roles
-    if roles is not None and "migration" in roles.module_roles:
-        return  # Alembic's env.py runs once, usually with NullPool
+    if roles is None or roles.module_roles & {"migration", "script", "test"}:
+        return  # Alembic's env.py, scripts and tests run once and exit
     resolver = Resolver.of(facts)
+    kept = _kept_for_the_app(facts)
     for site in facts.calls:
         call = site.node
         func = call.func
@@ -39,8 +40,11 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue  # set (to anything), or maybe in **options
         if any(_no_idle_pool(k) for k in call.keywords):
             continue
-        if not _postgres_or_unknown(call, site, resolver):
+        if id(call) not in kept or not _postgres_or_unknown(call, site, resolver):
             continue
+        info = roles.enclosing(site.scope)
+        if info is not None and info.roles & {"entry_point", "test", "migration"}:
+            continue  # a command's engine lives as long as the command
         source = facts.source
         name = source.segment(func)
         message = (
@@ -50,6 +54,25 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         fix = _fix(call, facts)
         suggestion = _with_keyword(source.segment(call)) if fix is not None else None
         yield Finding(source.start(call), source.end(call), message, suggestion, fix)
+
+
+def _kept_for_the_app(facts: ModuleFacts) -> set[int]:
+    """Engines that outlive the code that makes them, where a pool keeps connections
+    idle: bound at module level or by `global`, stored on an object (`app.state.engine`,
+    `self.engine`) or in a container, or returned by a cached factory. An engine made,
+    used and disposed in one function has no idle connections to go stale."""
+    values: list[ast.expr | None] = []
+    for bindings in facts.module.bindings.values():
+        values += [b.value for b in bindings if b.kind == "assign"]
+    for bindings in facts.attribute_bindings.values():
+        values += [b.value for b in bindings]
+    values += [b.value for b in facts.item_stores]
+    roles = facts.roles
+    for scope in facts.scopes:
+        info = roles.of(scope) if roles is not None else None
+        if info is not None and "cached_factory" in info.roles:
+            values += [r.value for r in scope.returns]
+    return {id(v.value if isinstance(v, ast.Await) else v) for v in values if v is not None}
 
 
 def _with_keyword(text: str) -> str:
@@ -120,9 +143,12 @@ RULE = Rule(
         "`OperationalError: server closed the connection unexpectedly` until each dead "
         "connection has been tried once. `pool_pre_ping=True` checks a connection with a "
         "cheap round trip when it is checked out and replaces it if it is gone.\n\n"
-        "Not reported: `pool_pre_ping` passed with any value (an explicit `False` is a "
-        "decision), `poolclass=NullPool` or `StaticPool`, a URL for another database, "
-        "`**options` that may carry it, tests and migrations."
+        "Reported for engines that outlive the code that makes them: bound at module "
+        "level, stored on an object (`app.state.engine`, `self.engine`) or returned by "
+        "an `@lru_cache` factory. Not reported: `pool_pre_ping` passed with any value (an "
+        "explicit `False` is a decision), `poolclass=NullPool` or `StaticPool`, a URL for "
+        "another database, `**options` that may carry it, an engine made and disposed "
+        "in one function, CLI commands, scripts, tests and migrations."
     ),
     opinionated=(
         "A pre-ping costs one round trip per checkout, and some deployments prefer "

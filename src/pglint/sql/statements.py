@@ -189,6 +189,10 @@ def _needs_autocommit(head: list[str], upper_all: set[str]) -> str | None:
             return f"REINDEX {kind}"
     if verb == "ALTER" and second == "SYSTEM":
         return "ALTER SYSTEM"
+    if verb == "ALTER" and second == "DATABASE" and "TABLESPACE" in head and "SET" in head:
+        return "ALTER DATABASE SET TABLESPACE"
+    if verb == "CLUSTER" and head[1:] in ([], ["VERBOSE"]):
+        return "CLUSTER"  # every table: not one table's CLUSTER ... USING
     return None
 
 
