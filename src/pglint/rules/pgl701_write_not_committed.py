@@ -209,6 +209,7 @@ RULE = Rule(
         "https://www.psycopg.org/docs/usage.html#transactions-control",
     ),
     checks_test_modules=False,
+    test_code="a test often writes without committing on purpose, and rolls back at teardown.",
     more_bad=(
         "import psycopg2\n\n\n"
         "def add_user(dsn, email):\n"

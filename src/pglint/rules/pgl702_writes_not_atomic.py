@@ -195,6 +195,7 @@ RULE = Rule(
         "https://www.psycopg.org/psycopg3/docs/basic/transactions.html#transaction-contexts",
     ),
     checks_test_modules=False,
+    test_code="a test's data is thrown away with its database, half-done or not.",
     more_bad=(
         "import psycopg\n\n\n"
         "def transfer(dsn, src, dst, amount):\n"

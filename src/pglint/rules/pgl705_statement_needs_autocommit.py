@@ -25,7 +25,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             why = _why(handle, sent)
             if why is None:
                 continue
-            message = f"`{what}` cannot run inside a transaction block, and {why}"
+            message = f"`{what}` fails inside a transaction block: {why}"
             yield Finding(source.start(sent.node), source.end(sent.node), message,
                           _suggestion(facts, handle, sent))  # fmt: skip
     yield from _alembic(facts)
@@ -34,20 +34,20 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 def _why(handle: Handle, sent: Sent) -> str | None:
     """Why the statement runs inside a transaction block, or None when it may not."""
     if sent.block is not None:
-        return f"`with {_short(ast.unparse(sent.block.item.expr))}` opened one"
+        return f"`with {_short(ast.unparse(sent.block.item.expr))}` opens one"
     if not handle.model.implicit:
         return None  # asyncpg, aiopg: autocommit outside a block
     autocommit = handle.autocommit_at(sent.pos)
     if autocommit is True:
         return None
     if handle.kind.role == "session":
-        return "a session always runs in one"
+        return "a session is always in one"
     if autocommit is None:
         return None  # made elsewhere: it may be in autocommit
-    return f"{handle.kind.info.label} opens one before the first statement"
+    return f"{handle.kind.info.label} opens one first"
 
 
-def _short(text: str, limit: int = 30) -> str:
+def _short(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -81,9 +81,7 @@ def _alembic(facts: ModuleFacts) -> Iterator[Finding]:
         if what is None or blocks.intersection(call.site.block):
             continue
         source = facts.source
-        message = (
-            f"`{what}` cannot run inside a transaction block, and Alembic runs migrations in one"
-        )
+        message = f"`{what}` fails inside a transaction block: Alembic runs migrations in one"
         suggestion = "with op.get_context().autocommit_block():\n    " + source.segment(call.node)
         yield Finding(source.start(call.node), source.end(call.node), message, suggestion)
 

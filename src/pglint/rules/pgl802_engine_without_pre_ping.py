@@ -47,10 +47,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue  # a command's engine lives as long as the command
         source = facts.source
         name = source.segment(func)
-        message = (
-            f"`{name}()` without `pool_pre_ping=True`: requests fail on dead connections "
-            "after a restart"
-        )
+        message = f"`{name}()` without `pool_pre_ping=True`: dead pooled connections fail requests"
         fix = _fix(call, facts)
         suggestion = _with_keyword(source.segment(call)) if fix is not None else None
         yield Finding(source.start(call), source.end(call), message, suggestion, fix)
@@ -177,6 +174,10 @@ RULE = Rule(
         "https://docs.sqlalchemy.org/en/20/core/pooling.html#pool-disconnects-pessimistic",
     ),
     checks_test_modules=False,
+    test_code=(
+        "a test's engine lives as long as the test run, against a server that does not "
+        "restart under it."
+    ),
     more_bad=(
         "from sqlalchemy.ext.asyncio import create_async_engine\n\n"
         'engine = create_async_engine("postgresql+asyncpg://app@db/app")\n',
