@@ -242,3 +242,35 @@ def test_the_budget_counts_cpu_time_not_the_clock():
 
 def test_no_budget_means_none():
     assert lint_source(HOSTILE, "x.py", Settings(max_file_seconds=None)).diagnostics
+
+
+def test_an_imported_module_is_summarized_under_its_own_budget(tight, monkeypatch):
+    """Summarizing a module serves every file that imports it: its time is its own. A
+    file importing a large package pays for its own work only, and a module too slow to
+    summarize is left unknown, not a reason to skip the file importing it."""
+    summarize = project.Project._summarize
+
+    def slow_summarize(self, unit):
+        if unit.path.endswith("helpers.py"):
+            burn()
+        return summarize(self, unit)
+
+    monkeypatch.setattr(project.Project, "_summarize", slow_summarize)
+    write(tight, "helpers.py", "import psycopg2\n\ndef get():\n    return psycopg2.connect()\n")
+    write(tight, "hostile.py", "from helpers import get\n" + HOSTILE)
+    lines, _ = check("hostile.py", "known_bad.py")
+    assert any(line.startswith(KNOWN + " ") for line in lines), lines
+    found = [line.split(" ", 2)[1] for line in lines if line.startswith("hostile.py")]
+    assert found == ["PGL101", "PGL601"]
+
+
+def test_time_apart_is_not_the_files():
+    with budget.limit(0.2):
+        with budget.apart():
+            burn(0.15)
+            budget.check()  # within its own budget
+        burn(0.15)
+        budget.check()  # the file spent 0.15 s of its own: the time apart is not counted
+        burn(0.1)
+        with pytest.raises(budget.OutOfTime):
+            budget.check()

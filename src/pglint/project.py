@@ -32,6 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from pglint import budget
+from pglint.budget import OutOfTime
 from pglint.facts.builder import release as release_facts
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
@@ -353,7 +354,13 @@ class Project:
         if unit.path in self._active:
             return EMPTY  # an import cycle: what is known so far
         if unit.summary is None:
-            self._summarize(unit)
+            try:
+                with budget.apart():  # the module's own budget (pglint.budget)
+                    self._summarize(unit)
+            except OutOfTime:
+                # What it exports stays unknown, as for a module that cannot be read; its
+                # own lint reports it over budget.
+                unit.summary = EMPTY
             if unit.facts is None:  # not kept for a lint to come: only the summary is
                 unit.source = None
         # Made once per content: a module imported by many is summarized once, and the
