@@ -9,7 +9,7 @@ import ast
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from pglint.diagnostics import Edit
@@ -17,6 +17,17 @@ from pglint.facts.model import DbCall, Piece, SqlText
 from pglint.source import SourceText, line_starts
 from pglint.sql import HOLE, HoleContext, Placeholder, classify_holes, find_placeholders
 
+# Words that, in the name of an interpolated expression, say it holds a table or column
+# name (`table_name`, `col`, `self.field`), unless the name ends in one that says a value.
+_IDENTIFIER_WORDS = frozenset(
+    {"column", "columns", "col", "cols", "colname", "table", "tables", "tbl", "tablename",
+     "field", "fields", "fieldname", "schema", "schemas", "identifier", "ident", "relation",
+     "alias", "reference"}
+)  # fmt: skip
+_VALUE_WORDS = frozenset(
+    {"id", "ids", "value", "values", "val", "data", "count", "num", "number", "size",
+     "length", "len", "text", "json", "body", "content"}
+)  # fmt: skip
 # Stand-in for a safe interpolation whose text is unknown: a plain word changes neither
 # placeholder counts nor the position of other interpolations.
 _NEUTRAL = "_pglint_"
@@ -33,7 +44,13 @@ class Rendered:
 
     @cached_property
     def hole_contexts(self) -> list[HoleContext]:
-        return classify_holes(self.text) if self.holes else []
+        contexts = classify_holes(self.text) if self.holes else []
+        return [
+            replace(c, position="identifier")
+            if c.argument and names_identifier(self.holes[c.index].expr)
+            else c
+            for c in contexts
+        ]
 
     @cached_property
     def placeholders(self) -> list[Placeholder]:
@@ -49,6 +66,28 @@ class Rendered:
             for context in self.hole_contexts
             if context.position in positions
         ]
+
+
+def names_identifier(expr: ast.expr | None) -> bool:
+    """`column`, `table_name`, `self.field`, `row["column_name"]`, `get_table_name()`:
+    the expression is called a table or column name."""
+    while isinstance(expr, ast.Call):
+        expr = expr.func
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+        name = str(expr.slice.value)
+    elif isinstance(expr, ast.Attribute):
+        name = expr.attr
+    elif isinstance(expr, ast.Name):
+        name = expr.id
+    else:
+        return False
+    parts = [p for p in re.split(r"_|(?<=[a-z])(?=[A-Z])", name) if p]
+    lowered = [p.lower() for p in parts]
+    return (
+        bool(lowered)
+        and bool(_IDENTIFIER_WORDS & set(lowered))
+        and (lowered[-1] not in _VALUE_WORDS)
+    )
 
 
 def render(sql: SqlText) -> Rendered:

@@ -20,6 +20,10 @@ class HoleContext:
     # The plain quote (`'` or `"`) of the string or name the hole sits in; "" elsewhere,
     # and in `E'...'`, `U&'...'` or `$$...$$`, where doubling a quote is not all it takes.
     quoted_by: str = ""
+    # A value position where a column fits as well: an argument of a function call
+    # (`lower({x})`, `PRAGMA table_info({x})`). What the interpolated expression is
+    # called may say which (see pglint.rules._sqltext).
+    argument: bool = False
 
 
 # A hole inside a placeholder (`%({name})s`) names the parameter: like a table name, a
@@ -191,6 +195,8 @@ class _Walker:
             return "identifier"
         if prev_kind == "word":
             return self._after_word(i, prev_up, level)
+        if prev_up in ("(", ",") and level.opener == "call":
+            return "argument"  # `lower({x})`: a column or a value, as the name says
         if prev_up == "(":
             if level.opener in _VALUE_LISTS:
                 return "value"
@@ -289,6 +295,12 @@ def classify_holes(sql: str) -> list[HoleContext]:
         sig.append((kind, start, end, text.upper() if kind == "word" else text))
     _Walker(sql, sig).run(found)
     return [
-        HoleContext(index, offset, found[offset], quoted_by.get(offset, ""))
+        HoleContext(
+            index,
+            offset,
+            "value" if found[offset] == "argument" else found[offset],
+            quoted_by.get(offset, ""),
+            found[offset] == "argument",
+        )
         for index, offset in enumerate(sorted(found))
     ]
