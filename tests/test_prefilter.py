@@ -152,7 +152,10 @@ def test_a_module_that_mentions_no_export_is_skipped(tmp_path):
         ("rows = await conn.fetchrow(q)\n", True),
         ("User.objects.raw(q)\n", True),
         ("db = SessionLocal()\n", True),
-        ('URL = "mysql://u:p@h/db"\n', True),
+        ('URL = "postgresql+asyncpg://u:p@h/db"\n', True),
+        ('URL = "cockroachdb://u:p@h/db"\n', True),
+        # Only PostgreSQL's URLs carry a password PGL601 reads.
+        ('URL = "mysql://u:p@h/db"\n', False),
         ('dsn = "host=db PASSWORD=x"\n', True),
         ('dsn = ("host=db password"\n       "=x")\n', True),
         # `password=` counts inside a string literal only: PGL601 reads literals.

@@ -599,9 +599,12 @@ CONVENTIONAL_SESSION_FACTORIES: dict[str, ObjectKind] = {
     "AsyncSessionFactory": K("sqlalchemy_async", "sessionmaker"),
 }
 
-# URL schemes of database servers (a regex alternation): connection URLs carry passwords.
+# URL schemes of PostgreSQL and the servers that speak its protocol (a regex alternation),
+# as libpq, SQLAlchemy (`postgresql+asyncpg`), dj-database-url and django-environ
+# (`pgsql`, `postgis`, `timescale`, `cockroach`) spell them: PGL601 reads passwords in
+# these URLs. Other databases' URLs (`mysql://`, `mssql://`) are not pglint's to judge.
 DATABASE_URL_SCHEMES = (
-    r"postgres(?:ql)?|mysql|mariadb|cockroachdb|redshift|mssql|oracle|timescaledb|yugabytedb"
+    r"postgres(?:ql)?|pgsql|postgis|redshift|cockroach(?:db)?|timescale(?:db|gis)?|yugabytedb"
 )
 
 # --- transactions: what commits, what rolls back, what runs in autocommit ------------------

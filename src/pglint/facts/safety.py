@@ -45,7 +45,10 @@ class Safety:
         self.containers = Containers(resolver)
         self.guards = Guards(resolver, self._members_constant)
         self._checking: set[int] = set()
-        self._functions: dict[str, bool] = {}  # module function name -> returns safe text
+        self._known: dict[tuple[ast.expr, Pos, Block | None], bool] = {}
+        self._cuts = 0
+        self._functions: dict[int, bool] = {}  # id of a def -> every return is safe
+        self._scopes: dict[int, Scope] | None = None
 
     def is_safe(
         self, expr: ast.expr, scope: Scope, pos: Pos, depth: int = 0, block: Block | None = None
@@ -53,12 +56,24 @@ class Safety:
         """Whether ``expr``, evaluated at ``pos`` (in ``block``, when known: then the
         definitions reaching it and the checks before it count), is safe in SQL text."""
         if depth > MAX_DEPTH or id(expr) in self._checking:
+            self._cuts += 1
             return False
+        # Worked out once: a value re-bound many times (`x = "f(%s)" % x` in a chain of
+        # branches) is checked through each earlier definition, which is then known. A
+        # result reached through a cut (depth or a cycle) is not remembered.
+        key = (expr, pos, block)
+        known = self._known.get(key)
+        if known is not None:
+            return known
+        cuts = self._cuts
         self._checking.add(id(expr))
         try:
-            return self._is_safe(expr, scope, pos, depth + 1, block)
+            result = self._is_safe(expr, scope, pos, depth + 1, block)
         finally:
             self._checking.discard(id(expr))
+        if self._cuts == cuts:
+            self._known[key] = result
+        return result
 
     def _is_safe(
         self, expr: ast.expr, scope: Scope, pos: Pos, depth: int, block: Block | None
@@ -234,9 +249,7 @@ class Safety:
             return self._all_safe(items, depth) and all(
                 self.is_safe(d, scope, pos, depth, block) for d in call.args[1:]
             )
-        if isinstance(func, ast.Name):
-            return self._safe_function(func, scope, pos, depth)
-        return False
+        return self._safe_function(func, scope, pos, depth)
 
     def _safe_arguments(
         self, call: ast.Call, scope: Scope, pos: Pos, depth: int, block: Block | None
@@ -268,23 +281,24 @@ class Safety:
             return self.is_safe(element, scope, pos, depth, block)  # `["%s"] * n`
         return self._all_safe(self.containers.items(items, scope, pos, "iter"), depth)
 
-    def _safe_function(self, func: ast.Name, scope: Scope, pos: Pos, depth: int) -> bool:
-        """A function of this module whose every return is safe, whatever it is passed:
-        checked once, in its own scope (with the checks it makes of its parameters)."""
-        bindings = self.resolver.reaching(func.id, scope, pos)
-        if len(bindings) != 1 or bindings[0].kind != "def":
+    def _safe_function(self, func: ast.expr, scope: Scope, pos: Pos, depth: int) -> bool:
+        """A function of this module (`helper(...)`), or a method of the class the call
+        is made in (`self.helper(...)`), whose every return is safe whatever it is
+        passed: checked once, in its own scope, with the checks it makes of its
+        parameters. (A subclass elsewhere may override the method; the module shows only
+        this definition.)"""
+        function = self._callee(func, scope, pos)
+        if function is None:
             return False
-        known = self._functions.get(func.id)
+        known = self._functions.get(id(function.node))
         if known is not None:
             return known
-        self._functions[func.id] = False  # recursion returns nothing new
-        function = self.resolver.function(func.id)
+        self._functions[id(function.node)] = False  # recursion returns nothing new
+        node = function.node
         result = (
-            function is not None
-            and function.node is bindings[0].node
-            and isinstance(function.node, ast.FunctionDef)
+            isinstance(node, ast.FunctionDef)
             and not function.is_generator
-            and all(_transparent(d) for d in function.node.decorator_list)
+            and all(_transparent(d) for d in node.decorator_list)
             and bool(function.returns)
             and all(
                 r.value is not None
@@ -294,8 +308,30 @@ class Safety:
                 for r in function.returns
             )
         )
-        self._functions[func.id] = result
+        self._functions[id(node)] = result
         return result
+
+    def _callee(self, func: ast.expr, scope: Scope, pos: Pos) -> Scope | None:
+        if isinstance(func, ast.Name):
+            bindings = self.resolver.reaching(func.id, scope, pos)
+            function = self.resolver.function(func.id)
+            if len(bindings) != 1 or bindings[0].kind != "def" or function is None:
+                return None
+            return function if function.node is bindings[0].node else None
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")
+        ):
+            return None
+        method = scope.function()
+        owner = method.enclosing_class if method is not None else None
+        bindings = owner.bindings.get(func.attr, []) if owner is not None else []
+        if len(bindings) != 1 or bindings[0].kind != "def":
+            return None
+        if self._scopes is None:
+            self._scopes = {id(s.node): s for s in self.resolver.facts.scopes}
+        return self._scopes.get(id(bindings[0].node))
 
     def _safe_composition(self, expr: ast.expr) -> bool:
         qual = self.resolver.qualname(expr.func) if isinstance(expr, ast.Call) else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from pglint.diagnostics import Edit, Fix, Plan
 from pglint.drivers import DATABASE_URL_SCHEMES, FACTORIES
+from pglint.facts.containers import Containers
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resolve import Resolver
 from pglint.rules._sqltext import literal_char_offsets, shorten
@@ -27,9 +28,14 @@ from pglint.source import SourceText
 _HOLE = "\x00"
 _URL = re.compile(
     rf"(?<![\w+.-])(?P<scheme>(?:{DATABASE_URL_SCHEMES})(?:\+[\w.-]+)?)://"
-    r"(?P<user>[^:/@\s?#]*):(?P<password>[^@/\s?#]*)@",
+    r"(?P<user>[^:/@\s?#]*):(?P<password>[^@/\s?#]*)@"
+    r"(?P<host>\[[^\]\s]*\]|[^:/\s?#'\"\[]*)(?::(?P<port>[^/\s?#'\"\[]*))?(?P<rest>[^\s'\"]*)",
     re.IGNORECASE,
 )
+# A URL that shows the form to write, in help text or an error message: the parts named
+# by what they are (`user:password@host:port/dbname`), optional parts in brackets.
+_FIELD_USERS = frozenset({"user", "username", "login", "role", "usr"})
+_FIELD_PASSWORDS = frozenset({"password", "passwd", "pass", "pwd"})
 # libpq keyword/value strings: "host=db user=app password=s3cret dbname=app".
 _KEYWORD_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*(?P<password>'[^']*'|[^\s']+)", re.I)
 _KEYWORD_CONTEXT = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|port)\s*=", re.I)
@@ -56,11 +62,13 @@ class _Secret:
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
     resolver = Resolver.of(facts)
-    seen: set[int] = set()
+    # A literal may be seen twice (`dict(password=...)` passed as `**settings`): as a
+    # password argument when either says so.
+    candidates: dict[int, tuple[ast.expr, bool]] = {}
     for node, in_factory in _candidates(facts, resolver):
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+        known = candidates.get(id(node))
+        candidates[id(node)] = (node, in_factory or (known is not None and known[1]))
+    for node, in_factory in candidates.values():
         secret = _secret(node, in_factory)
         if secret is None or _is_template(secret.password):
             continue
@@ -77,6 +85,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
 def _candidates(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[ast.expr, bool]]:
     """String expressions that may hold a connection string: call arguments (including
     `os.getenv` defaults), and values assigned to names, attributes and class fields."""
+    containers = Containers(resolver)
     for site in facts.calls:
         call = site.node
         kind = FACTORIES.get(resolver.qualname(call.func) or "")
@@ -85,6 +94,12 @@ def _candidates(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[ast.ex
             if _is_text(arg):
                 yield arg, False
         for keyword in call.keywords:
+            if factory and keyword.arg is None:
+                # `connect(**DB_CONFIG)`: the settings dict the module writes.
+                fields = containers.fields(keyword.value, site.scope, _pos(call))
+                for name in _PASSWORD_KEYWORDS:
+                    if _is_text(fields.get(name)):
+                        yield fields[name], True
             if not _is_text(keyword.value):
                 continue
             if factory and keyword.arg in _PASSWORD_KEYWORDS:
@@ -100,6 +115,10 @@ def _candidates(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[ast.ex
         for binding in bindings:
             if _is_text(binding.value):
                 yield binding.value, False  # type: ignore[misc]
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
 def _is_text(node: ast.expr | None) -> bool:
@@ -126,7 +145,7 @@ def _secret(node: ast.expr, password_argument: bool) -> _Secret | None:
         return _Secret(node, text, "argument") if text else None
     if "://" in text:
         match = _URL.search(text)
-        if match is not None and match.group("password"):
+        if match is not None and match.group("password") and not _shows_the_form(match):
             return _Secret(node, match.group("password"), "url")
         return None
     if "=" in text and _KEYWORD_CONTEXT.search(text):
@@ -134,6 +153,20 @@ def _secret(node: ast.expr, password_argument: bool) -> _Secret | None:
         if match is not None:
             return _Secret(node, match.group("password").strip("'"), "keyword string")
     return None
+
+
+def _shows_the_form(url: re.Match[str]) -> bool:
+    """`postgresql://user:password@host:port/dbname[?key=value]`: a port that is not a
+    number, optional parts in brackets or `...`, or a user and a password that are the
+    words for them."""
+    port, rest = url.group("port"), url.group("rest")
+    user, password = url.group("user").lower(), url.group("password").lower()
+    return (
+        (bool(port) and not port.isdigit() and _HOLE not in port)
+        or "[" in rest
+        or "..." in rest
+        or (user in _FIELD_USERS and password in _FIELD_PASSWORDS)
+    )
 
 
 def _is_template(password: str) -> bool:
@@ -267,8 +300,18 @@ RULE = Rule(
         "missing variable: the app silently connects with the baked-in account.\n\n"
         "A URL without a password, a value read from `os.environ` or a settings object, "
         "an f-string whose password part is interpolated, and template text such as "
-        "`${DB_PASSWORD}` or `<password>` are not reported. Well-known defaults "
-        "(`postgres`, `password`, `changeme`...) are reported with a softer message."
+        "`${DB_PASSWORD}` or `<password>` are not reported, nor the form of a URL shown "
+        "in help text or an error message (`postgresql://user:password@host:port/dbname"
+        "[?key=value]`: a port that is not a number, optional parts in brackets, or a user "
+        "and password that are the words for them). Well-known defaults "
+        "(`postgres`, `password`, `changeme`...) are reported with a softer message. "
+        "A password in the dict a connect call is given as `**config` counts as one "
+        "passed by keyword.\n\n"
+        "URLs are read for PostgreSQL and the servers that speak its protocol, as libpq, "
+        "SQLAlchemy, dj-database-url and django-environ spell them: `postgres`, "
+        "`postgresql` (with any `+driver`), `pgsql`, `postgis`, `redshift`, `cockroach`, "
+        "`cockroachdb`, `timescale`, `timescaledb`, `timescalegis`, `yugabytedb`. Other "
+        "databases' URLs (`mysql://`, `mssql://`) are left to other tools."
     ),
     example=(
         "import os\n\n"
