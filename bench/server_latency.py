@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import re
 import statistics
 import sys
 import tempfile
@@ -77,11 +78,12 @@ def make_project(root: Path, lines: int = 500) -> Path:
 def edits(text: str, count: int) -> list[str]:
     """``count`` versions of ``text``, each one character away from it: a digit of one
     of the module's constants (`LIMIT_k = ...`), as someone typing would change it."""
+    places = [m.end() for m in re.finditer(r"^LIMIT_\d+ = ", text, re.MULTILINE)]
     out = []
     for k in range(count):
-        marker = f"LIMIT_{k} = "
-        at = text.index(marker) + len(marker)
-        digit = "7" if text[at] != "7" else "8"
+        at = places[k % len(places)]
+        digits = [d for d in "123456789" if d != text[at]]
+        digit = digits[(k // len(places)) % len(digits)]
         out.append(text[:at] + digit + text[at + 1 :])
     return out
 

@@ -452,3 +452,18 @@ def _saved_notebook(path: Path) -> Path:
     notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(notebook, indent=1))
     return path
+
+
+async def test_the_workspace_is_summarized_in_the_background(app: Path):
+    async with session(app) as client:
+        # Nothing is opened: the work loop still reads the workspace once it is idle.
+        said = await until(
+            lambda: [m for m in client.log_messages if "summarized the workspace" in m.message],
+            "the workspace summarized",
+        )
+        assert "4 Python files" in said[0].message
+        # The client was asked to watch the files that change what pglint finds.
+        watched = [r for r in client.registrations if r.method == "workspace/didChangeWatchedFiles"]
+        options = watched[0].register_options  # as sent: the client does not parse it
+        patterns = {w["globPattern"] for w in options["watchers"]}
+        assert {"**/*.py", "**/pyproject.toml", "**/*.ipynb"} <= patterns

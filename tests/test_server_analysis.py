@@ -151,3 +151,23 @@ def test_the_command_line_imports_neither_pygls_nor_the_mcp_sdk(tmp_path: Path):
                           text=True, timeout=120)  # fmt: skip
     assert "PGL101" in done.stdout
     assert done.stdout.strip().endswith("[]")
+
+
+def test_positions_count_in_the_clients_encoding():
+    from lsprotocol import types
+    from pygls.workspace import PositionCodec
+
+    from pglint.diagnostics import Location
+    from pglint.server.convert import Positions, Target
+
+    # pglint counts characters; a client counts UTF-16 units (two for an emoji) unless
+    # it asked for UTF-8 (four bytes) or UTF-32.
+    target = Target("file:///x.py", "a = '\U0001f600'; cur.execute(q)\nb = 1\n")
+    column = target.text.index("cur") + 1
+    for encoding, expected in (("utf-16", 10), ("utf-8", 12), ("utf-32", 9)):
+        positions = Positions(PositionCodec(encoding))
+        start = positions.position(target, Location(1, column))
+        assert start == types.Position(0, expected), encoding
+        assert positions.location(target, start) == Location(1, column)
+    # The end of a text that ends with a line break is the start of the next line.
+    assert Positions(PositionCodec()).position(target, Location(3, 1)) == types.Position(2, 0)

@@ -1,40 +1,31 @@
-"""`pglint server`: the Language Server, over stdio, on pygls.
+"""`pglint server`: the Language Server's features, over stdio, on pygls.
 
 Diagnostics come as the client prefers them: pulled (`textDocument/diagnostic`) by a
 client that says it can, pushed (`textDocument/publishDiagnostics`) to the others, on
 open, on change (after a short pause in typing) and on save. A change re-analyses the
 open documents that read the changed file too (a router that imports `get_db` from the
-`database.py` being edited); a pulling client is asked to pull again.
+`database.py` being edited); a pulling client is asked to pull again. Code actions,
+hover and settings are answered here from what ``pglint.server.core`` found.
 
-Work is done one document at a time on the server's event loop, open documents first:
-the workspace is summarized in the background (so a file opened later finds what it
-imports already summarized) only while no document waits. Nothing a document or a
-configuration holds ends the server: a file pglint cannot check gets a diagnostic that
-says why, a configuration error is also shown as a message, and an error in pglint
-itself is logged and shown, and the next edit is analysed as usual.
+Nothing a document or a configuration holds ends the server: a file pglint cannot check
+gets a diagnostic that says why, a configuration error is also shown as a message, and
+an error in pglint itself is logged and shown, and the next edit is analysed as usual.
 """
 
 from __future__ import annotations
 
-import asyncio
 import bisect
-import contextlib
-import logging
 import os
 import time
-import traceback
-from collections.abc import Iterator
 
 from lsprotocol import types
 from pygls import uris
-from pygls.lsp.server import LanguageServer
 
-from pglint import __version__
-from pglint.config import PYPROJECT, ConfigError
+from pglint.config import PYPROJECT
 from pglint.diagnostics import Diagnostic, Location
 from pglint.files import NOTEBOOK_SUFFIXES, PYTHON_SUFFIXES
 from pglint.fixes import is_applicable
-from pglint.server.analysis import Analysis, Options, key
+from pglint.server.analysis import Options
 from pglint.server.convert import (
     FIX_ALL,
     NOTEBOOK_FIX_ALL,
@@ -47,275 +38,9 @@ from pglint.server.convert import (
     error_diagnostic,
     hover_text,
 )
+from pglint.server.core import DEBOUNCE, PglintServer, is_python, path_of
 from pglint.server.documents import is_python_cell, notebook_from_cells
-from pglint.settings import Settings
 from pglint.source import line_starts
-
-logger = logging.getLogger(__name__)
-
-# Seconds of quiet after a keystroke before the document is analysed again.
-DEBOUNCE = 0.15
-
-
-class PglintServer(LanguageServer):
-    def __init__(self) -> None:
-        super().__init__(
-            "pglint",
-            __version__,
-            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            notebook_document_sync=types.NotebookDocumentSyncOptions(
-                notebook_selector=[
-                    types.NotebookDocumentFilterWithCells(
-                        cells=[types.NotebookCellLanguage(language="python")],
-                        notebook="jupyter-notebook",
-                    )
-                ],
-                save=True,
-            ),
-        )
-        self.analysis = Analysis()
-        self.findings: dict[str, Findings] = {}  # document (or notebook) URI -> findings
-        self.pending: dict[str, float] = {}  # URI -> when to analyse it
-        self.published: dict[str, set[str]] = {}  # notebook URI -> cell URIs with diagnostics
-        self.shown_errors: set[str] = set()
-        self.pull = False
-        self.refresh_support = False
-        self.wake: asyncio.Event | None = None
-        self.worker: asyncio.Task | None = None
-        self.to_index: Iterator[str] | None = None
-        self.indexed = 0
-
-    # --- scheduling ---------------------------------------------------------------------
-
-    def schedule(self, uri: str, delay: float = 0.0) -> None:
-        """Analyse the document after ``delay`` seconds (a later call moves it)."""
-        self.pending[uri] = time.monotonic() + delay
-        self._start()
-        assert self.wake is not None
-        self.wake.set()
-
-    def _start(self) -> None:
-        if self.worker is None or self.worker.done():
-            self.wake = asyncio.Event()
-            self.worker = asyncio.get_running_loop().create_task(self._work())
-
-    async def _work(self) -> None:
-        assert self.wake is not None
-        while True:
-            now = time.monotonic()
-            due = sorted((when, uri) for uri, when in self.pending.items() if when <= now)
-            if due:
-                changed = False
-                for _, uri in due:
-                    if self.pending.get(uri, now + 1) <= now:
-                        del self.pending[uri]
-                        changed |= self.refresh(uri)
-                    await asyncio.sleep(0)  # messages that came meanwhile go first
-                if changed and self.pull and self.refresh_support:
-                    self.workspace_diagnostic_refresh(None)
-                continue
-            if self.pending:
-                timeout: float | None = min(self.pending.values()) - now
-            elif self.to_index is not None:
-                self._index_one()
-                await asyncio.sleep(0)
-                continue
-            else:
-                timeout = None
-            self.wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
-
-    def _index_one(self) -> None:
-        assert self.to_index is not None
-        started = getattr(self, "_index_started", None) or time.monotonic()
-        self._index_started = started
-        try:
-            path = next(self.to_index)
-        except StopIteration:
-            self.to_index = None
-            self.log(
-                f"pglint: summarized the workspace's {self.indexed:,} Python files in "
-                f"{time.monotonic() - started:.1f} s"
-            )
-            return
-        except Exception as exc:  # a folder that cannot be walked
-            self.to_index = None
-            self.log(f"pglint: stopped summarizing the workspace: {exc}")
-            return
-        self.indexed += 1
-        try:
-            self.analysis.index(path)
-        except Exception as exc:
-            self.log(f"pglint: could not summarize {path}: {exc}")
-
-    # --- analysis -----------------------------------------------------------------------
-
-    def refresh(self, uri: str) -> bool:
-        """Analyse one document and show what it found (pushing to a client that does
-        not pull); returns whether its findings changed."""
-        before = self.findings.get(uri)
-        try:
-            findings = self.analyse(uri)
-        except Exception as exc:  # pglint's own bug: said, and the server goes on
-            self.log(traceback.format_exc())
-            findings = Findings(uri, None, [], [], error=f"pglint: internal error: {exc!r}")
-        if findings is None:
-            self.findings.pop(uri, None)
-            return before is not None
-        self.findings[uri] = findings
-        if findings.error is not None and findings.error not in self.shown_errors:
-            self.shown_errors.add(findings.error)
-            self.window_show_message(
-                types.ShowMessageParams(types.MessageType.Error, findings.error)
-            )
-        if not self.pull:
-            self.publish(findings)
-        return before is None or _shown(before) != _shown(findings)
-
-    def analyse(self, uri: str) -> Findings | None:
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
-        if notebook is not None:
-            return self._analyse_notebook(notebook)
-        try:
-            document = self.workspace.get_text_document(uri)
-        except Exception:
-            return None
-        if uri not in self.workspace.text_documents:
-            return None
-        target = Target(uri, document.source)
-        path = _path(uri)
-        findings = Findings(uri, document.version, [], [target])
-        if path is None:  # an untitled buffer: no project, no configuration file
-            findings.diagnostics = self.analysis.lint_text(document.source).diagnostics
-            findings.text = document.source
-            return findings
-        settings = self._settings(path, findings)
-        if settings is None or self.analysis.is_excluded(path, settings):
-            return findings
-        result = self.analysis.lint(path, settings)
-        if result.error is not None:
-            findings.error = f"pglint cannot check {os.path.basename(path)}: {result.error}"
-        findings.diagnostics = result.diagnostics
-        findings.text = result.source.text if result.source is not None else None
-        return findings
-
-    def _analyse_notebook(self, notebook: types.NotebookDocument) -> Findings:
-        cells = []
-        targets = []
-        for cell in notebook.cells:
-            document = self.workspace.get_text_document(cell.document)
-            python = is_python_cell(cell, document.language_id)
-            cells.append((python, document.source))
-            if python:
-                targets.append(Target(cell.document, document.source))
-        findings = Findings(notebook.uri, notebook.version, [], targets, notebook=True)
-        path = _path(notebook.uri) or "notebook.ipynb"
-        settings = self._settings(path, findings)
-        if settings is None or self.analysis.is_excluded(path, settings):
-            return findings
-        result = self.analysis.lint_notebook(notebook_from_cells(cells), path, settings)
-        if result.error is not None:
-            findings.error = f"pglint cannot check {os.path.basename(path)}: {result.error}"
-            return findings
-        findings.cells = result.cells
-        findings.text = result.source.text if result.source is not None else None
-        if result.cells is not None:
-            for target, first in zip(targets, result.cells.first_rows, strict=False):
-                target.first_row = first
-        findings.diagnostics = result.diagnostics
-        return findings
-
-    def _settings(self, path: str, findings: Findings) -> Settings | None:
-        try:
-            return self.analysis.settings_for(path)
-        except ConfigError as exc:
-            findings.error = f"pglint: configuration error, this file is not checked: {exc}"
-            return None
-
-    def current(self, uri: str) -> Findings | None:
-        """The findings of a document (or of the notebook a cell belongs to) for its text
-        as it is now: analysed again first if a change is waiting."""
-        owner = self._owner(uri)
-        if owner in self.pending or owner not in self.findings:
-            self.pending.pop(owner, None)
-            self.refresh(owner)
-        return self.findings.get(owner)
-
-    def _owner(self, uri: str) -> str:
-        notebook = self.workspace.get_notebook_document(cell_uri=uri)
-        return notebook.uri if notebook is not None else uri
-
-    def publish(self, findings: Findings) -> None:
-        positions = Positions(self.workspace.position_codec)
-        extra = [error_diagnostic(findings.error)] if findings.error else []
-        if not findings.notebook:
-            shown = diagnostics_for(findings, findings.uri, positions)
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(findings.uri, extra + shown, findings.version)
-            )
-            return
-        before = self.published.get(findings.uri, set())
-        now = set()
-        for number, target in enumerate(findings.targets):
-            shown = diagnostics_for(findings, target.uri, positions)
-            if number == 0:
-                shown = extra + shown
-            if shown:
-                now.add(target.uri)
-            if shown or target.uri in before:
-                self.text_document_publish_diagnostics(
-                    types.PublishDiagnosticsParams(target.uri, shown)
-                )
-        for gone in before - now - {t.uri for t in findings.targets}:
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(gone, []))
-        self.published[findings.uri] = now
-
-    def clear(self, uri: str) -> None:
-        self.findings.pop(uri, None)
-        self.pending.pop(uri, None)
-        if self.pull:
-            return
-        for cell in self.published.pop(uri, {uri}):
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(cell, []))
-
-    def log(self, message: str) -> None:
-        self.window_log_message(types.LogMessageParams(types.MessageType.Log, message))
-
-    def changed(self, affected: set[str], delay: float, *, except_uri: str | None = None) -> None:
-        """Analyse again the open documents (keys) a change may have affected."""
-        for uri in self._uris(affected):
-            if uri != except_uri or not self.pull:
-                self.schedule(uri, delay)
-
-    def _uris(self, keys: set[str]) -> list[str]:
-        found = []
-        for uri in list(self.workspace.text_documents):
-            path = _path(uri)
-            if path is not None and key(path) in keys:
-                found.append(uri)
-        return found
-
-    def all_open(self) -> list[str]:
-        notebooks = list(self.workspace.notebook_documents)
-        cells = {c.document for nb in self.workspace.notebook_documents.values() for c in nb.cells}
-        return notebooks + [uri for uri in self.workspace.text_documents if uri not in cells]
-
-
-def _path(uri: str) -> str | None:
-    if not uri.startswith("file:"):
-        return None
-    return uris.to_fs_path(uri)
-
-
-def _shown(findings: Findings) -> tuple:
-    found = [(d.code, d.message, d.location, d.end_location) for d in findings.diagnostics]
-    return (findings.error, found)
-
-
-def _python(uri: str, language: str | None) -> bool:
-    return language == "python" or uri.endswith(PYTHON_SUFFIXES)
-
 
 server = PglintServer()
 
@@ -340,12 +65,12 @@ def initialize(ls: PglintServer, params: types.InitializeParams) -> None:
     ls.refresh_support = bool(
         workspace and workspace.diagnostics and workspace.diagnostics.refresh_support
     )
-    ls._problems = problems  # type: ignore[attr-defined]
+    ls.problems = problems
 
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: PglintServer, params: types.InitializedParams) -> None:
-    for problem in getattr(ls, "_problems", []):
+    for problem in ls.problems:
         ls.window_show_message(
             types.ShowMessageParams(types.MessageType.Warning, f"pglint: settings: {problem}")
         )
@@ -372,7 +97,7 @@ async def initialized(ls: PglintServer, params: types.InitializedParams) -> None
         except Exception as exc:
             ls.log(f"pglint: the client did not register file watchers: {exc}")
     ls.to_index = ls.analysis.files_to_index()
-    ls._start()
+    ls.wake_up()
 
 
 # --- documents ------------------------------------------------------------------------
@@ -381,9 +106,9 @@ async def initialized(ls: PglintServer, params: types.InitializedParams) -> None
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: PglintServer, params: types.DidOpenTextDocumentParams) -> None:
     document = params.text_document
-    if not _python(document.uri, document.language_id):
+    if not is_python(document.uri, document.language_id):
         return
-    path = _path(document.uri)
+    path = path_of(document.uri)
     if path is not None:
         ls.changed(ls.analysis.open(path, document.text), 0.0)
     ls.schedule(document.uri)
@@ -396,9 +121,9 @@ def did_change(ls: PglintServer, params: types.DidChangeTextDocumentParams) -> N
         ls.schedule(ls._owner(uri), DEBOUNCE)
         return
     document = ls.workspace.get_text_document(uri)
-    if not _python(uri, document.language_id):
+    if not is_python(uri, document.language_id):
         return
-    path = _path(uri)
+    path = path_of(uri)
     if path is not None:
         ls.changed(ls.analysis.change(path, document.source), DEBOUNCE, except_uri=uri)
     if not ls.pull or path is None:
@@ -410,7 +135,7 @@ def did_change(ls: PglintServer, params: types.DidChangeTextDocumentParams) -> N
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: PglintServer, params: types.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
-    path = _path(uri)
+    path = path_of(uri)
     if path is not None and os.path.basename(path) == PYPROJECT:
         _settings_changed(ls)
         return
@@ -421,7 +146,7 @@ def did_save(ls: PglintServer, params: types.DidSaveTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: PglintServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    path = _path(uri)
+    path = path_of(uri)
     if path is not None:
         ls.changed(ls.analysis.close(path), 0.0)
     ls.clear(uri)
@@ -449,7 +174,7 @@ def notebook_close(ls: PglintServer, params: types.DidCloseNotebookDocumentParam
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def watched_files(ls: PglintServer, params: types.DidChangeWatchedFilesParams) -> None:
-    paths = [p for p in (_path(change.uri) for change in params.changes) if p]
+    paths = [p for p in (path_of(change.uri) for change in params.changes) if p]
     if any(os.path.basename(p) == PYPROJECT for p in paths):
         _settings_changed(ls)
     appeared = any(c.type != types.FileChangeType.Changed for c in params.changes)
@@ -532,7 +257,7 @@ def code_action(ls: PglintServer, params: types.CodeActionParams) -> list[types.
     if _wants(only, types.CodeActionKind.QuickFix):
         hidden = findings.cells.hidden_rows if findings.cells else frozenset()
         actions += code_actions(findings, uri, params.range, positions, hidden)
-    notebook_kind = findings.cells is not None and _wants_exactly(only, NOTEBOOK_FIX_ALL)
+    notebook_kind = findings.cells is not None and _asks_notebook_kind(only, NOTEBOOK_FIX_ALL)
     fix_all_kind = NOTEBOOK_FIX_ALL if notebook_kind else FIX_ALL
     if _wants(only, fix_all_kind) and any(
         is_applicable(d, ls.analysis.options.applicabilities) for d in findings.diagnostics
@@ -558,7 +283,7 @@ def _wants(only: list[str] | None, kind: str) -> bool:
     return any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
 
 
-def _wants_exactly(only: list[str] | None, kind: str) -> bool:
+def _asks_notebook_kind(only: list[str] | None, kind: str) -> bool:
     return only is not None and any(kind.startswith(w) and w.startswith("notebook") for w in only)
 
 
@@ -567,7 +292,7 @@ def _fix_all(
 ) -> types.WorkspaceEdit | None:
     if not findings.notebook:
         target = findings.targets[0]
-        path = _path(findings.uri)
+        path = path_of(findings.uri)
         if path is None:
             return None
         settings = ls.analysis.settings_for(path)
@@ -588,7 +313,7 @@ def _fix_all(
         if python:
             code_uris.append(cell.document)
     notebook = notebook_from_cells(cells)
-    path = _path(findings.uri) or "notebook.ipynb"
+    path = path_of(findings.uri) or "notebook.ipynb"
     outcome = ls.analysis.fix_notebook(notebook, path, ls.analysis.settings_for(path))
     if not outcome.changed:
         return None
