@@ -29,6 +29,7 @@ import argparse
 import ast
 import asyncio
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -213,10 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(asyncio.run(over_stdio(args.edits)))
     if not args.no_tree:
-        tree = corpus_dir(args.dir, args.corpus_set)
-        opened = tree / args.open if args.open else _a_router(tree)
-        print()
-        print(asyncio.run(large_tree(tree, opened)))
+        corpus = corpus_dir(args.dir, args.corpus_set)
+        # The corpus lives in a directory git ignores, which the server (like `pglint
+        # check`) leaves out: it is read from a copy, as a checkout of its own would be.
+        with tempfile.TemporaryDirectory() as directory:
+            tree = Path(directory) / corpus.name
+            shutil.copytree(corpus, tree, symlinks=True)
+            opened = tree / args.open if args.open else _a_router(tree)
+            print()
+            print(asyncio.run(large_tree(tree, opened)))
     return 0
 
 

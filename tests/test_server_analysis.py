@@ -171,3 +171,25 @@ def test_positions_count_in_the_clients_encoding():
         assert positions.location(target, start) == Location(1, column)
     # The end of a text that ends with a line break is the start of the next line.
     assert Positions(PositionCodec()).position(target, Location(3, 1)) == types.Position(2, 0)
+
+
+def test_without_the_extra_the_command_says_what_to_install():
+    script = textwrap.dedent(
+        """\
+        import sys
+        sys.modules["pygls"] = None  # as if pglint[server] were not installed
+        sys.modules["mcp"] = None
+        import pglint.cli
+        for command in ("server", "mcp"):
+            try:
+                pglint.cli.main([command])
+            except SystemExit as exit:
+                print(command, exit.code)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.stdout.split() == ["server", "2", "mcp", "2"]
+    assert "pip install 'pglint[server]'" in done.stderr
+    assert "pip install 'pglint[mcp]'" in done.stderr
+    assert "Traceback" not in done.stderr

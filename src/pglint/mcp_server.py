@@ -19,6 +19,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError as SdkError
+
 from pglint.checking import Run
 from pglint.config import ConfigError, SettingsResolver, find_config, load_config
 from pglint.docs import render_rule
@@ -206,8 +209,6 @@ def _dump(value: Any) -> str:
 
 def build() -> Any:
     """The MCP server with pglint's tools."""
-    from mcp.server.mcpserver import MCPServer
-
     from pglint import __version__
 
     server = MCPServer("pglint", instructions=INSTRUCTIONS, version=__version__)
@@ -220,8 +221,6 @@ def _said(tool: Any) -> Any:
     """The tool, with bad input turned into the SDK's tool error: a message for the
     assistant, not a traceback."""
     import functools
-
-    from mcp.server.mcpserver.exceptions import ToolError as SdkError
 
     @functools.wraps(tool)
     def wrapper(*args: Any, **kwargs: Any) -> str:
