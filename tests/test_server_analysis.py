@@ -44,6 +44,7 @@ ASYNC_DATABASE = textwrap.dedent(
 ROUTER = textwrap.dedent(
     """\
     from fastapi import APIRouter, Depends
+    from sqlalchemy import text
 
     from app.deps import get_db
 
@@ -52,7 +53,7 @@ ROUTER = textwrap.dedent(
 
     @router.get("/items")
     async def items(db=Depends(get_db)):
-        return db.execute("SELECT 1")
+        return db.execute(text("SELECT 1"))
     """
 )
 
