@@ -550,3 +550,40 @@ def test_escapes_in_a_rewritten_query_stay_escapes(project):
     run = invoke("check", "--fix", "--unsafe-fixes", "--stdin-filename", "db.py", "-",
                  input=ESCAPES)  # fmt: skip
     assert run.stdout == fixed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BAD_CONFIGS)
+def test_flake8_with_a_bad_configuration_still_reports(project, name):
+    write(project, "pyproject.toml", BAD_CONFIGS[name])
+    write(project, "known_bad.py", INJECTION)
+    done = flake8(project, "known_bad.py")
+    _clean(done.stderr)
+    assert "known_bad.py:7:5: PGL101" in done.stdout, done.stdout + done.stderr
+    assert "known_bad.py:1:1: PGL000 configuration error: " in done.stdout
+    assert "pyproject.toml" in done.stdout
+
+
+@pytest.mark.slow
+def test_flake8_stops_a_slow_rule_at_the_budget(project):
+    write(project, "pyproject.toml", "[tool.pglint]\nmax-file-seconds = 0.3\n")
+    write(project, "known_bad.py", INJECTION)
+    write(project, "hostile.py", "# HOSTILE\n" + INJECTION)
+    prelude = (
+        "import dataclasses, time\nfrom pglint import engine\nfrom pglint.rules import all_rules\n"
+        "def slow(check):\n"
+        "    def run(facts):\n"
+        "        if 'HOSTILE' in facts.source.text:\n"
+        "            end = time.thread_time() + 0.5\n"
+        "            while time.thread_time() < end:\n"
+        "                pass\n"
+        "        return check(facts)\n"
+        "    return run\n"
+        "rules = tuple(dataclasses.replace(r, check=slow(r.check)) if r.code == 'PGL203' else r "
+        "for r in all_rules())\nengine.all_rules = lambda: rules\n"
+    )
+    done = flake8(project, "hostile.py", "known_bad.py", prelude=prelude)
+    _clean(done.stderr)
+    assert "known_bad.py:7:5: PGL101" in done.stdout, done.stdout + done.stderr
+    assert "hostile.py:1:1: PGL002 file skipped while running PGL203" in done.stdout
+    assert "hostile.py:8:5: PGL101" in done.stdout  # a rule before it
