@@ -40,21 +40,7 @@ from common import DEFAULT_DIR, add_set_option, corpus_dir, machine, memory_kib,
 from flake8_latency import realistic_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-DATABASE = """\
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
-
-SessionLocal = sessionmaker(bind=create_engine("postgresql://localhost/orders"))
-
-
-def get_db():
-    db = SessionLocal()
-    try:
-        yield db
-    finally:
-        db.close()
-"""
+from app_modules import SYNC_DATABASE
 
 ENDPOINTS = """
 from app.database import get_db
@@ -70,7 +56,7 @@ def make_project(root: Path, lines: int = 500) -> Path:
     (root / "app").mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text("[tool.pglint]\n")
     (root / "app/__init__.py").write_text("")
-    (root / "app/database.py").write_text(DATABASE)
+    (root / "app/database.py").write_text(SYNC_DATABASE)
     router = root / "app/router.py"
     router.write_text(realistic_module(lines - ENDPOINTS.count("\n")) + ENDPOINTS)
     return router

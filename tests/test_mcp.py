@@ -16,6 +16,7 @@ pytest.importorskip("mcp", reason="the MCP tests need pglint[mcp]")
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+from app_modules import SYNC_DATABASE
 from conftest import FIXABLE, FIXED, INJECTION, invoke, write
 from pglint.docs import render_rule
 from pglint.rules import get_rule
@@ -102,26 +103,7 @@ async def test_bad_input_is_said_not_raised(project: Path):
 
 async def test_a_text_is_read_with_the_project_around_it(tmp_path: Path):
     write(tmp_path, "app/__init__.py", "")
-    write(
-        tmp_path,
-        "app/database.py",
-        textwrap.dedent(
-            """\
-            from sqlalchemy import create_engine
-            from sqlalchemy.orm import sessionmaker
-
-            SessionLocal = sessionmaker(bind=create_engine("postgresql://localhost/shop"))
-
-
-            def get_db():
-                db = SessionLocal()
-                try:
-                    yield db
-                finally:
-                    db.close()
-            """
-        ),
-    )
+    write(tmp_path, "app/database.py", SYNC_DATABASE)
     router = textwrap.dedent(
         """\
         from fastapi import APIRouter, Depends

@@ -15,6 +15,7 @@ pytest.importorskip("pygls", reason="the server's tests need pglint[server]")
 
 from lsprotocol import types
 
+from app_modules import ASYNC_DATABASE, SYNC_DATABASE
 from conftest import invoke, write
 from lsp_client import (
     TIMEOUT,
@@ -34,36 +35,6 @@ from pglint.rules import get_rule
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
-SYNC_DATABASE = textwrap.dedent(
-    """\
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import sessionmaker
-
-    engine = create_engine("postgresql://localhost/shop")
-    SessionLocal = sessionmaker(bind=engine)
-
-
-    def get_db():
-        db = SessionLocal()
-        try:
-            yield db
-        finally:
-            db.close()
-    """
-)
-ASYNC_DATABASE = textwrap.dedent(
-    """\
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-    engine = create_async_engine("postgresql+asyncpg://localhost/shop")
-    SessionLocal = async_sessionmaker(bind=engine)
-
-
-    async def get_db():
-        async with SessionLocal() as db:
-            yield db
-    """
-)
 # PGL502 needs database.py (a sync `get_db` injected into an async endpoint); PGL202 is a
 # safe fix; PGL101 has only an unsafe one.
 ROUTER = textwrap.dedent(

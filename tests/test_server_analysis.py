@@ -8,39 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+from app_modules import ASYNC_DATABASE
+from app_modules import SYNC_DATABASE as DATABASE
 from conftest import INJECTION, write
 from pglint.engine import lint_file
 from pglint.project import Project
 from pglint.server.analysis import Analysis, Options
 
-DATABASE = textwrap.dedent(
-    """\
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import sessionmaker
-
-    SessionLocal = sessionmaker(bind=create_engine("postgresql://localhost/shop"))
-
-
-    def get_db():
-        db = SessionLocal()
-        try:
-            yield db
-        finally:
-            db.close()
-    """
-)
-ASYNC_DATABASE = textwrap.dedent(
-    """\
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-    SessionLocal = async_sessionmaker(bind=create_async_engine("postgresql+asyncpg://x/shop"))
-
-
-    async def get_db():
-        async with SessionLocal() as db:
-            yield db
-    """
-)
 ROUTER = textwrap.dedent(
     """\
     from fastapi import APIRouter, Depends

@@ -198,7 +198,11 @@ class PglintServer(LanguageServer):
         findings.text = result.source.text if result.source is not None else None
         return findings
 
-    def _analyse_notebook(self, notebook: types.NotebookDocument) -> Findings:
+    def cells(
+        self, notebook: types.NotebookDocument
+    ) -> tuple[list[tuple[bool, str]], list[Target]]:
+        """The notebook's cells in order, (whether Python code, text), and its code cells
+        as the texts findings are shown in."""
         cells = []
         targets = []
         for cell in notebook.cells:
@@ -207,6 +211,10 @@ class PglintServer(LanguageServer):
             cells.append((python, document.source))
             if python:
                 targets.append(Target(cell.document, document.source))
+        return cells, targets
+
+    def _analyse_notebook(self, notebook: types.NotebookDocument) -> Findings:
+        cells, targets = self.cells(notebook)
         findings = Findings(notebook.uri, notebook.version, [], targets, notebook=True)
         path = path_of(notebook.uri) or "notebook.ipynb"
         settings = self._settings(path, findings)

@@ -39,7 +39,7 @@ from pglint.server.convert import (
     hover_text,
 )
 from pglint.server.core import DEBOUNCE, PglintServer, is_python, path_of
-from pglint.server.documents import is_python_cell, notebook_from_cells
+from pglint.server.documents import notebook_from_cells
 from pglint.source import line_starts
 
 server = PglintServer()
@@ -304,25 +304,17 @@ def _fix_all(
     notebook_doc = ls.workspace.get_notebook_document(notebook_uri=findings.uri)
     if notebook_doc is None:
         return None
-    cells = []
-    code_uris = []
-    for cell in notebook_doc.cells:
-        document = ls.workspace.get_text_document(cell.document)
-        python = is_python_cell(cell, document.language_id)
-        cells.append((python, document.source))
-        if python:
-            code_uris.append(cell.document)
+    cells, targets = ls.cells(notebook_doc)
     notebook = notebook_from_cells(cells)
     path = path_of(findings.uri) or "notebook.ipynb"
     outcome = ls.analysis.fix_notebook(notebook, path, ls.analysis.settings_for(path))
     if not outcome.changed:
         return None
     changes = {}
-    for index, cell_uri in zip(notebook.code_cells, code_uris, strict=False):
+    for index, target in zip(notebook.code_cells, targets, strict=False):
         new = notebook.source(index)
-        old = ls.workspace.get_text_document(cell_uri).source
-        if new != old:
-            changes[cell_uri] = [_changed_span(Target(cell_uri, old), new, positions)]
+        if new != target.text:
+            changes[target.uri] = [_changed_span(target, new, positions)]
     return types.WorkspaceEdit(changes=changes) if changes else None
 
 
