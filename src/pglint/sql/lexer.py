@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pglint.budget import check
+
 HOLE = "\ue000"
 
 
@@ -134,7 +136,16 @@ def scan(sql: str) -> tuple[tuple[str, int, int], ...]:
     Remembered for the last texts seen: the placeholders, the interpolation positions
     and several rules all read the tokens of the same query text.
     """
-    return _scan_cached(sql) if len(sql) <= _CACHED_LENGTH else tuple(_scan(sql))
+    return _scan_cached(sql) if len(sql) <= _CACHED_LENGTH else tuple(_within_budget(_scan(sql)))
+
+
+def _within_budget(tokens: Iterator[tuple[str, int, int]]) -> Iterator[tuple[str, int, int]]:
+    """A long text's tokens, the file's budget (pglint.budget) checked every few thousand:
+    a generated query of megabytes is lexed for seconds."""
+    for i, token in enumerate(tokens):
+        if not i & 4095:
+            check()
+        yield token
 
 
 # Texts longer than this (generated, or adversarial) are lexed again rather than kept.
