@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglint import __version__
-from pglint.diagnostics import Diagnostic, Edit, Fix, Location, Plan
+from pglint.diagnostics import Diagnostic, Edit, Fix, Location, Plan, Related
 from pglint.files import read_source_file
 from pglint.module_files import LISTING_SUFFIX, listing_digest
+from pglint.program.entries import ModuleEntry
+from pglint.program.view import Read, read_of_json, read_to_json
 
 CACHE_DIRECTORY = ".pglint_cache"
 # Cache files kept per version: one per set of files linted together (pre-commit names
@@ -54,10 +56,16 @@ def settings_key(settings: Any, keep_suppressed: bool) -> str:
     return digest(f"{settings!r}|{keep_suppressed}".encode())
 
 
+# What a result tells the program and read of it (pglint.program): the module's key, its
+# entry, and the program's facts its lint read.
+ProgramFacts = tuple[str, ModuleEntry | None, Read | None]
+
+
 @dataclass
 class Cached:
     diagnostics: list[Diagnostic]
     suppressed: list[Diagnostic]
+    program: ProgramFacts | None = None
 
 
 @dataclass
@@ -101,8 +109,9 @@ class Cache:
             return Cached(
                 [_diagnostic(d, path) for d in entry["diagnostics"]],
                 [_diagnostic(d, path) for d in entry["suppressed"]],
+                _program_of(entry.get("program")),
             )
-        except (KeyError, TypeError, ValueError, IndexError, RecursionError):
+        except (KeyError, TypeError, ValueError, IndexError, RecursionError, AttributeError):
             return None  # an entry of another shape: lint the file again
 
     def affected(self) -> set[str]:
@@ -174,6 +183,7 @@ class Cache:
         content: tuple[Stamp | None, str],
         diagnostics: list[Diagnostic],
         suppressed: list[Diagnostic],
+        program: ProgramFacts | None = None,
     ) -> None:
         """Keep a file's result (the import edges it was made from come through
         ``record_edges``, for every result, kept or not)."""
@@ -186,6 +196,7 @@ class Cache:
             "digest": content_digest,
             "diagnostics": [_plain(d) for d in diagnostics],
             "suppressed": [_plain(d) for d in suppressed],
+            "program": _program_json(program),
         }
         self.changed = True
 
@@ -270,6 +281,31 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
+# --- program facts as JSON ----------------------------------------------------------------
+
+
+def _program_json(program: ProgramFacts | None) -> list | None:
+    if program is None:
+        return None
+    path, entry, reverse = program
+    return [
+        path,
+        entry.to_json() if entry is not None else None,
+        read_to_json(reverse) if reverse is not None else None,
+    ]
+
+
+def _program_of(data: list | None) -> ProgramFacts | None:
+    if data is None:
+        return None
+    path, entry, reverse = data
+    return (
+        str(path),
+        ModuleEntry.from_json(entry) if entry is not None else None,
+        read_of_json(reverse) if reverse is not None else None,
+    )
+
+
 # --- diagnostics as JSON ------------------------------------------------------------------
 
 
@@ -281,8 +317,9 @@ def _plain(d: Diagnostic) -> list[Any]:
         fix = [d.fix.applicability, d.fix.message, edits]
         if plan is not None:  # kept as the plan: working it out needs libcst
             fix.append([plan.kind, list(plan.args)])
+    related = [[r.filename, *_loc(r.location), r.message] for r in d.related]
     return [d.code, d.message, *_loc(d.location), *_loc(d.end_location), d.suggestion, fix,
-            d.name, d.url]  # fmt: skip
+            d.name, d.url, related]  # fmt: skip
 
 
 def _loc(location: Location) -> tuple[int, int]:
@@ -290,7 +327,7 @@ def _loc(location: Location) -> tuple[int, int]:
 
 
 def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
-    code, message, row, column, end_row, end_column, suggestion, fix, name, url = item
+    code, message, row, column, end_row, end_column, suggestion, fix, name, url, related = item
     # A damaged entry must not reach the reports: raised, it makes the file linted again.
     _expect(str, code, message, name)
     _expect(int, row, column, end_row, end_column)
@@ -315,6 +352,7 @@ def _diagnostic(item: list[Any], filename: str) -> Diagnostic:
     return Diagnostic(
         code, message, filename, Location(row, column), Location(end_row, end_column),
         suggestion, found_fix, name, url,
+        tuple(Related(f, Location(r, c), m) for f, r, c, m in related),
     )  # fmt: skip
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from pglint import budget
-from pglint.cache import Cache, settings_key
+from pglint import budget, engine
+from pglint.cache import Cache, ProgramFacts, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
 from pglint.engine import (
@@ -43,6 +43,10 @@ from pglint.notebooks import (
     read_notebook,
 )
 from pglint.output import display_path
+from pglint.program import Program, agrees
+from pglint.program.entries import ModuleEntry
+from pglint.program.tree import program_files
+from pglint.program.view import Read
 from pglint.settings import Settings
 from pglint.source import DecodeError, SourceFile, decode_source
 from pglint.workers import run_in_workers
@@ -94,6 +98,12 @@ def _lean(result: LintResult) -> LintResult:
     return result
 
 
+def program_facts(result: LintResult) -> ProgramFacts | None:
+    if result.module_path is None:
+        return None
+    return (result.module_path, result.entry, result.read)
+
+
 def _unreadable(result: LintResult) -> bool:
     return result.error is not None or (result.source is None and bool(result.diagnostics))
 
@@ -128,6 +138,18 @@ class Run:
     reused: int = 0  # of which the cache held a valid result
     _keys: dict[str, str] = field(default_factory=dict)  # path -> the cache's settings key
     _settings_keys: dict[int, tuple[Settings, str]] = field(default_factory=dict)
+    # The program (pglint.program): what each file tells it, and for each file linted,
+    # the name it was linted under and what the program said of its functions then.
+    entries: dict[str, ModuleEntry] = field(default_factory=dict)
+    linted_with: dict[str, tuple[str, Read]] = field(default_factory=dict)
+    relinted: int = 0  # files linted again because the program saw their functions anew
+    # The files whose findings the run reports; None: every file it lints. The others are
+    # the rest of their projects, read for what they tell the program (pglint.program).
+    shown: set[str] | None = None
+    # Where the cache lives (None: no cache), and the processes a run may use: for the
+    # rest of the project around standard input.
+    cache_dir: str | None = None
+    jobs: int = 1
 
     def error(self, filename: str, reason: str) -> None:
         self.errors += 1
@@ -155,7 +177,7 @@ class Run:
     def _collect(self, result: LintResult) -> None:
         """Keep a file's result, or report why it has none."""
         self._record_edges(result)
-        if _unreadable(result):
+        if _unreadable(result) and self._reported(result.filename):
             self.unreadable += result.io_error
             self.error(result.filename, result.error or "cannot be read")
         else:
@@ -164,14 +186,57 @@ class Run:
     def _add(self, result: LintResult) -> None:
         """Count a file's result, hand it to the cache, and keep it if it has anything to
         report: a run over a large tree must not hold every clean file in memory."""
+        self._index(result)
+        key = self._keys.get(result.filename)
+        if not self._reported(result.filename):
+            if self.cache is not None and key is not None and result.content is not None:
+                self.cache.put(result.filename, key, result.content, result.diagnostics,
+                               result.suppressed, program_facts(result))  # fmt: skip
+            return
         self.checked += 1
         self.skipped += not result.analysed
-        key = self._keys.get(result.filename)
         if self.cache is not None and key is not None and result.content is not None:
             self.cache.put(result.filename, key, result.content, result.diagnostics,
-                           result.suppressed)  # fmt: skip
+                           result.suppressed, program_facts(result))  # fmt: skip
         if result.diagnostics or result.suppressed or result.error is not None:
             self.results.append(_lean(result))
+
+    def _reported(self, filename: str) -> bool:
+        return self.shown is None or filename in self.shown
+
+    def _index(self, result: LintResult) -> None:
+        """What the file tells the program, and what the program told it."""
+        path = result.module_path
+        if path is None:
+            return
+        if result.entry is not None:
+            self.entries[path] = result.entry
+        if result.read is not None:
+            self.linted_with[path] = (result.filename, result.read)
+
+    # --- the program --------------------------------------------------------------------
+
+    def lint_program(self, *, fix: bool, diff: bool) -> None:
+        """Phases 2 and 3 of a run (pglint.program): the call graph over every file's
+        entry, then each file whose functions the program sees otherwise than its own
+        module did is linted again with what the program says."""
+        if not self.linted_with:
+            return
+        project = engine.PROCESS_PROJECT
+        program = Program(dict(self.entries), locate=project.locate, load=project.index_entry)
+        stale = [
+            filename for path, (filename, read) in self.linted_with.items()
+            if self._reported(filename) and not agrees(read, program, path)
+        ]  # fmt: skip
+        if not stale:
+            return
+        order = {r.filename: i for i, r in enumerate(self.results)}
+        self.results = [r for r in self.results if r.filename not in set(stale)]
+        self.checked -= len(stale)
+        for filename in stale:
+            self.relinted += 1
+            self.check_file(filename, fix=fix, diff=diff, program=program)
+        self.results.sort(key=lambda r: order.get(r.filename, len(order)))
 
     def _record_edges(self, result: LintResult) -> None:
         """Hand the cache what the project learnt of the import graph making a result,
@@ -188,10 +253,15 @@ class Run:
         with _fewer_collections():
             if self.cache is None:
                 self._check_files(paths, fix=fix, diff=diff, jobs=jobs)
+                self.lint_program(fix=fix, diff=diff)
                 return
             order = {path: index for index, path in enumerate(paths)}
-            todo = [path for path in paths if not self._from_cache(path, fix or diff)]
+            todo = [
+                path for path in paths
+                if not self._from_cache(path, (fix or diff) and self._reported(path))
+            ]  # fmt: skip
             self._check_files(todo, fix=fix, diff=diff, jobs=jobs)
+            self.lint_program(fix=fix, diff=diff)
             self.results.sort(key=lambda r: order.get(r.filename, len(order)))
 
     def _from_cache(self, path: str, fixing: bool) -> bool:
@@ -219,8 +289,11 @@ class Run:
                 source = decode_source(read_source_file(path, None))
             except (OSError, FileTooLarge, DecodeError):
                 return False
-        self.reused += 1
-        self._add(LintResult(path, cached.diagnostics, source, suppressed=cached.suppressed))
+        self.reused += self._reported(path)
+        result = LintResult(path, cached.diagnostics, source, suppressed=cached.suppressed)
+        if cached.program is not None:
+            result.module_path, result.entry, result.read = cached.program
+        self._add(result)
         return True
 
     def summary(self, seconds: float) -> str:
@@ -261,7 +334,11 @@ class Run:
             self._collect(result)
         self.results.sort(key=lambda r: order.get(r.filename, len(order)))
 
-    def check_file(self, path: str, *, fix: bool, diff: bool) -> None:
+    def check_file(
+        self, path: str, *, fix: bool, diff: bool, program: Program | None = None
+    ) -> None:
+        if not self._reported(path):
+            fix = diff = False  # the rest of the project is read, never changed
         try:
             settings = self.settings_for(path)
         except ConfigError as exc:
@@ -269,18 +346,26 @@ class Run:
             return
         # One budget for the file, linted and fixed (pglint.budget).
         with budget.limit(settings.max_file_seconds):
-            result = self.lint(path, settings)
+            result = (
+                self.lint(path, settings)
+                if program is None
+                else lint_file(
+                    path, settings, keep_suppressed=self.keep_suppressed, program=program
+                )
+            )
             self._record_edges(result)
+            self._index(result)  # what the file tells the program, before any fix
             if result.error is not None or result.source is None:
-                self.unreadable += result.io_error
-                self.error(path, result.error or "cannot be read")
+                if self._reported(path):
+                    self.unreadable += result.io_error
+                    self.error(path, result.error or "cannot be read")
                 return
             if not (fix or diff) or not any(
                 is_applicable(d, self.applicabilities) for d in result.diagnostics
             ):
                 self._add(result)
                 return
-            fixed = self._fixed(path, result, settings)
+            fixed = self._fixed(path, result, settings, program)
         if fixed is None:
             self._add(result)
             return
@@ -306,7 +391,7 @@ class Run:
         return result.source.encode(text)  # type: ignore[union-attr]
 
     def _fixed(
-        self, path: str, result: LintResult, settings: Settings
+        self, path: str, result: LintResult, settings: Settings, program: Program | None = None
     ) -> tuple[str, str, LintResult, list[Diagnostic]] | None:
         """(text before, text after, what remains, what was fixed); None if unchanged."""
         if out_of_time(result):
@@ -333,7 +418,7 @@ class Run:
                 return None
             return before, after, outcome.result, outcome.fixed
         text = result.source.text  # type: ignore[union-attr]
-        plain = fix_text(text, path, settings, self.applicabilities, linted=result)
+        plain = fix_text(text, path, settings, self.applicabilities, linted=result, program=program)
         if plain.out_of_time:
             self._not_fixed(path, settings, "fixing it")
             return None
@@ -371,6 +456,26 @@ class Run:
 
     # --- standard input ---------------------------------------------------------------
 
+    def program_around(self, filename: str, *, with_it: bool = False) -> Program | None:
+        """The program of the project the file named belongs to, without the file itself
+        (its text comes from elsewhere) unless ``with_it``: the project's files are
+        linted, or taken from the cache, for what they tell the program; nothing of them
+        is reported. None for a name that is no file on disk."""
+        if not os.path.isfile(filename):
+            return None
+        rest = program_files([filename], self.settings, respect_gitignore=True)
+        if with_it:
+            rest.insert(0, filename)
+        run = Run(self.settings, self.applicabilities, resolve=self.resolve,
+                  say=lambda _: None, shown=set())  # fmt: skip
+        if self.cache_dir is not None:
+            run.cache = Cache.open(self.cache_dir, rest if with_it else [filename, *rest])
+        run.check_files(rest, fix=False, diff=False, jobs=self.jobs)
+        if run.cache is not None:
+            run.cache.save()
+        project = engine.PROCESS_PROJECT
+        return Program(dict(run.entries), locate=project.locate, load=project.index_entry)
+
     def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
         """Lint (and fix) standard input; returns the text a filter must print, if any."""
         settings = self.settings_for(filename)
@@ -391,7 +496,15 @@ class Run:
     ) -> bytes | None:
         if filename.endswith(NOTEBOOK_SUFFIX) and data.strip():
             return self._check_stdin_notebook(data, filename, settings, fix=fix, diff=diff)
-        result = lint_source(data, filename, settings, keep_suppressed=self.keep_suppressed)
+        # Named after a file of a project: read with the rest of the project, as
+        # `pglint check` reads that file.
+        with budget.unlimited():  # the rest of the project is not this file's cost
+            program = self.program_around(filename)
+        if program is not None:
+            result = lint_file(filename, settings, keep_suppressed=self.keep_suppressed,
+                               program=program, text=data)  # fmt: skip
+        else:
+            result = lint_source(data, filename, settings, keep_suppressed=self.keep_suppressed)
         if result.error is not None or result.source is None:
             self.error(filename, result.error or "cannot read standard input")
             return data if fix and not diff else None  # a filter never swallows its input
@@ -400,7 +513,9 @@ class Run:
         if (fix or diff) and fixable and out_of_time(result):
             self._not_fixed(filename, settings, "analysing it")
         elif (fix or diff) and fixable:
-            outcome = fix_text(text, filename, settings, self.applicabilities, linted=result)
+            outcome = fix_text(
+                text, filename, settings, self.applicabilities, linted=result, program=program
+            )
             if outcome.out_of_time:
                 self._not_fixed(filename, settings, "fixing it")
             self._warn(filename, outcome.rejected, outcome.converged, outcome.unbuilt)

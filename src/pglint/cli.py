@@ -31,6 +31,7 @@ from pglint.docs import render_rule
 from pglint.files import discover
 from pglint.fixes import SAFE, SAFE_AND_UNSAFE
 from pglint.output import FORMATS, display_path
+from pglint.program.tree import program_files
 from pglint.reporting import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code, finish_diff, report
 from pglint.rules import all_rules, get_rule
 from pglint.settings import Selection
@@ -332,6 +333,8 @@ def check(
     )
     if show_settings:
         return _show_settings(resolver, paths, stdin_filename, respect_gitignore, run)
+    run.cache_dir = None if no_cache else cache_dir
+    run.jobs = jobs or os.cpu_count() or 1
     fixing = fix and not diff
     stdout_is_report = True
     if reading_stdin:
@@ -365,9 +368,15 @@ def check(
             for path in sorted(found):
                 click.echo(display_path(path))
             return EXIT_CLEAN
+        # The rest of the projects the files belong to: what their other files tell the
+        # program (a router reaching a helper of `db.py`) is read, not reported.
+        rest = program_files(found, settings, respect_gitignore=respect_gitignore,
+                             force_exclude=force_exclude, walked=paths or (".",))  # fmt: skip
+        if rest:
+            run.shown = set(found)
         if not no_cache:
-            run.cache = Cache.open(cache_dir, found)
-        run.check_files(found, fix=fixing, diff=diff, jobs=jobs or os.cpu_count() or 1)
+            run.cache = Cache.open(cache_dir, found + rest)
+        run.check_files(found + rest, fix=fixing, diff=diff, jobs=jobs or os.cpu_count() or 1)
         problem = run.cache.save() if run.cache is not None else None
         if problem is not None:
             run.warn(f"cannot write the cache in {cache_dir}: {problem}")

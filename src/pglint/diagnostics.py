@@ -66,6 +66,16 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that explains a finding: the route whose requests reach the code,
+    each call in between."""
+
+    filename: str
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     message: str
@@ -76,6 +86,7 @@ class Diagnostic:
     fix: Fix | None = None
     name: str = ""
     url: str | None = field(default=None, compare=False)
+    related: tuple[Related, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

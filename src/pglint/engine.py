@@ -20,7 +20,10 @@ from pglint.facts.model import ImportedNames, ModuleFacts
 from pglint.files import FileTooLarge, discover, read_source_file
 from pglint.newer_syntax import needs_newer_python
 from pglint.noqa import UNUSED_NOQA, NoqaMap, removal, unused_codes
-from pglint.prefilter import has_database_code, mentions
+from pglint.prefilter import has_database_code, may_declare_routes, mentions
+from pglint.program import Program, agrees
+from pglint.program.entries import ModuleEntry
+from pglint.program.view import Read
 from pglint.project import AnalysisTooDeep, Project, Unit, file_stamp
 from pglint.rules import all_rules
 from pglint.settings import DEFAULT_SETTINGS, Settings
@@ -57,6 +60,12 @@ class LintResult:
     analysed: bool = True  # False: the pre-filter found no database code to analyse
     # The path could not be read (ruff's E902): a finding of the run, as --exit-zero sees it.
     io_error: bool = False
+    # For the program (pglint.program): the module as the program knows it (its path as
+    # a key), what it tells the program, and what its lint read of the program's facts.
+    # A file with no entry declares nothing the program needs.
+    module_path: str | None = None
+    entry: ModuleEntry | None = None
+    read: Read | None = None
 
 
 def lint_source(
@@ -70,9 +79,11 @@ def lint_source(
     imported: ImportedNames | None = None,
     prefilter: bool = True,
     fixes: bool = True,
+    program: Program | None = None,
 ) -> LintResult:
     """Lint one module's source. ``tree`` lets flake8 hand over the tree it already has;
-    ``imported`` is what the project modules it imports provide (see pglint.project).
+    ``imported`` is what the project modules it imports provide (see pglint.project),
+    ``program`` what the rest of the program says of its functions (pglint.program).
 
     ``fixes=False`` leaves suggestions and fixes out of the findings, for a front end
     that shows only the messages: the rules then need not build them.
@@ -99,7 +110,7 @@ def lint_source(
             if prefilter and not _may_have_findings(source_file.text, imported):
                 return LintResult(filename, [], source_file, analysed=False)
             text = SourceText(source_file.text)
-            diagnostics = list(_check(text, filename, settings, tree, imported, fixes))
+            diagnostics = list(_check(text, filename, settings, tree, imported, fixes, program))
         except OutOfTime as exc:
             diagnostics = [over_time(settings, filename, exc.phase)]
             text = SourceText(source_file.text if source_file is not None else "")
@@ -180,6 +191,7 @@ def _check(
     tree: ast.Module | None,
     imported: ImportedNames | None = None,
     fixes: bool = True,
+    program: Program | None = None,
 ) -> Iterator[Diagnostic]:
     if tree is None:
         try:
@@ -196,7 +208,7 @@ def _check(
             return
     try:
         with budget.phase("building its facts"):
-            facts = build_facts(tree, text, filename, imported)
+            facts = build_facts(tree, text, filename, imported, program)
             budget.check()
     except RecursionError:
         yield _own("PGL000", "analysis gave up: the code is nested too deeply", filename)
@@ -237,6 +249,7 @@ def _run_rules(facts: ModuleFacts, filename: str, settings: Settings) -> Iterato
                         suggestion=finding.suggestion if fixes else None,
                         fix=finding.fix if fixes else None,
                         name=rule.name,
+                        related=finding.related,
                     )
                 )
             check()  # the time a rule spent is its own, not the next rule's
@@ -319,17 +332,24 @@ def lint_file(
     *,
     keep_suppressed: bool = False,
     text: bytes | None = None,
+    program: Program | None = None,
+    tree: ast.Module | None = None,
+    apply_noqa: bool = True,
+    fixes: bool = True,
 ) -> LintResult:
-    """Lint one file with what the project modules it imports provide.
+    """Lint one file with what the project modules it imports provide, and what the
+    program says of its functions (``program``; without it, what its own module says).
 
     ``project`` holds what a run has read and summarized; by default, one shared by the
     whole process (summaries are keyed by file content, so they never go stale).
     ``text`` is the file's content when it is not what the disk holds (an editor's
-    unsaved document).
+    unsaved document, standard input), ``tree`` its parse when the front end has one
+    (flake8).
     """
     project = project if project is not None else PROCESS_PROJECT
+    given = _Given(program, text, tree, apply_noqa, fixes)
     with budget.limit(settings.max_file_seconds):
-        result, unit = _lint_file(path, settings, project, keep_suppressed, text)
+        result, unit = _lint_file(path, settings, project, keep_suppressed, given)
     if unit is not None:
         with budget.unlimited():  # what the file held is let go, however late
             project.release(unit)
@@ -339,15 +359,23 @@ def lint_file(
     return result
 
 
+@dataclass(frozen=True)
+class _Given:
+    """What a front end hands `lint_file` besides the path."""
+
+    program: Program | None = None
+    text: bytes | None = None
+    tree: ast.Module | None = None
+    apply_noqa: bool = True
+    fixes: bool = True
+
+
 def _lint_file(
-    path: str,
-    settings: Settings,
-    project: Project,
-    keep_suppressed: bool,
-    content: bytes | None = None,
+    path: str, settings: Settings, project: Project, keep_suppressed: bool, given: _Given
 ) -> tuple[LintResult, Unit | None]:
     """The result, and the unit the project must release once it is made."""
     stamp = file_stamp(path)  # before the read: an edit after it must look like a change
+    content = given.text
     try:
         if content is None:
             data = read_source_file(path, settings.max_file_size)
@@ -355,11 +383,12 @@ def _lint_file(
             raise FileTooLarge(len(content))
         else:
             data = content
+            stamp = (0, -1)  # not the file on disk: never taken for it
     except FileTooLarge as exc:
         return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text="")), None
     except OSError as exc:
         return LintResult(path, error=exc.strerror or str(exc), io_error=True), None
-    unit = source_file = None
+    unit = source_file = facts = None
     try:
         with budget.phase("decoding"):
             unit = project.unit(path, data, stamp)
@@ -372,20 +401,30 @@ def _lint_file(
             except DecodeError:
                 pass
             return LintResult(path, error=unit.decode_error if unit else "cannot be read"), None
+        if given.tree is not None:
+            unit.tree = given.tree
         # Kept here: summarizing the modules it imports may come back to this one (an
         # import cycle) and drop its text.
         source_file = unit.source
         with budget.phase("resolving imports"):
             relevant = project.relevant(unit)
         if not relevant:
-            return LintResult(path, [], source_file, analysed=False), unit
+            skipped = LintResult(path, [], source_file, analysed=False)
+            if may_declare_routes(source_file.text):
+                # No finding can start here, but a request may: the program needs to
+                # know which functions it calls.
+                with budget.phase("indexing its functions"):
+                    skipped.entry = project.index_entry(unit.path)
+                skipped.module_path = unit.path
+            return skipped, unit
         # The phases (resolving imports, parsing, building its facts) are named inside.
-        facts = project.facts_for(unit)
+        facts = project.facts_for(unit, given.program)
         text = facts.source if facts is not None else SourceText(source_file.text)
         if facts is None:
             diagnostics = list(_unparsed(unit.parse_error, text, path))
         else:
             facts.filename = path
+            facts.wants_fixes = given.fixes
             diagnostics = list(_run_rules(facts, path, settings))
     except OutOfTime as exc:
         text = SourceText(source_file.text if source_file is not None else "")
@@ -397,10 +436,12 @@ def _lint_file(
         result.diagnostics.append(_internal_error(exc, path))
         return result, None
     source_file = source_file or SourceFile(text="")
-    finished = _finish(
-        source_file, text, path, diagnostics, keep_suppressed=keep_suppressed, settings=settings
+    result = _finish(
+        source_file, text, path, diagnostics, given.apply_noqa, keep_suppressed, settings=settings
     )
-    return finished, unit
+    if facts is not None and facts.reverse is not None:
+        result.module_path, result.entry, result.read = unit.path, facts.entry, facts.reverse.read
+    return result, unit
 
 
 def _refused(exc: RefusedEncoding, filename: str) -> LintResult:
@@ -428,9 +469,18 @@ def _unparsed(error: BaseException | None, text: SourceText, path: str) -> Itera
 def lint_paths(
     paths: Iterable[str], settings: Settings = DEFAULT_SETTINGS, project: Project | None = None
 ) -> list[LintResult]:
-    """Lint files and directories as one project: each file is read and parsed once."""
+    """Lint files and directories as one program (pglint.program): each file is read and
+    parsed once, and linted again only when the whole program says otherwise of its
+    functions than its own module did."""
     project = project if project is not None else Project()
-    return [lint_file(path, settings, project) for path in discover(paths, settings)]
+    results = [lint_file(path, settings, project) for path in discover(paths, settings)]
+    entries = {r.module_path: r.entry for r in results if r.module_path and r.entry}
+    program = Program(entries, locate=project.locate, load=project.index_entry)
+    for i, result in enumerate(results):
+        path, read = result.module_path, result.read
+        if path is not None and read is not None and not agrees(read, program, path):
+            results[i] = lint_file(result.filename, settings, project, program=program)
+    return results
 
 
 # The project state `lint_file` uses when no run hands one over (the CLI lints file by

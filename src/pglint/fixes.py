@@ -25,6 +25,7 @@ from pglint.budget import OutOfTime
 from pglint.diagnostics import Diagnostic, Edit, Location
 from pglint.engine import LintResult, imported_for, lint_source
 from pglint.facts.model import ImportedNames
+from pglint.program import Program
 from pglint.settings import DEFAULT_SETTINGS, Settings
 from pglint.source import LINE_BREAK, line_starts
 
@@ -155,8 +156,10 @@ def fix_text(
     max_rounds: int = MAX_ROUNDS,
     linted: LintResult | None = None,
     imported: ImportedNames | None = None,
+    program: Program | None = None,
 ) -> FixOutcome:
-    """Lint and fix, round after round, until no applicable fix remains.
+    """Lint and fix, round after round, until no applicable fix remains (``program``:
+    what the rest of the program says of the file's functions, as in its lint).
 
     A round whose result does not parse is retried fix by fix; a fix that breaks the
     code on its own is dropped for the rest of the run and reported as rejected.
@@ -180,7 +183,9 @@ def fix_text(
                 else:
                     if imported is None:
                         imported = imported_for(filename)
-                    result = lint_source(text, filename, settings, imported=imported)
+                    result = lint_source(
+                        text, filename, settings, imported=imported, program=program
+                    )
                 if out_of_time(result):
                     raise OutOfTime("fixing it")
                 if round_number == 0:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from pglint import __version__
+from pglint.cache import CACHE_DIRECTORY
 from pglint.config import ConfigError, resolved_path, settings_for_directory
 from pglint.diagnostics import Diagnostic, Location
-from pglint.engine import COLLECTOR_THRESHOLD, lint_source
+from pglint.engine import COLLECTOR_THRESHOLD, lint_file, lint_source
 from pglint.rules import off_by_default
 from pglint.settings import DEFAULT_SETTINGS, Selection, Settings
 
@@ -78,9 +79,16 @@ class Plugin:
         before = gc.get_threshold()
         gc.set_threshold(COLLECTOR_THRESHOLD, *before[1:])
         try:
-            result = lint_source(
-                text, self.filename, settings, tree=self.tree, apply_noqa=False, fixes=False
-            )
+            program = program_for(self.filename, settings)
+            if program is None:
+                result = lint_source(
+                    text, self.filename, settings, tree=self.tree, apply_noqa=False, fixes=False
+                )
+            else:  # read with the rest of its project, as `pglint check` reads it
+                result = lint_file(
+                    self.filename, settings, program=program, text=text.encode("utf-8"),
+                    tree=self.tree, apply_noqa=False, fixes=False,
+                )  # fmt: skip
         finally:
             gc.set_threshold(*before)
         return problems + result.diagnostics
@@ -90,6 +98,30 @@ def opted_in(selectors: list[str]) -> tuple[str, ...]:
     """The off-by-default codes that ``selectors`` name by their family or themselves."""
     wanted = Selection(select=tuple(s.strip().upper() for s in selectors if s.strip()))
     return tuple(sorted(c for c in off_by_default() if wanted.decide(c, opt_in=True)))
+
+
+# The program of each project this process has linted a file of, by the project's
+# directory: built once (from the cache when it is warm), shared by its files.
+_PROGRAMS: dict[str, Any] = {}
+
+
+def program_for(filename: str, settings: Settings):
+    """The program of the project the file belongs to (pglint.program), or None for a
+    name that is no file (standard input)."""
+    if filename in _STDIN_NAMES or not os.path.isfile(filename):
+        return None
+    from pglint.program.tree import project_root
+
+    root = project_root(filename)
+    if root not in _PROGRAMS:
+        from pglint.checking import Run
+        from pglint.fixes import SAFE
+
+        run = Run(settings, SAFE, resolve=settings_for)
+        if not os.environ.get("PGLINT_NO_CACHE"):
+            run.cache_dir = os.environ.get("PGLINT_CACHE_DIR") or CACHE_DIRECTORY
+        _PROGRAMS[root] = run.program_around(filename, with_it=True)
+    return _PROGRAMS[root]
 
 
 def settings_for(filename: str) -> Settings:

@@ -46,6 +46,7 @@ from pglint.drivers import (
     TEXT_CONSTRUCTORS,
     UNIQUE_METHODS,
 )
+from pglint.facts.frameworks import DJANGO_VIEW_DECORATORS, HTTP_METHODS
 
 
 def _by_module(qualified: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -289,6 +290,33 @@ def imported_modules(text: str) -> set[str]:
             if words:
                 found.add(words[0] if "as" in words[1:] else words[0].partition(".")[0])
     return found
+
+
+# What a route handler or a dependency is declared with (facts/frameworks.py): a decorator
+# naming an HTTP method or a route, `Depends(...)`, a registration call, Django's URL
+# patterns and view decorators. A superset, as for database code: a file without any of
+# them declares no route, and the program (pglint.program) needs no entry of it.
+_ROUTE_DECORATOR = re.compile(
+    r"^[ \t]*@[\w.]*\b(?:"
+    + "|".join(sorted(HTTP_METHODS | DJANGO_VIEW_DECORATORS | {"middleware"}))
+    + r")\b",
+    re.MULTILINE,
+)
+_ROUTE_WORDS = (
+    "Depends", "Security", "add_url_rule", "add_api_route", "add_route", "Route(",
+    "urlpatterns", "router.add_", "add_get", "add_post", "add_view",
+)  # fmt: skip
+
+
+def may_declare_routes(text: str) -> bool:
+    """Whether the text may declare a route handler or a FastAPI dependency: the roots
+    of the program's request paths."""
+    if any(word in text for word in _ROUTE_WORDS):
+        return True
+    if _ROUTE_DECORATOR.search(text) is not None:
+        return True
+    # Django views are found by their module's name and their `request` parameter.
+    return "request" in text and ("django" in text or "rest_framework" in text)
 
 
 def mentions(text: str, names: Iterable[str]) -> bool:

@@ -29,7 +29,7 @@ import ast
 import hashlib
 import os
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pglint import budget
 from pglint.budget import OutOfTime
@@ -46,6 +46,8 @@ from pglint.module_files import (
     listing_digest,
 )
 from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
+from pglint.program import Program
+from pglint.program.entries import ModuleEntry, build_entry
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
@@ -101,6 +103,8 @@ class Unit:
     summary: ModuleSummary | None = None
     imported: ImportedNames | None = None  # what its imports provided when it was linted
     relevant: bool | None = None  # whether it can have a finding (pglint.prefilter)
+    entry: ModuleEntry | None = None  # indexed for the program without being linted
+    tree: ast.Module | None = None  # its parse, when the front end has one (flake8)
     # The project modules whose summaries its relevance, summary or resolution read: the
     # edges the cache follows to find what a change affects (pglint.cache).
     uses: set[str] = field(default_factory=set)
@@ -249,10 +253,12 @@ class Project:
     def _walk(self, unit: Unit, filename: str) -> None:
         text = SourceText(unit.source.text)  # type: ignore[union-attr]
         try:
-            self.parses += 1
-            with budget.phase("parsing"):
-                tree = parse_module(text.text, filename)
-                budget.check()
+            tree, unit.tree = unit.tree, None
+            if tree is None:
+                self.parses += 1
+                with budget.phase("parsing"):
+                    tree = parse_module(text.text, filename)
+                    budget.check()
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             unit.parse_error = exc
             return
@@ -313,8 +319,9 @@ class Project:
 
     # --- resolving ---------------------------------------------------------------------
 
-    def facts_for(self, unit: Unit) -> ModuleFacts | None:
-        """The unit's facts, resolved with what its imports provide."""
+    def facts_for(self, unit: Unit, program: Program | None = None) -> ModuleFacts | None:
+        """The unit's facts, resolved with what its imports provide and what ``program``
+        says of its functions (without it, what the module says of them itself)."""
         facts = self._facts(unit)
         if facts is None:
             return None
@@ -329,14 +336,54 @@ class Project:
             if pinned_here:
                 self._pinned.discard(unit.path)
         unit.imported = imported
-        key = _key(imported)
+        key = (_key(imported), id(program))
         if unit.facts is not facts:  # dropped while its imports were summarized: keep it
             unit.facts, unit.resolved_with = facts, None
         if unit.resolved_with != key:
             with budget.phase("building its facts"):
-                resolve_calls(facts, imported)
+                resolve_calls(facts, imported, program, unit.path, self._in_project(unit.path))
             unit.resolved_with = key
         return facts
+
+    # --- the program --------------------------------------------------------------------
+
+    def locate(self, path: str, qual: str) -> tuple[str, list[str]] | None:
+        """The project file a dotted name imported in the module at ``path`` starts with,
+        and the names after it (``pglint.program.graph`` resolves calls with it)."""
+        root, module = self._names.get(path) or self._disk.module_name(path)
+        where = (root, module, os.path.basename(path).startswith("__init__."))
+        known = self._looked_up(where, qual)
+        if known is None or known[0] is None or known[0][0] == path:
+            return None
+        return known[0]
+
+    def _in_project(self, path: str):
+        return lambda qual: self.locate(path, qual) is not None
+
+    def index_entry(self, path: str) -> ModuleEntry | None:
+        """The module entry of a file the run did not lint (a module between a route and
+        the database code): read, parsed and walked here, its imports not resolved."""
+        unit = self.unit(path)
+        if unit is None:
+            return None
+        if unit.entry is not None:
+            return unit.entry
+        if not self._reread(unit):
+            return None
+        facts = unit.facts
+        if facts is None:
+            text = SourceText(unit.source.text)  # type: ignore[union-attr]
+            try:
+                self.parses += 1
+                tree = parse_module(text.text, path)
+                facts = walk(tree, text, _display(path))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+        entry = build_entry(facts, Resolver(facts), self._in_project(path))
+        if facts is not unit.facts:
+            release_facts(facts)
+        unit.entry = entry
+        return entry
 
     def imported_for(self, path: str) -> ImportedNames:
         """What the imports of an already linted file provided: `--fix` re-lints the
@@ -509,13 +556,14 @@ def summarize(facts: ModuleFacts, module: str) -> ModuleSummary:
             resolved = resolver.provided_kind(function) if function is not None else None
             if resolved is not None:
                 kind, confidence = resolved
-                exports[name] = Export(name, "provider", kind, confidence, function.is_generator)  # type: ignore[union-attr]
+                fresh = resolver.acquires(function)  # type: ignore[arg-type]
+                exports[name] = Export(name, "provider", kind, confidence, function.is_generator,  # type: ignore[union-attr]
+                                       fresh)  # fmt: skip
             continue
         if binding.kind == "import":
             export = facts.imported.get(facts.imports.get(name, ""))
             if export is not None:
-                exports[name] = Export(name, export.role, export.kind, export.confidence,
-                                       export.yields)  # fmt: skip
+                exports[name] = replace(export, name=name)
             continue
         if binding.kind == "assign" and _is_annotated(binding.value):
             kind = resolver.annotation_kind(binding.value)

@@ -7,6 +7,8 @@ recorded; nothing walks the tree again.
 from __future__ import annotations
 
 import ast
+import os
+from collections.abc import Callable
 from itertools import count
 
 from pglint.budget import check
@@ -25,6 +27,7 @@ from pglint.facts.resolve import Resolver
 from pglint.facts.resources import find_resources
 from pglint.facts.role_finder import find_roles
 from pglint.facts.transactions import find_transactions
+from pglint.program import Program, apply_reverse, build_entry, local_program
 from pglint.source import SourceText
 
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -442,11 +445,16 @@ _EXPAND_AFTER = frozenset(
 
 
 def build_facts(
-    tree: ast.Module, source: SourceText, filename: str, imported: ImportedNames | None = None
+    tree: ast.Module,
+    source: SourceText,
+    filename: str,
+    imported: ImportedNames | None = None,
+    program: Program | None = None,
 ) -> ModuleFacts:
-    """The facts of one module; ``imported`` is what the modules it imports provide."""
+    """The facts of one module; ``imported`` is what the modules it imports provide,
+    ``program`` what the rest of the program says of its functions."""
     facts = walk(tree, source, filename)
-    resolve_calls(facts, imported or {})
+    resolve_calls(facts, imported or {}, program)
     return facts
 
 
@@ -472,13 +480,28 @@ def walk(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
     return facts
 
 
-def resolve_calls(facts: ModuleFacts, imported: ImportedNames) -> None:
-    """Resolve drivers over the walked facts, with what imported modules provide.
+def resolve_calls(
+    facts: ModuleFacts,
+    imported: ImportedNames,
+    program: Program | None = None,
+    path: str | None = None,
+    in_project: Callable[[str], bool] | None = None,
+) -> None:
+    """Resolve drivers over the walked facts, with what imported modules provide and
+    what the program says of the module's functions (``program``; without it, what the
+    module says of them itself).
 
     Runs again (without a new parse or walk) when a project run learns more imports.
     """
     facts.imported = imported
+    facts.reverse = None
     resolver = Resolver.of(facts)
+    entry = facts.entry = build_entry(facts, resolver, in_project)
+    where = path or os.path.normcase(os.path.abspath(facts.filename))
+    if program is not None:
+        program = program.with_module(where, entry)
+    apply_reverse(facts, program or local_program(where, entry), where)
+    resolver = Resolver.of(facts)  # anew: the program may give parameters a driver
     facts.db_calls = find_db_calls(facts, resolver)
     facts.driver_calls = find_driver_calls(facts, resolver)
     facts.resources = find_resources(facts)

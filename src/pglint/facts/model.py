@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from pglint.facts.resources import Resource
     from pglint.facts.roles import Roles
     from pglint.facts.transactions import Handle
+    from pglint.program.entries import ModuleEntry
+    from pglint.program.view import ReverseView
 
 Pos = tuple[int, int]
 Block = tuple[int, ...]  # ids of the enclosing statement bodies, outermost first
@@ -54,6 +56,16 @@ class Scope:
     returns: list[ast.Return] = field(default_factory=list)
     yields: list[ast.expr] = field(default_factory=list)
     is_generator: bool = False  # has a `yield` (with or without a value)
+
+    @property
+    def qualname(self) -> str:
+        """`Repo.insert` for a method, `outer.inner` for a nested function."""
+        parts = []
+        current: Scope | None = self
+        while current is not None and current.kind != "module":
+            parts.append(current.name)
+            current = current.parent
+        return ".".join(reversed(parts))
 
     @property
     def enclosing_class(self) -> Scope | None:
@@ -174,6 +186,10 @@ class Export:
     kind: ObjectKind
     confidence: Literal["certain", "likely"]
     yields: bool = False  # a provider that yields (a generator dependency)
+    # A provider that opens what it returns ("open"), or borrows it from a pool
+    # ("checkout:<method>"): its caller must close it or give it back
+    # (``Resolver.acquires``).
+    fresh: str = ""
 
 
 # Imported qualified name as this module spells it (`.database.get_db`, `app.db.engine`)
@@ -240,3 +256,7 @@ class ModuleFacts:
     # False when the front end shows only the messages (flake8): rules need not build
     # suggestions and fixes, which the engine then leaves out of every finding.
     wants_fixes: bool = True
+    # What the module tells the rest of the program (pglint.program.entries), and what
+    # the program says of its functions, as the rules read it (pglint.program.view).
+    entry: ModuleEntry | None = None
+    reverse: ReverseView | None = None

@@ -14,9 +14,11 @@ from pglint.drivers import (
     ANNOTATIONS,
     ASYNC_SESSION_CLASSES,
     DJANGO_MANAGER_ATTRIBUTES,
+    ENGINE_CONNECTIONS,
     FACTORIES,
     METHOD_RESULTS,
     OBJECTS,
+    POOL_CHECKOUTS,
     ObjectKind,
 )
 from pglint.facts.model import Binding, ModuleFacts, Pos, Scope
@@ -27,6 +29,8 @@ Resolved = tuple[ObjectKind, Confidence] | None
 _MAX_DEPTH = 8
 _UNKNOWN = object()
 _DEPENDS = frozenset({"Depends", "Security"})
+# What a call opens anew, that someone must close: not a pool or engine (PGL301's).
+_OPENED = frozenset({"connection", "cursor", "session"})
 
 
 def _weaker(a: Confidence, b: Confidence) -> Confidence:
@@ -56,10 +60,10 @@ class Resolver:
         """The resolver every rule of one lint shares, so what one rule worked out the
         next one reuses; a new one when the module's imports were resolved anew."""
         cached = facts.__dict__.get("_shared_resolver")
-        if cached is None or cached[0] is not facts.imported:
-            cached = (facts.imported, cls(facts))
+        if cached is None or cached[0] is not facts.imported or cached[1] is not facts.reverse:
+            cached = (facts.imported, facts.reverse, cls(facts))
             facts.__dict__["_shared_resolver"] = cached
-        return cached[1]
+        return cached[2]
 
     # --- names -------------------------------------------------------------------------
 
@@ -174,6 +178,10 @@ class Resolver:
         if binding.kind in ("assign", "with"):
             return self.kind_of(binding.value, binding.scope, binding.pos, depth)
         if binding.kind == "param":
+            view = self.facts.reverse
+            passed = view.param_kind(binding.scope.qualname, binding.name) if view else None
+            if passed is not None:  # what every caller in the program passes
+                return passed, "likely"
             return self.dependency_kind(binding.value, binding.annotation, depth)
         if binding.kind == "import":
             qual = self.imports.get(binding.name)
@@ -282,6 +290,62 @@ class Resolver:
         if len(found) == 1:
             return found.pop(), confidence
         return None
+
+    def acquires(self, function: Scope, depth: int = 0) -> str:
+        """How a function that returns a connection, cursor or session got it: "open" when
+        every value it returns was opened right there (or by a provider that opens one),
+        "checkout:<method>" when borrowed from a pool, "" when it hands out one it did not
+        open (a shared module-level object, an attribute). Generators hand out a context
+        manager, not the object: ""."""
+        values = [r.value for r in function.returns if r.value is not None]
+        if function.is_generator or not values or depth > _MAX_DEPTH:
+            return ""
+        found = {self._acquired(v, function, _end(v), depth + 1) for v in values}
+        return found.pop() if len(found) == 1 else ""
+
+    def _acquired(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> str:
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, ast.Name):
+            bindings = self.reaching(expr.id, scope, pos)
+            if not bindings or any(b.kind != "assign" or b.value is None for b in bindings):
+                return ""
+            found = {self._acquired(b.value, b.scope, b.pos, depth) for b in bindings}  # type: ignore[arg-type]
+            return found.pop() if len(found) == 1 else ""
+        if not isinstance(expr, ast.Call) or depth > _MAX_DEPTH:
+            return ""
+        func = expr.func
+        qual = self.qualname(func)
+        if qual in FACTORIES:
+            kind = FACTORIES[qual]
+            opened = kind.role in _OPENED and qual != "sqlalchemy.orm.scoped_session"
+            return "open" if opened else ""
+        if isinstance(func, ast.Attribute):
+            owner = self.kind_of(func.value, scope, pos, depth)
+            if owner is None:
+                return ""
+            owner_kind = owner[0]
+            key = (owner_kind.driver, owner_kind.role)
+            if func.attr in POOL_CHECKOUTS.get(key, {}):
+                return f"checkout:{func.attr}"
+            if owner_kind.role == "engine" and func.attr in ENGINE_CONNECTIONS:
+                return "open"
+            if owner_kind.role in ("sessionmaker", "connection") and _method_result(
+                owner, func.attr
+            ):
+                return "open"  # `SessionLocal.begin()`, `conn.cursor()`
+            return ""
+        if isinstance(func, ast.Name):
+            target = self.function(func.id)
+            if target is not None and target is not scope:
+                return self.acquires(target, depth + 1)
+            maker = self.kind_of(func, scope, pos, depth)
+            if maker is not None and maker[0].role == "sessionmaker":
+                return "open"
+        export = self.facts.imported.get(qual) if qual else None
+        if export is not None and export.role == "provider":
+            return export.fresh
+        return ""
 
     def dependency_kind(
         self, default: ast.expr | None, annotation: ast.expr | None, depth: int

@@ -59,6 +59,9 @@ class Resource:
     lifecycle: Lifecycle | None  # how it is closed (None: a pool checkout)
     checkout: Checkout | None = None  # borrowed from a pool: how it goes back
     pool: ast.expr | None = None  # the pool expression a checkout came from
+    # Opened (or borrowed) by a function of the project and handed over by its return:
+    # `conn = get_conn()`. The caller owns it now.
+    provided: bool = False
     name: str | None = None  # the local name it is bound to
     with_item: WithItem | None = None  # acquired as the context expression of a `with`
     state: State = "unknown"
@@ -163,8 +166,16 @@ class _Tracker:
 
     def run(self) -> list[Resource]:
         found = []
+        # `db.get_conn()`: an imported module's function that opens what it returns.
+        providers = {
+            qual.rpartition(".")[2] for qual, export in self.facts.imported.items()
+            if export.role == "provider" and export.fresh
+        }  # fmt: skip
         for site in self.facts.calls:
-            if not _may_acquire(site.node.func):
+            func = site.node.func
+            if not _may_acquire(func) and not (
+                isinstance(func, ast.Attribute) and func.attr in providers
+            ):
                 continue
             function = site.scope.function()
             if function is None:
@@ -210,6 +221,9 @@ class _Tracker:
                 session = ObjectKind(kind.driver, "session")
                 return Resource(site, session, function, LIFECYCLE.get((kind.driver, "session")))
             return None
+        provided = self._provided(site, function, qual)
+        if provided is not None:
+            return provided
         if isinstance(func, ast.Name) and self.resolver.function(func.id) is None:
             maker = self.resolver.kind_of(func, site.scope, pos) or self._conventional(func, site)
             if maker is not None and maker[0].role == "sessionmaker":
@@ -218,6 +232,32 @@ class _Tracker:
                     site, session, function, LIFECYCLE.get((maker[0].driver, "session"))
                 )
         return None
+
+    def _provided(self, site: CallSite, function: Scope, qual: str | None) -> Resource | None:
+        """`conn = get_conn()`: a function of this module or another that returns a
+        connection, cursor or session it opened (or borrowed from a pool) for the caller."""
+        func = site.node.func
+        resolved: tuple[ObjectKind, str] | None = None
+        if isinstance(func, ast.Name) and (target := self.resolver.function(func.id)):
+            if target is not site.scope.function():
+                kind = self.resolver.provided_kind(target)
+                fresh = self.resolver.acquires(target)
+                if kind is not None and fresh:
+                    resolved = (kind[0], fresh)
+        elif qual is not None:
+            export = self.facts.imported.get(qual)
+            if export is not None and export.role == "provider" and export.fresh:
+                resolved = (export.kind, export.fresh)
+        if resolved is None or resolved[0].role not in _TRACKED_ROLES:
+            return None
+        kind, fresh = resolved
+        if fresh.startswith("checkout:"):
+            checkout = POOL_CHECKOUTS.get((kind.driver, "pool"), {}).get(fresh[len("checkout:") :])
+            if checkout is None:
+                return None
+            return Resource(site, kind, function, None, checkout, provided=True)
+        return Resource(site, kind, function, LIFECYCLE.get((kind.driver, kind.role)),
+                        provided=True)  # fmt: skip
 
     def _conventional(self, func: ast.Name, site: CallSite):
         """`SessionLocal()` with `SessionLocal` imported from the app's own module."""

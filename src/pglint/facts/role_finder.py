@@ -68,7 +68,8 @@ class _RoleFinder:
         if "migration" in module_roles:
             for info in self.infos.values():
                 info.roles.add("migration")
-        self._request_path()
+        # Which functions a request reaches is the program's to say (pglint.program),
+        # over this module alone or over the whole tree.
         return Roles(self.infos, module_roles)
 
     # --- module --------------------------------------------------------------------------
@@ -121,6 +122,7 @@ class _RoleFinder:
             if last in HTTP_METHODS and self._is_route_decorator(receiver, call):
                 info.roles.add("route")
                 if call is not None:
+                    info.route_label = _route_label(last, call)
                     self._decorator_dependencies(info, call)
             elif last in STARTUP_DECORATORS and receiver is not None:
                 info.roles.add("lifespan")
@@ -377,62 +379,26 @@ class _RoleFinder:
                 else:
                     self._mark(arg, "entry_point")
 
-    # --- the request path ------------------------------------------------------------------
-
-    def _request_path(self) -> None:
-        edges: dict[Scope, set[Scope]] = {}
-        for site in self.facts.calls:
-            caller = site.scope.function()
-            if caller is None or caller not in self.infos:
-                continue
-            callee = self._callee(site.node.func, caller)
-            if callee is not None and callee is not caller:
-                edges.setdefault(caller, set()).add(callee)
-                self.infos[callee].callers.append(caller)
-        for scope in self.infos:  # an inner def runs when its function does
-            parent = scope.parent.function() if scope.parent is not None else None
-            if parent is not None and parent in self.infos:
-                edges.setdefault(parent, set()).add(scope)
-        todo = [s for s, i in self.infos.items() if i.roles & {"route", "dependency"}]
-        seen: set[Scope] = set()
-        while todo:
-            scope = todo.pop()
-            if scope in seen:
-                continue
-            seen.add(scope)
-            info = self.infos[scope]
-            if info.runs_once:
-                continue  # a cached factory called per request still runs once
-            info.on_request_path = True
-            todo.extend(edges.get(scope, ()))
-        changed = True
-        while changed:
-            changed = False
-            for info in self.infos.values():
-                if info.on_request_path or info.runs_once or not info.callers:
-                    continue
-                if all(self.infos[c].runs_once for c in info.callers):
-                    info.once_by_callers = True
-                    changed = True
-
-    def _callee(self, func: ast.expr, caller: Scope) -> Scope | None:
-        if isinstance(func, ast.Name):
-            bound = caller.bindings.get(func.id)
-            if bound and not any(b.kind == "def" for b in bound):
-                return None  # a local name shadows the module function
-            return self.members.get((id(caller), func.id)) or self.by_name.get(func.id)
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-        ):
-            owner = caller.enclosing_class
-            if owner is not None:
-                return self.members.get((id(owner), func.attr))
-        return None
-
 
 # --- small helpers ------------------------------------------------------------------------
+
+
+def _route_label(method: str, call: ast.Call) -> str:
+    """`GET /todos` for `@router.get("/todos")`, `POST /items` for Flask's
+    `@app.route("/items", methods=["POST"])`."""
+    path = call.args[0] if call.args else _keyword(call, "path") or _keyword(call, "rule")
+    where = path.value if isinstance(path, ast.Constant) and isinstance(path.value, str) else ""
+    verb = method.upper()
+    if method in ("route", "api_route", "view", "add_route"):
+        methods = _keyword(call, "methods")
+        names = [
+            e.value for e in getattr(methods, "elts", ())
+            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]  # fmt: skip
+        verb = "/".join(n.upper() for n in names) if names else "GET"
+    elif method.startswith("websocket"):
+        verb = "WEBSOCKET"
+    return f"{verb} {where}".strip()
 
 
 def _is_def(node: ast.AST) -> bool:

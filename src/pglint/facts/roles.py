@@ -5,8 +5,7 @@ code or migration — and whether it runs on every request.
 Rules use this to tell a connection opened per request from one opened once at startup.
 Everything is read from the recorded facts (decorators, calls, parameters, imports); the
 module's own call graph carries "on the request path" from handlers and dependencies to
-the helpers they call. Calls into other modules are not followed: a function whose role
-the module cannot show is a plain helper, and rules stay quiet about it.
+the helpers they call, across modules when the whole program is known (``pglint.program``).
 
 Public API (``facts.roles``, built by ``role_finder.find_roles``):
 
@@ -23,10 +22,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pglint.facts.frameworks import CONTEXT_DECORATORS
 from pglint.facts.model import Scope
+
+if TYPE_CHECKING:
+    from pglint.program.graph import Reached
+    from pglint.program.view import ReverseView
 
 RoleName = Literal[
     "route",  # a web framework calls it for a request
@@ -59,14 +62,38 @@ class FunctionInfo:
     scope: Scope
     roles: set[str] = field(default_factory=set)
     dependencies: list[Dependency] = field(default_factory=list)
-    on_request_path: bool = False  # a handler or dependency, or a helper one calls
+    route_label: str | None = None  # `GET /todos`, for a route handler
+    # What the program says of the function (pglint.program.view): the properties
+    # below read it.
+    view: ReverseView | None = None
     # Why a function counts as a dependency: "depends" (a Depends in this module names
     # it) or "name" (a FastAPI module's `get_db`-like generator or factory).
     dependency_evidence: str | None = None
     decorators: list[str] = field(default_factory=list)  # last name of each decorator
-    callers: list[Scope] = field(default_factory=list)
-    # Called in this module only by once-only code (main() -> load_data()).
-    once_by_callers: bool = False
+
+    def _program(self, field: str):
+        return self.view.get(self.scope.qualname, field) if self.view is not None else None
+
+    @property
+    def reached(self) -> Reached | None:
+        """How a request reaches it: the route and the calls in between, across modules
+        when the whole program is known."""
+        return self._program("reached")
+
+    @property
+    def on_request_path(self) -> bool:
+        """A handler or dependency, or a function one calls."""
+        return self.reached is not None
+
+    @property
+    def named_by_depends(self) -> bool:
+        """A `Depends(...)` somewhere in the program names it."""
+        return bool(self._program("dependency"))
+
+    @property
+    def once_by_callers(self) -> bool:
+        """Called only by once-only code (main() -> load_data()), in any module."""
+        return bool(self._program("once"))
 
     @property
     def node(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
@@ -86,7 +113,7 @@ class FunctionInfo:
 
     @property
     def is_dependency(self) -> bool:
-        return "dependency" in self.roles
+        return "dependency" in self.roles or self.named_by_depends
 
     @property
     def is_generator(self) -> bool:

@@ -64,6 +64,13 @@ def _artifact(path: str) -> dict[str, Any]:
     return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
 
 
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
 def _tags(code: str) -> list[str]:
     if code.startswith("PGL1"):
         return ["security", "sql-injection"]
@@ -106,6 +113,19 @@ def format_sarif(found: list[Finding], root: Path) -> str:
             "locations": [{"physicalLocation": physical}],
             "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         }
+        if d.related:
+            # The route whose requests reach the code, and each call in between.
+            result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "physicalLocation": {
+                        "artifactLocation": _artifact(_relative(r.filename, root)),
+                        "region": {"startLine": r.location.row},
+                    },
+                    "message": {"text": r.message},
+                }
+                for number, r in enumerate(d.related, start=1)
+            ]
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         if f.suppression:

@@ -156,6 +156,10 @@ def _remedy(
         "safe": "safe fix: `--fix` applies it",
         "unsafe": "unsafe fix: review it; `--fix --unsafe-fixes` applies it",
     }.get(fix.applicability if fix is not None else "", "shown, never applied")
+    if diagnostic.related:  # the route whose requests reach the code, and the calls between
+        steps = [f"{r.message} ({display_path(r.filename)}:{r.location.row})"
+                 for r in diagnostic.related]  # fmt: skip
+        yield say("note", "; ".join(steps))
     if fix is not None and diff:
         yield say("help", f"{fix.message or 'Fix'} ({how})")
         yield click.style(f"{pad} |", fg="blue")

@@ -5,11 +5,13 @@ text edits."""
 from __future__ import annotations
 
 import ast
+import os
 
-from pglint.diagnostics import Edit, Location
+from pglint.diagnostics import Edit, Location, Related
 from pglint.facts.model import ModuleFacts, Scope
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
+from pglint.program.graph import Reached
 from pglint.rules._sqltext import shorten
 from pglint.source import SourceText
 
@@ -17,37 +19,68 @@ INDENT = "    "
 
 
 def describe(info: FunctionInfo, facts: ModuleFacts) -> str:
-    """`route handler `list_users``, `dependency `get_db``, or `helper `load`, called by
-    route handler `list_users``."""
+    """`route handler `list_users``, `dependency `get_db``, or `` `load`, reached from
+    `GET /items` in routers/items.py through `items()` ``."""
     if info.is_endpoint:
         return f"route handler `{info.name}`"
     if info.is_dependency:
         return f"dependency `{info.name}`"
-    roles = facts.roles
-    assert roles is not None
-    for caller in info.callers:
-        caller_info = roles.of(caller)
-        if (
-            caller_info is not None
-            and caller is not info.scope
-            and (caller_info.is_endpoint or caller_info.is_dependency)
-        ):
-            return f"`{info.name}`, called by {describe(caller_info, facts)}"
-    for caller in info.callers:
-        caller_info = roles.of(caller)
-        if caller_info is not None and caller_info.on_request_path:
-            return f"`{info.name}`, called on the request path by `{caller_info.name}`"
-    return f"`{info.name}`"
+    if info.reached is None:
+        return f"`{info.name}`"
+    return f"`{info.name}`, reached from {reached_from(info.reached, facts)}"
+
+
+def reached_from(reached: Reached, facts: ModuleFacts) -> str:
+    """The route (or dependency) whose requests run the code, where it is, and the calls
+    in between."""
+    path, qualname, _ = reached.root
+    text = f"`{reached.label}`" if reached.label else f"`{qualname}`"
+    if not same_file(path, facts.filename):
+        text += f" in {display_path(path)}"
+    if reached.through:
+        text += " through " + " → ".join(f"`{q}()`" for _, q, _ in reached.through)
+    return text
+
+
+def chain_locations(info: FunctionInfo) -> tuple[Related, ...]:
+    """Where the route and each call in between are defined, for reports that show
+    related locations (SARIF)."""
+    reached = info.reached
+    if reached is None or info.is_endpoint or info.is_dependency:
+        return ()
+    path, qualname, line = reached.root
+    what = f"route `{reached.label}`" if reached.label else f"`{qualname}`"
+    steps = [Related(path, Location(line, 1), f"{what} is called on every request")]
+    for step_path, step, step_line in reached.through:
+        steps.append(Related(step_path, Location(step_line, 1), f"then `{step}()`"))
+    return tuple(steps)
+
+
+def same_file(path: str, filename: str) -> bool:
+    return os.path.normcase(os.path.abspath(filename)) == path
+
+
+def display_path(path: str) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def where(info: FunctionInfo, facts: ModuleFacts) -> str:
     """``describe`` in a few words, for a one-line message: `route `list_users``,
-    `dependency `get_db``, or the helper's name."""
+    `dependency `get_db``, or the helper's name and the route that reaches it (the
+    whole chain is in the finding's related locations)."""
     name = f"`{shorten(info.name, 18)}`"
     if info.is_endpoint:
         return f"route {name}"
     if info.is_dependency:
         return f"dependency {name}"
+    reached = info.reached
+    if reached is not None:
+        root = reached.label or reached.root[1].rpartition(".")[2]
+        return f"{name} via `{shorten(root, 24)}`"
     return name
 
 

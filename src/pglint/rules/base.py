@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from pglint.diagnostics import Fix, Location
+from pglint.diagnostics import Fix, Location, Related
 
 if TYPE_CHECKING:
     from pglint.facts.model import ModuleFacts
@@ -31,6 +31,7 @@ class Finding:
     message: str  # one line, at most MAX_MESSAGE characters
     suggestion: str | None = None
     fix: Fix | None = None
+    related: tuple[Related, ...] = ()
 
 
 @dataclass(frozen=True)

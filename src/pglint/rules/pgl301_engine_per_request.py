@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from pglint.drivers import FACTORIES
 from pglint.facts.model import CallSite, ModuleFacts
 from pglint.facts.resolve import Resolver
-from pglint.rules._lifecycle import kept_for_the_app, per_request_function, where
+from pglint.rules._lifecycle import (
+    chain_locations,
+    kept_for_the_app,
+    per_request_function,
+    where,
+)
 from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
@@ -33,7 +38,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         )
         yield Finding(
             source.start(site.node), source.end(site.node), message,
-            suggestion(facts, site, kind.role, kind.info.is_async),
+            suggestion(facts, site, kind.role, kind.info.is_async), None,
+            chain_locations(info),
         )  # fmt: skip
 
 

@@ -8,7 +8,12 @@ from collections.abc import Iterator
 
 from pglint.facts.model import ModuleFacts
 from pglint.facts.resources import Resource
-from pglint.rules._lifecycle import kept_for_the_app, per_request_function, where
+from pglint.rules._lifecycle import (
+    chain_locations,
+    kept_for_the_app,
+    per_request_function,
+    where,
+)
 from pglint.rules.base import Finding, Rule
 
 # How to borrow instead, per driver: (pool created once, borrowing in the handler).
@@ -60,7 +65,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         )
         yield Finding(
             source.start(resource.node), source.end(resource.node), message,
-            suggestion(resource),
+            suggestion(resource), None,
+            chain_locations(info),
         )  # fmt: skip
 
 
@@ -69,6 +75,7 @@ def _opens_connection(resource: Resource) -> bool:
     return (
         resource.kind.role == "connection"
         and resource.checkout is None
+        and not resource.provided  # reported where the provider opens it
         and resource.kind.driver not in ("sqlalchemy", "sqlalchemy_async")
         and not resource.kind.info.embedded
     )

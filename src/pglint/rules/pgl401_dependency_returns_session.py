@@ -19,20 +19,22 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
     roles = facts.roles
     if roles is None:
         return
-    for info in roles.dependencies():
-        if info.is_generator or info.runs_once:
+    reported: set[int] = set()
+    for resource in facts.resources:
+        if not resource.returns:
             continue
-        reported: set[int] = set()
-        for resource in facts.resources:
-            if resource.function is not info.scope or not resource.returns:
+        if resource.checkout is not None and resource.checkout.release is None:
+            continue  # `return pool.connection()` hands out a context manager
+        # Asked only of a function that returns what it opened: whether a `Depends(...)`
+        # in the program names it is a question about the whole tree.
+        info = roles.of(resource.function)
+        if info is None or info.is_generator or not info.is_dependency or info.runs_once:
+            continue
+        for ret in resource.returns:
+            if id(ret) in reported:
                 continue
-            if resource.checkout is not None and resource.checkout.release is None:
-                continue  # `return pool.connection()` hands out a context manager
-            for ret in resource.returns:
-                if id(ret) in reported:
-                    continue
-                reported.add(id(ret))
-                yield _finding(facts, info, resource, ret)
+            reported.add(id(ret))
+            yield _finding(facts, info, resource, ret)
 
 
 def _finding(facts: ModuleFacts, info: FunctionInfo, resource: Resource, ret: ast.Return):

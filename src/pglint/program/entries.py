@@ -1,0 +1,484 @@
+"""What one module tells the rest of the program about its functions: their roles, and
+the calls they make to other functions of the project with what they pass.
+
+An entry is made from one module's facts and nothing else, so it is cached by the
+module's content. Calls are recorded as written (`get_conn`, `@app.db.get_conn`,
+`Repo.insert`); which file and function they reach is worked out over the whole program
+(``pglint.program.graph``), where the files of the tree are known.
+
+Arguments are recorded only as far as a caller can tell without its callers: a literal,
+a value the caller knows is safe in SQL, a parameter of the caller (its callers decide),
+a driver object of a known kind, or nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope
+from pglint.facts.resolve import Resolver
+from pglint.facts.roles import FunctionInfo
+
+# An argument: ("lit", value) | ("safe",) | ("param", name) | ("kind", driver, role) | None
+Arg = tuple[Any, ...] | None
+
+# How a call reaches its target: called, named in `Depends(...)`, or defined inside the
+# caller (an inner function runs when its function does).
+CALL, DEPENDS, INNER = "call", "depends", "inner"
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class FunctionEntry:
+    qualname: str  # `get_conn`, `Repo.insert`, `outer.inner`
+    line: int
+    roles: tuple[str, ...]  # as the module shows them (facts/roles.py), sorted
+    is_async: bool
+    params: tuple[str, ...]  # every parameter, positional ones first, in order
+    label: str = ""  # how a route is named in messages: `GET /todos`
+    # Every caller can be seen: a `_private` or nested function that the module's text
+    # names only where it defines or calls it.
+    closed: bool = False
+    bound: bool = False  # a method called on an instance or class: `self` is implicit
+    # Parameters whose default is a literal: a call that leaves them out passes that.
+    literal_defaults: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    caller: str  # the calling function's qualname; "" at module level
+    target: str  # `name`, `Class.method` (this module) or `@dotted.name` (imported)
+    line: int
+    how: str = CALL
+    args: tuple[Arg, ...] = ()
+    keywords: tuple[tuple[str, Arg], ...] = ()
+    star: bool = False  # `*args` / `**kwargs`: the arguments are not all known
+
+
+@dataclass(frozen=True)
+class ModuleEntry:
+    functions: tuple[FunctionEntry, ...]
+    calls: tuple[CallEntry, ...]
+    module_roles: tuple[str, ...] = ()  # "test", "migration", "script"
+    # Names bound at module level by an import (`from .db import get_conn`): a name a
+    # module re-exports is followed to where it is defined.
+    imports: tuple[tuple[str, str], ...] = ()
+    # Classes and their bases as written (`Compat`, `@lnbits.db.Compat`), for methods
+    # inherited; module-level instances of classes (`db = Database(...)`).
+    classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    instances: tuple[tuple[str, str], ...] = ()
+    _by_name: dict[str, FunctionEntry] = field(default_factory=dict, compare=False, repr=False)
+    _names: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
+
+    def function(self, qualname: str) -> FunctionEntry | None:
+        if not self._by_name and self.functions:
+            self._by_name.update((f.qualname, f) for f in self.functions)
+        return self._by_name.get(qualname)
+
+    def names(self, kind: str) -> dict:
+        """`classes`, `instances` or `imports` as a dict, made once."""
+        found = self._names.get(kind)
+        if found is None:
+            found = self._names[kind] = dict(getattr(self, kind))
+        return found
+
+    # --- JSON ---------------------------------------------------------------------------
+
+    def to_json(self) -> list:
+        return [
+            [[f.qualname, f.line, list(f.roles), f.is_async, list(f.params), f.label, f.closed,
+              f.bound, list(f.literal_defaults)] for f in self.functions],
+            [[c.caller, c.target, c.line, c.how, [_arg_json(a) for a in c.args],
+              [[k, _arg_json(a)] for k, a in c.keywords], c.star] for c in self.calls],
+            list(self.module_roles),
+            [list(i) for i in self.imports],
+            [[name, list(bases)] for name, bases in self.classes],
+            [list(i) for i in self.instances],
+        ]  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: list) -> ModuleEntry:
+        functions, calls, module_roles, imports, classes, instances = data
+        return cls(
+            tuple(
+                FunctionEntry(
+                    q,
+                    int(line),
+                    tuple(roles),
+                    bool(a),
+                    tuple(params),
+                    label,
+                    bool(c),
+                    bool(b),
+                    tuple(d),
+                )
+                for q, line, roles, a, params, label, c, b, d in functions
+            ),
+            tuple(
+                CallEntry(
+                    caller,
+                    target,
+                    int(line),
+                    how,
+                    tuple(_arg_of(a) for a in args),
+                    tuple((k, _arg_of(a)) for k, a in keywords),
+                    bool(star),
+                )
+                for caller, target, line, how, args, keywords, star in calls
+            ),  # fmt: skip
+            tuple(module_roles),
+            tuple((str(a), str(b)) for a, b in imports),
+            tuple((str(name), tuple(bases)) for name, bases in classes),
+            tuple((str(a), str(b)) for a, b in instances),
+        )
+
+
+EMPTY_ENTRY = ModuleEntry((), ())
+
+
+def _arg_json(arg: Arg) -> list | None:
+    return list(arg) if arg is not None else None
+
+
+def _arg_of(data: list | None) -> Arg:
+    return tuple(data) if data is not None else None
+
+
+# --- building an entry --------------------------------------------------------------------
+
+
+def qualname_of(scope: Scope) -> str:
+    return scope.qualname
+
+
+def defining_function(scope: Scope) -> Scope | None:
+    """The `def` a piece of code runs in (a lambda's or comprehension's enclosing def)."""
+    function = scope.function()
+    while function is not None and not isinstance(
+        function.node, ast.FunctionDef | ast.AsyncFunctionDef
+    ):
+        parent = function.parent
+        function = parent.function() if parent is not None else None
+    return function
+
+
+def build_entry(
+    facts: ModuleFacts,
+    resolver: Resolver | None = None,
+    in_project: Callable[[str], bool] | None = None,
+) -> ModuleEntry:
+    """The module's entry. ``in_project`` tells whether an imported dotted name is a
+    module of the project (calls into anything else are left out); without it, only
+    relative imports are."""
+    return _Builder(facts, resolver, in_project).run()
+
+
+class _Builder:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        resolver: Resolver | None,
+        in_project: Callable[[str], bool] | None,
+    ) -> None:
+        self.facts = facts
+        self.resolver = resolver or Resolver.of(facts)
+        self.in_project = in_project or _relative
+        self._project_names: dict[str, bool] = {}
+        self.scope_of_node: dict[int, Scope] = {id(s.node): s for s in facts.scopes}
+        self.classes: dict[str, Scope] = {
+            s.name: s for s in facts.scopes if s.kind == "class" and s.parent is facts.module
+        }
+        self._evaluator = None
+        self._words: Counter[str] | None = None  # identifiers in the text, counted
+        self._called: Counter[str | None] = Counter()
+
+    def run(self) -> ModuleEntry:
+        facts = self.facts
+        roles = facts.roles
+        functions = []
+        calls: list[CallEntry] = []
+        infos = roles.functions if roles is not None else {}
+        for scope, info in infos.items():
+            functions.append(self._function(scope, info))
+            parent = defining_function(scope.parent) if scope.parent is not None else None
+            if parent is not None:
+                calls.append(CallEntry(qualname_of(parent), qualname_of(scope), info.node.lineno,
+                                       INNER))  # fmt: skip
+            for dependency in info.dependencies:
+                target = self._reference(dependency.target, scope) if dependency.target else None
+                if target is not None:
+                    calls.append(CallEntry(qualname_of(scope), target, dependency.node.lineno,
+                                           DEPENDS))  # fmt: skip
+        for site in facts.calls:
+            entry = self._call(site)
+            if entry is not None:
+                calls.append(entry)
+        return ModuleEntry(
+            tuple(sorted(functions, key=lambda f: (f.line, f.qualname))),
+            tuple(calls),
+            tuple(sorted(roles.module_roles)) if roles is not None else (),
+            self._imports(),
+            self._classes(),
+            self._instances(),
+        )
+
+    # --- functions ------------------------------------------------------------------------
+
+    def _function(self, scope: Scope, info: FunctionInfo) -> FunctionEntry:
+        node = info.node
+        args = node.args
+        params = [a.arg for a in (*args.posonlyargs, *args.args)]
+        if args.vararg is not None:
+            params.append("*" + args.vararg.arg)
+        params += [a.arg for a in args.kwonlyargs]
+        if args.kwarg is not None:
+            params.append("**" + args.kwarg.arg)
+        qualname = qualname_of(scope)
+        defaults = _literal_defaults(node)
+        decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+        bound = scope.enclosing_class is not None and "staticmethod" not in decorators
+        return FunctionEntry(
+            qualname,
+            node.lineno,
+            tuple(sorted(info.roles)),
+            info.is_async,
+            tuple(params),
+            info.route_label or "",
+            self._closed(scope, info),
+            bound,
+            defaults,
+        )
+
+    def _closed(self, scope: Scope, info: FunctionInfo) -> bool:
+        """Whether every caller of the function can be seen: a private (`_name`) or nested
+        function that the text names only where it is defined or called, as a call."""
+        name = info.name
+        nested = scope.parent is not None and scope.parent.kind == "function"
+        if not nested and not (name.startswith("_") and not name.startswith("__")):
+            return False
+        if (
+            info.node.decorator_list
+            or len(info.node.args.args) + len(info.node.args.kwonlyargs) == 0
+        ):
+            return False  # registered somewhere and called by a framework; or no parameter
+        if self._words is None:
+            self._words = Counter(_IDENTIFIER.findall(self.facts.source.text))
+            self._called = Counter(_called_name(s.node.func) for s in self.facts.calls)
+        return self._words[name] == self._called[name] + 1
+
+    # --- calls ----------------------------------------------------------------------------
+
+    def _call(self, site: CallSite) -> CallEntry | None:
+        target = self._reference(site.node.func, site.scope, site.node)
+        if target is None or (target[0] == "@" and not self._in_project(target[1:])):
+            return None
+        function = defining_function(site.scope)
+        caller = qualname_of(function) if function is not None else ""
+        call = site.node
+        star = any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        )
+        # Whether an argument is safe in SQL only matters to a function whose every caller
+        # can be seen: a private one (pglint.program.graph, `_safe_params`).
+        private = target.rpartition(".")[2].startswith("_")
+        args = tuple(
+            self._arg(a, site, private) for a in call.args if not isinstance(a, ast.Starred)
+        )
+        keywords = tuple(
+            (k.arg, self._arg(k.value, site, private)) for k in call.keywords if k.arg is not None
+        )
+        return CallEntry(caller, target, call.lineno, CALL, args, keywords, star)
+
+    def _reference(self, expr: ast.expr, scope: Scope, call: ast.Call | None = None) -> str | None:
+        """How the target of a call is named, if it can be a project function or class."""
+        pos = (call.lineno, call.col_offset) if call is not None else (expr.lineno, 0)  # type: ignore[attr-defined]
+        if isinstance(expr, ast.Name):
+            return self._name_reference(expr.id, scope, pos)
+        if not isinstance(expr, ast.Attribute):
+            return None
+        base = expr.value
+        if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+            owner = _owner(scope)
+            return f"{qualname_of(owner)}.{expr.attr}" if owner is not None else None
+        qual = self.resolver.qualname(expr)
+        if qual is not None:
+            return "@" + qual
+        owner_ref = self._instance_class(base, scope, pos)
+        if owner_ref is not None:
+            return f"{owner_ref}.{expr.attr}"
+        return None
+
+    def _name_reference(self, name: str, scope: Scope, pos: tuple[int, int]) -> str | None:
+        bindings = self.resolver.reaching(name, scope, pos)
+        if not bindings:
+            return None
+        binding = bindings[-1]
+        if binding.kind == "def":
+            defined = self.scope_of_node.get(id(binding.node))
+            return qualname_of(defined) if defined is not None else None
+        if binding.kind == "import":
+            qual = self.facts.imports.get(name)
+            return "@" + qual if qual else None
+        return None
+
+    def _instance_class(self, expr: ast.expr, scope: Scope, pos: tuple[int, int]) -> str | None:
+        """The class an object was made from: `repo` in `repo = Repo(db); repo.get()`, or
+        `self.repo` set to `Repo(...)` in the class."""
+        value: ast.expr | None = None
+        if isinstance(expr, ast.Name):
+            bindings = [b for b in self.resolver.reaching(expr.id, scope, pos)]
+            if len(bindings) == 1 and bindings[0].kind in ("assign", "with"):
+                value = bindings[0].value
+        elif (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == "self"
+        ):
+            owner = _owner(scope)
+            stores = owner.self_bindings.get(expr.attr, []) if owner is not None else []
+            values = [b.value for b in stores if b.value is not None]
+            if len(values) == 1:
+                value = values[0]
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in self.classes:
+            return func.id
+        qual = self.resolver.qualname(func)
+        if qual is not None and qual.rpartition(".")[2][:1].isupper():
+            return "@" + qual
+        return None
+
+    def _in_project(self, qual: str) -> bool:
+        known = self._project_names.get(qual)
+        if known is None:
+            known = self._project_names[qual] = self.in_project(qual)
+        return known
+
+    # --- arguments ------------------------------------------------------------------------
+
+    def _arg(self, expr: ast.expr, site: CallSite, private: bool) -> Arg:
+        if isinstance(expr, ast.Constant) and isinstance(
+            expr.value, str | int | float | bool | type(None)
+        ):
+            return ("lit", expr.value)
+        pos = (site.node.lineno, site.node.col_offset)
+        if not (isinstance(expr, ast.Name) or _self_attribute(expr)):
+            # A driver object is passed by name (`conn`, `self.conn`); anything else
+            # matters only for its safety.
+            return ("safe",) if private and self._safe(expr, site) else None
+        if isinstance(expr, ast.Name):
+            bindings = self.resolver.reaching(expr.id, site.scope, pos)
+            if bindings and all(b.kind == "param" for b in bindings):
+                function = defining_function(site.scope)
+                if function is not None and bindings[0].scope is function:
+                    annotated = any(b.annotation is not None for b in bindings)
+                    # An annotated parameter speaks for itself below.
+                    if not annotated:
+                        return ("param", expr.id)
+        resolved = self.resolver.kind_of(expr, site.scope, pos)
+        if resolved is not None:
+            kind = resolved[0]
+            return ("kind", kind.driver, kind.role)
+        return ("safe",) if private and self._safe(expr, site) else None
+
+    def _safe(self, expr: ast.expr, site: CallSite) -> bool:
+        if self._evaluator is None:
+            from pglint.facts.values import SqlEvaluator
+
+            self._evaluator = SqlEvaluator(self.resolver)
+        pos = (site.node.lineno, site.node.col_offset)
+        return self._evaluator.is_safe(expr, site.scope, pos)
+
+    # --- module names ---------------------------------------------------------------------
+
+    def _imports(self) -> tuple[tuple[str, str], ...]:
+        module = self.facts.module
+        found = []
+        for name, bindings in module.bindings.items():
+            if bindings and bindings[-1].kind == "import":
+                qual = self.facts.imports.get(name)
+                if qual:
+                    found.append((name, qual))
+        return tuple(sorted(found))
+
+    def _classes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        found = []
+        for name, scope in sorted(self.classes.items()):
+            node = scope.node
+            bases = []
+            for base in node.bases:  # type: ignore[attr-defined]
+                ref = self._reference(base, self.facts.module) if isinstance(
+                    base, ast.Name | ast.Attribute
+                ) else None  # fmt: skip
+                if ref is not None:
+                    bases.append(ref)
+            found.append((name, tuple(bases)))
+        return tuple(found)
+
+    def _instances(self) -> tuple[tuple[str, str], ...]:
+        found = []
+        module = self.facts.module
+        for name, bindings in module.bindings.items():
+            values = [b for b in bindings if b.kind == "assign"]
+            if len(values) != 1 or len(bindings) != 1:
+                continue
+            ref = self._instance_class(ast.Name(id=name), module, _END)
+            if ref is not None:
+                found.append((name, ref))
+        return tuple(sorted(found))
+
+
+_END = (1 << 62, 0)
+
+
+def _literal_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return tuple(a.arg for a, d in pairs if isinstance(d, ast.Constant))
+
+
+def _owner(scope: Scope) -> Scope | None:
+    """The class whose method (or code nested in one) this scope is."""
+    function = defining_function(scope)
+    while function is not None:
+        owner = function.enclosing_class
+        if owner is not None:
+            return owner
+        parent = function.parent
+        function = defining_function(parent) if parent is not None else None
+    return None
+
+
+def _self_attribute(expr: ast.expr) -> bool:
+    return (
+        isinstance(expr, ast.Attribute)
+        and isinstance(expr.value, ast.Name)
+        and expr.value.id in ("self", "cls")
+    )
+
+
+def _relative(qual: str) -> bool:
+    return qual.startswith(".")
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def bindings_of(scope: Scope, name: str) -> list[Binding]:
+    return scope.bindings.get(name, [])
