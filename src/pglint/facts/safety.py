@@ -163,9 +163,18 @@ class Safety:
                 items = self.containers.items(value, binding.scope, binding.pos, "iter")
                 if not self._all_safe(items, depth):
                     return False
+            elif binding.kind == "param":
+                if not self._safe_parameter(binding):
+                    return False
             else:
-                return False  # a parameter, a `with` target, an unpacked value...
+                return False  # a `with` target, an unpacked value...
         return True
+
+    def _safe_parameter(self, binding: Binding) -> bool:
+        """A parameter every caller in the program passes a value safe in SQL (a literal,
+        a value its caller knows is safe): pglint.program."""
+        view = self.resolver.facts.reverse
+        return view is not None and view.safe_param(binding.scope.qualname, binding.name)
 
     def _comprehension_variable(self, name: ast.Name, scope: Scope, pos: Pos) -> list[Binding]:
         """The variable of a comprehension around ``name`` in the statement at ``pos``:

@@ -80,7 +80,7 @@ def where(info: FunctionInfo, facts: ModuleFacts) -> str:
     reached = info.reached
     if reached is not None:
         root = reached.label or reached.root[1].rpartition(".")[2]
-        return f"{name} via `{shorten(root, 24)}`"
+        return f"`{shorten(info.name, 16)}` via `{shorten(root, 16)}`"
     return name
 
 

@@ -33,8 +33,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         source = facts.source
         name = qual.rpartition(".")[2]  # type: ignore[union-attr]
         message = (
-            f"`{shorten(name, 20)}()` on every request (in {where(info, facts)}): create it "
-            "once, at startup"
+            f"`{shorten(name, 20)}()` per request (in {where(info, facts)}); create it once"
         )
         yield Finding(
             source.start(site.node), source.end(site.node), message,

@@ -60,8 +60,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         source = facts.source
         label = resource.kind.info.label
         message = (
-            f"New {label} connection per request (in {where(info, facts)}); use a pool made at "
-            "startup"
+            f"{label} connection per request (in {where(info, facts)}); use a pool"
         )
         yield Finding(
             source.start(resource.node), source.end(resource.node), message,
