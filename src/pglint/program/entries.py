@@ -131,7 +131,7 @@ class ModuleEntry:
                     bool(star),
                 )
                 for caller, target, line, how, args, keywords, star in calls
-            ),  # fmt: skip
+            ),
             tuple(module_roles),
             tuple((str(a), str(b)) for a, b in imports),
             tuple((str(name), tuple(bases)) for name, bases in classes),
@@ -443,8 +443,10 @@ _END = (1 << 62, 0)
 def _literal_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
     args = node.args
     positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    pairs = list(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d]
     return tuple(a.arg for a, d in pairs if isinstance(d, ast.Constant))
 
 

@@ -351,7 +351,7 @@ class Program:
             positional = params[1:] if function.bound and not _unbound(call) else params
             if len(call.args) > len(positional):
                 return None
-            given: dict[str, Arg] = dict(zip(positional, call.args))
+            given: dict[str, Arg] = dict(zip(positional, call.args, strict=False))
             for name, arg in call.keywords:
                 if name not in params:
                     return None

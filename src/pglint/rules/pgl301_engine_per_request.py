@@ -32,9 +32,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         source = facts.source
         name = qual.rpartition(".")[2]  # type: ignore[union-attr]
-        message = (
-            f"`{shorten(name, 20)}()` per request (in {where(info, facts)}); create it once"
-        )
+        message = f"`{shorten(name, 20)}()` per request (in {where(info, facts)}); create it once"
         yield Finding(
             source.start(site.node), source.end(site.node), message,
             suggestion(facts, site, kind.role, kind.info.is_async), None,

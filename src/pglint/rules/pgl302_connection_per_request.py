@@ -59,9 +59,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         source = facts.source
         label = resource.kind.info.label
-        message = (
-            f"{label} connection per request (in {where(info, facts)}); use a pool"
-        )
+        message = f"{label} connection per request (in {where(info, facts)}); use a pool"
         yield Finding(
             source.start(resource.node), source.end(resource.node), message,
             suggestion(resource), None,
