@@ -436,4 +436,4 @@ async def test_the_workspace_is_summarized_in_the_background(app: Path):
         watched = [r for r in client.registrations if r.method == "workspace/didChangeWatchedFiles"]
         options = watched[0].register_options  # as sent: the client does not parse it
         patterns = {w["globPattern"] for w in options["watchers"]}
-        assert {"**/*.py", "**/pyproject.toml", "**/*.ipynb"} <= patterns
+        assert {"**/*.py", "**/*.ipynb", "**/pyproject.toml", "**/pglint.toml"} <= patterns

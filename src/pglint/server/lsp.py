@@ -21,7 +21,7 @@ import time
 from lsprotocol import types
 from pygls import uris
 
-from pglint.config import PYPROJECT
+from pglint.config import CONFIG_FILES
 from pglint.diagnostics import Diagnostic, Location
 from pglint.files import NOTEBOOK_SUFFIXES, PYTHON_SUFFIXES
 from pglint.fixes import is_applicable
@@ -81,7 +81,7 @@ async def initialized(ls: PglintServer, params: types.InitializedParams) -> None
         watchers = [
             types.FileSystemWatcher(glob_pattern=f"**/*{suffix}")
             for suffix in (*PYTHON_SUFFIXES, *NOTEBOOK_SUFFIXES)
-        ] + [types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
+        ] + [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
         try:
             await ls.client_register_capability_async(
                 types.RegistrationParams(
@@ -136,7 +136,7 @@ def did_change(ls: PglintServer, params: types.DidChangeTextDocumentParams) -> N
 def did_save(ls: PglintServer, params: types.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
     path = path_of(uri)
-    if path is not None and os.path.basename(path) == PYPROJECT:
+    if path is not None and os.path.basename(path) in CONFIG_FILES:
         _settings_changed(ls)
         return
     if uri in ls.workspace.text_documents:
@@ -175,7 +175,7 @@ def notebook_close(ls: PglintServer, params: types.DidCloseNotebookDocumentParam
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def watched_files(ls: PglintServer, params: types.DidChangeWatchedFilesParams) -> None:
     paths = [p for p in (path_of(change.uri) for change in params.changes) if p]
-    if any(os.path.basename(p) == PYPROJECT for p in paths):
+    if any(os.path.basename(p) in CONFIG_FILES for p in paths):
         _settings_changed(ls)
     appeared = any(c.type != types.FileChangeType.Changed for c in params.changes)
     sources = [p for p in paths if p.endswith(PYTHON_SUFFIXES)]
