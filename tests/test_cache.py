@@ -20,7 +20,7 @@ from pglint import engine
 
 APP = ROOT / "tests" / "fixtures" / "projects" / "async_app"
 SUMMARY = re.compile(
-    r"pglint: ([\d,]+) files in [\d.]+ s: ([\d,]+) analysed, ([\d,]+) without database code "
+    r"pglint: ([\d,]+) files? in [\d.]+ s: ([\d,]+) analysed, ([\d,]+) without database code "
     r"\(not parsed\), ([\d,]+) unchanged"
 )
 
@@ -276,3 +276,23 @@ def test_runs_in_one_process_each_record_the_whole_import_graph(project):
     assert findings(invoke("check", "--output-format", "json", "jobs.py")) == expected
     write(project, "db.py", SYNC_ENGINE.replace("create_engine", "create_async_engine"))
     assert findings(console("check", "--output-format", "json", "jobs.py", cwd=project)) == []
+
+
+def test_notebooks_are_cached_like_files(project):
+    notebook = (Path(__file__).parent / "fixtures" / "notebooks" / "orders.ipynb").read_text()
+    write(project, "orders.ipynb", notebook)
+    first = check(project)
+    assert counts(first.stderr)[3] == 0
+    second = check(project)
+    assert counts(second.stderr) == (1, 0, 0, 1)  # taken from the cache, not linted again
+    assert "pglint: 1 file in " in second.stderr  # and said in grammatical English
+    assert findings(second) == findings(first) != []
+    # The cells and rows of the findings are found again for the reports.
+    again = console("check", "--output-format", "concise", "orders.ipynb", cwd=project)
+    assert ":cell 6:3:1: PGL101" in again.stdout
+    assert json.loads(check(project).stdout)[0]["cell"] == 6
+    # An edit is seen.
+    write(project, "orders.ipynb", notebook.replace("customer = '{name}'", "customer = %s"))
+    third = check(project)
+    assert counts(third.stderr)[3] == 0
+    assert "PGL101" not in {code for _, code, _ in findings(third)}

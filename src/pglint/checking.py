@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pglint import budget, engine
-from pglint.cache import Cache, ProgramFacts, settings_key
+from pglint.cache import Cache, ProgramFacts, digest, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
 from pglint.engine import (
@@ -40,6 +40,7 @@ from pglint.notebooks import (
     NotebookError,
     fix_notebook,
     lint_notebook,
+    notebook_result,
     read_notebook,
 )
 from pglint.output import display_path
@@ -47,6 +48,7 @@ from pglint.program import Program, agrees
 from pglint.program.entries import ModuleEntry
 from pglint.program.tree import program_files
 from pglint.program.view import Read
+from pglint.project import file_stamp
 from pglint.settings import Settings
 from pglint.source import DecodeError, SourceFile, decode_source
 from pglint.workers import run_in_workers
@@ -77,13 +79,19 @@ def _lint_task(task: tuple[str, Settings, bool]) -> LintResult:
     path, settings, keep_suppressed = task
     if not path.endswith(NOTEBOOK_SUFFIX) or isinstance(path, Unreadable):
         return lint_file(path, settings, keep_suppressed=keep_suppressed)
+    stamp = file_stamp(path)  # before the read: an edit after it must look like a change
     try:
         data = read_source_file(path, settings.max_file_size)
     except FileTooLarge as exc:
         return LintResult(path, [too_large(settings, path, exc.size)], SourceFile(text=""))
     except OSError as exc:
         return LintResult(path, error=exc.strerror or str(exc), io_error=True)
-    return lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)
+    result = lint_notebook(data, path, settings, keep_suppressed=keep_suppressed)
+    # Cached like a file: a notebook's result depends on its content alone (its cells are
+    # not imported by other modules, nor it by them). Not one that depends on the machine.
+    if result.error is None and not any(d.code in ("PGL000", "PGL002") for d in result.diagnostics):
+        result.content = (stamp, digest(data))
+    return result
 
 
 def _lint_chunk(tasks: list[tuple[str, Settings, bool]]) -> list[LintResult]:
@@ -279,18 +287,21 @@ class Run:
             )
         self._keys[path] = key = known[1]
         cached = self.cache.get(path, key)
-        if cached is None or path.endswith(NOTEBOOK_SUFFIX):
+        if cached is None:
             return False
         if fixing and any(is_applicable(d, self.applicabilities) for d in cached.diagnostics):
             return False
-        source = None
+        result = LintResult(path, cached.diagnostics, None, suppressed=cached.suppressed)
         if cached.diagnostics or cached.suppressed:  # reports show the code of findings
             try:
-                source = decode_source(read_source_file(path, None))
-            except (OSError, FileTooLarge, DecodeError):
+                data = read_source_file(path, None)
+                if path.endswith(NOTEBOOK_SUFFIX):  # and where each cell is
+                    result = notebook_result(data, path, cached.diagnostics, cached.suppressed)
+                else:
+                    result.source = decode_source(data)
+            except (OSError, FileTooLarge, DecodeError, NotebookError):
                 return False
         self.reused += self._reported(path)
-        result = LintResult(path, cached.diagnostics, source, suppressed=cached.suppressed)
         if cached.program is not None:
             result.module_path, result.entry, result.read = cached.program
         self._add(result)
@@ -300,7 +311,8 @@ class Run:
         """One line on what the run did with its files (`--verbose`)."""
         analysed = self.checked - self.reused - self.skipped
         return (
-            f"pglint: {self.checked:,} files in {seconds:.2f} s: {analysed:,} analysed, "
+            f"pglint: {self.checked:,} file{'' if self.checked == 1 else 's'} in "
+            f"{seconds:.2f} s: {analysed:,} analysed, "
             f"{self.skipped:,} without database code (not parsed), {self.reused:,} "
             f"unchanged since the last run (from the cache), {self.errors:,} not readable"
         )

@@ -268,6 +268,24 @@ def lint_notebook(
     )
 
 
+def notebook_result(
+    data: bytes, filename: str, diagnostics: list[Diagnostic], suppressed: list[Diagnostic]
+) -> NotebookResult:
+    """The result of a notebook from findings already known (the cache's): the module its
+    cells make and where each cell sits, for the reports, without linting it again.
+    Raises ``NotebookError`` when the notebook cannot be read."""
+    notebook = read_notebook(data)
+    text, cells = notebook.module()
+    return NotebookResult(
+        filename,
+        diagnostics,
+        SourceFile(text=text),
+        suppressed=suppressed,
+        cells=cells,
+        file_rows=notebook.file_rows(),
+    )
+
+
 @dataclass
 class NotebookFix:
     notebook: Notebook
