@@ -111,3 +111,41 @@ def write(root: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_bytes(text.encode("utf-8"))
     return path
+
+
+# --- git repositories for the tests that install pglint as users do ------------------------
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "pglint tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "pglint tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+PROJECT_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+
+
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **GIT_ENV},
+    )  # fmt: skip
+    return done.stdout
+
+
+def snapshot_repository(repo: Path) -> str:
+    """A git repository at ``repo`` holding what installs pglint from this working tree
+    (committed or not), as a user's clone of pglint would; returns its commit."""
+    import shutil
+
+    repo.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, repo / name)
+    shutil.copytree(
+        ROOT / "src", repo / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"),
+    )  # fmt: skip
+    git("init", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "snapshot of the working tree", cwd=repo)
+    return git("rev-parse", "HEAD", cwd=repo).strip()

@@ -105,6 +105,7 @@ def adversarial(pattern: str) -> list[str]:
     return inputs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("pattern", "flags", "how"), PATTERNS, ids=[p for p, *_ in PATTERNS])
 def test_every_regex_is_linear_on_repeated_input(pattern, flags, how):
     compiled = re.compile(pattern, flags)
@@ -133,6 +134,7 @@ SQL_PIECES = [
 SQL_FUNCTIONS = [tokenize, find_placeholders, stray_percents, classify_holes, looks_like_sql]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("piece", SQL_PIECES)
 def test_sql_lexer_is_linear_on_repeated_input(piece):
     for text in (piece * REPEAT, "SELECT " + piece * REPEAT + " FROM t WHERE a = %s"):
@@ -143,6 +145,7 @@ def test_sql_lexer_is_linear_on_repeated_input(piece):
             assert elapsed < BOUND, f"{function.__name__}: {elapsed:.1f} s on {piece!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("piece", ["'", "%", "%s", "/*", "$$", "{x}", "--", "# noqa"])
 def test_a_repeated_sql_string_through_the_engine(piece):
     literal = (piece * REPEAT).replace("\\", "\\\\").replace('"', '\\"')

@@ -48,6 +48,7 @@ def app(project: Path) -> Path:
     return project / "app_root"
 
 
+@pytest.mark.slow
 def test_a_second_run_reuses_everything_and_reports_the_same(app):
     first = check(app)
     second = check(app)
@@ -61,6 +62,7 @@ def test_a_second_run_reuses_everything_and_reports_the_same(app):
     assert counts(fresh.stderr)[3] == 0
 
 
+@pytest.mark.slow
 def test_changing_a_module_relints_the_files_that_depend_on_it(app):
     before = findings(check(app))
     assert any(name.endswith("users.py") and code == "PGL502" for name, code, _ in before)
@@ -102,6 +104,7 @@ def test_edits_to_an_imported_module_change_the_importers_findings(project):
 SYNC_ENGINE = 'from sqlalchemy import create_engine\nengine = create_engine("postgresql:///app")\n'
 
 
+@pytest.mark.slow
 def test_other_settings_do_not_reuse_results(app):
     everything = findings(check(app))
     only_502 = check(app, "--select", "PGL502")
@@ -110,6 +113,7 @@ def test_other_settings_do_not_reuse_results(app):
     assert findings(check(app)) == everything
 
 
+@pytest.mark.slow
 def test_same_size_edit_in_the_same_second_is_seen(project):
     """A file changed right after it was recorded, its time and size put back: the
     recorded time was too recent to trust, so the content is hashed again."""
@@ -197,6 +201,7 @@ def test_concurrent_runs_agree_and_leave_a_valid_cache(project):
     assert findings(check(project)) == expected
 
 
+@pytest.mark.slow
 def test_a_module_that_appears_outside_the_linted_files_relints_its_importers(project):
     """Only `jobs.py` is linted; `db.py`, which it imports, is created after the first
     run: what `engine` is changes, so the recorded result must not be reused."""
@@ -265,6 +270,7 @@ def test_a_file_changed_while_it_is_linted_is_linted_again(project, monkeypatch)
     assert findings(again) == findings(fresh) != []
 
 
+@pytest.mark.slow
 def test_runs_in_one_process_each_record_the_whole_import_graph(project):
     """A second run in the same process (another set of files: another cache file) finds
     the project's files already read; it must still record what they use."""

@@ -17,39 +17,24 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLEAN, FIXABLE, FIXED, FIXTURES, INJECTION, ROOT
+from conftest import (
+    CLEAN,
+    FIXABLE,
+    FIXED,
+    FIXTURES,
+    GIT_ENV,
+    INJECTION,
+    git,
+    snapshot_repository,
+)
 
 pytestmark = pytest.mark.slow
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "pglint tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-    "GIT_COMMITTER_NAME": "pglint tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-PROJECT_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
-
-
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, env={**os.environ, **GIT_ENV},
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("hook-repo")
-    for name in PROJECT_FILES:
-        shutil.copy2(ROOT / name, repo / name)
-    shutil.copytree(
-        ROOT / "src", repo / "src",
-        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"),
-    )  # fmt: skip
-    git("init", cwd=repo)
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "-m", "snapshot of the working tree", cwd=repo)
+    snapshot_repository(repo)
     return repo
 
 
