@@ -86,6 +86,7 @@ def test_the_folded_finding_is_not_listed_as_a_fix_of_its_own(project):
     assert "Found 2 errors (2 fixed, 0 remaining)." in fixed.stdout
 
 
+@pytest.mark.slow
 def test_the_example_app_counts_agree(project):
     shutil.copytree(Path(__file__).parent.parent / "examples" / "app", project / "app")
     report = invoke("check", "--no-cache", "--unsafe-fixes", "app")
