@@ -587,3 +587,19 @@ def test_flake8_stops_a_slow_rule_at_the_budget(project):
     assert "known_bad.py:7:5: PGL101" in done.stdout, done.stdout + done.stderr
     assert "hostile.py:1:1: PGL002 file skipped while running PGL203" in done.stdout
     assert "hostile.py:8:5: PGL101" in done.stdout  # a rule before it
+
+
+@pytest.mark.slow
+def test_sixty_thousand_fixes_are_made_or_said_not_made(project):
+    """The issue's case: a file of 60,000 fixable calls. Within the budget it is fixed;
+    past it, it is left as it was and a warning says so. Never left untouched in silence."""
+    head = "import psycopg2\n\ncur = psycopg2.connect().cursor()\n"
+    source = head + 'cur.execute("SELECT * FROM t WHERE id = %s", (42))\n' * 60_000
+    path = write(project, "generated.py", source)
+    run = invoke("check", "--no-cache", "--fix", "--statistics", "generated.py")
+    _clean(run.stdout + run.stderr)
+    if path.read_text() == source:
+        assert "pglint: warning: generated.py: not fixed: " in run.stderr, run.stderr
+        assert "took longer than the 10 s budget" in run.stderr
+    else:
+        assert path.read_text() == source.replace("(42))", "(42,))")

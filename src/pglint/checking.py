@@ -375,6 +375,8 @@ class Run:
             if not (fix or diff) or not any(
                 is_applicable(d, self.applicabilities) for d in result.diagnostics
             ):
+                if (fix or diff) and out_of_time(result):  # what it would fix is unknown
+                    self._not_fixed(path, settings, "analysing it")
                 self._add(result)
                 return
             fixed = self._fixed(path, result, settings, program)
@@ -522,7 +524,7 @@ class Run:
             return data if fix and not diff else None  # a filter never swallows its input
         original, text = result.source, result.source.text
         fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
-        if (fix or diff) and fixable and out_of_time(result):
+        if (fix or diff) and out_of_time(result):
             self._not_fixed(filename, settings, "analysing it")
         elif (fix or diff) and fixable:
             outcome = fix_text(
@@ -547,11 +549,9 @@ class Run:
             self.error(filename, result.error)
             return data if fix and not diff else None
         fixable = any(is_applicable(d, self.applicabilities) for d in result.diagnostics)
-        if not (fix or diff) or not fixable:
-            self.results.append(result)
-            return data if fix and not diff else None
-        if out_of_time(result):
+        if (fix or diff) and out_of_time(result):
             self._not_fixed(filename, settings, "analysing it")
+        if not (fix or diff) or not fixable or out_of_time(result):
             self.results.append(result)
             return data if fix and not diff else None
         notebook = read_notebook(data)
