@@ -603,3 +603,12 @@ def test_sixty_thousand_fixes_are_made_or_said_not_made(project):
         assert "took longer than the 10 s budget" in run.stderr
     else:
         assert path.read_text() == source.replace("(42))", "(42,))")
+
+
+@pytest.mark.parametrize("name", BAD_CONFIGS)
+def test_standard_input_under_fix_comes_back_with_a_bad_configuration(project, name):
+    write(project, "pyproject.toml", BAD_CONFIGS[name])
+    run = invoke("check", "--fix", "--stdin-filename", "db.py", "-", input=FIXABLE)
+    assert run.exit_code == 2
+    assert run.stdout == FIXABLE
+    assert run.stderr.startswith("pglint: error: ") and "pyproject.toml" in run.stderr

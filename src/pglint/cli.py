@@ -317,6 +317,8 @@ def check(
         loaded_baseline = baseline.load(Path(baseline_file)) if baseline_file else None
     except (ConfigError, baseline.BaselineError) as exc:
         click.echo(f"pglint: error: {exc}", err=True)
+        if reading_stdin and fix and not diff:  # a filter never swallows its input
+            sys.stdout.buffer.write(sys.stdin.buffer.read())
         return EXIT_ERROR
     resolver = SettingsResolver(
         config, flags, hierarchical=not (config_file or isolated), overrides=overrides
@@ -344,6 +346,8 @@ def check(
             own = resolver.for_file(name)
         except ConfigError as exc:
             click.echo(f"pglint: error: {exc}", err=True)
+            if fixing:  # a filter never swallows its input
+                sys.stdout.buffer.write(data)
             return EXIT_ERROR
         if force_exclude and stdin_filename and own.is_excluded(name, ancestors=True):
             if fixing:
