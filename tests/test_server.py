@@ -437,3 +437,20 @@ async def test_the_workspace_is_summarized_in_the_background(app: Path):
         options = watched[0].register_options  # as sent: the client does not parse it
         patterns = {w["globPattern"] for w in options["watchers"]}
         assert {"**/*.py", "**/*.ipynb", "**/pyproject.toml", "**/pglint.toml"} <= patterns
+
+
+async def test_a_helper_reached_from_a_route_elsewhere_as_pglint_check_reports_it(tmp_path: Path):
+    from test_server_analysis import HELPER, ROUTES
+
+    write(tmp_path, "pyproject.toml", "[tool.pglint]\n")
+    write(tmp_path, "app/__init__.py", "")
+    helper = write(tmp_path, "app/db.py", HELPER)
+    write(tmp_path, "app/routes.py", ROUTES)
+    async with session(tmp_path) as client:
+        document = open_file(client, helper)
+        # The route in routes.py is learnt as the workspace is read; the helper follows.
+        [engine] = await until_codes(client, document, ["PGL301"])
+        cli = json.loads(
+            invoke("check", "--no-cache", "--output-format", "json", str(helper)).stdout
+        )
+        assert [(i["code"], i["message"]) for i in cli] == [("PGL301", engine.message)]

@@ -168,3 +168,57 @@ def test_without_the_extra_the_command_says_what_to_install():
     assert "pip install 'pglint[server]'" in done.stderr
     assert "pip install 'pglint[mcp]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+HELPER = textwrap.dedent(
+    """\
+    from sqlalchemy import create_engine, text
+
+
+    def count_rows(table_id):
+        engine = create_engine("postgresql://localhost/shop")
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM t WHERE id = :i"), {"i": table_id})
+    """
+)
+ROUTES = textwrap.dedent(
+    """\
+    from fastapi import FastAPI
+
+    from app.db import count_rows
+
+    app = FastAPI()
+
+
+    @app.get("/count/{table_id}")
+    def count(table_id: int):
+        return count_rows(table_id)
+    """
+)
+
+
+def test_a_helper_reached_from_a_route_in_another_module_is_seen_through_the_program(
+    tmp_path: Path,
+):
+    """What the program says of a function (a route elsewhere reaches it per request) is
+    what `pglint check` reports; the server learns it as it reads the workspace."""
+    write(tmp_path, "pyproject.toml", "[tool.pglint]\n")
+    write(tmp_path, "app/__init__.py", "")
+    helper = write(tmp_path, "app/db.py", HELPER)
+    routes = write(tmp_path, "app/routes.py", ROUTES)
+    analysis = Analysis()
+    analysis.set_folders([str(tmp_path)])
+    settings = analysis.settings_for(str(helper))
+    analysis.open(str(helper), HELPER)
+    assert _codes(analysis.lint(str(helper), settings)) == []  # no route known yet
+    analysis.index(str(routes))
+    assert analysis.disagreeing() == {str(helper.resolve())}
+    assert _codes(analysis.lint(str(helper), settings)) == ["PGL301"]
+    assert not analysis.disagreeing()
+    # The route edited away (unsaved, in the editor): the helper is no longer per request.
+    analysis.open(str(routes), ROUTES)
+    analysis.lint(str(routes), settings)
+    analysis.change(str(routes), ROUTES.replace('@app.get("/count/{table_id}")\n', ""))
+    analysis.lint(str(routes), settings)
+    assert str(helper.resolve()) in analysis.disagreeing()
+    assert _codes(analysis.lint(str(helper), settings)) == []

@@ -22,6 +22,9 @@ from pglint.engine import LintResult, lint_file, lint_source
 from pglint.files import discover
 from pglint.fixes import FixOutcome, fix_text
 from pglint.notebooks import Notebook, NotebookFix, NotebookResult, fix_notebook, lint_notebook
+from pglint.program import Program, agrees
+from pglint.program.entries import ModuleEntry
+from pglint.program.view import Read
 from pglint.project import Project
 from pglint.settings import Selection, Settings
 
@@ -107,6 +110,11 @@ class Analysis:
     # `pglint check` does: their cells are no module another file imports).
     texts: dict[str, str] = field(default_factory=dict)
     _unlinted: set[str] = field(default_factory=set)
+    # The program (pglint.program): what each module linted tells it, and what the
+    # program told each open document's lint, to see when that no longer holds.
+    entries: dict[str, ModuleEntry] = field(default_factory=dict)
+    reads: dict[str, tuple[str, Read]] = field(default_factory=dict)  # key -> (module, read)
+    _program: Program | None = None
 
     # --- settings -----------------------------------------------------------------------
 
@@ -180,10 +188,13 @@ class Analysis:
         k = key(path)
         self.texts.pop(k, None)
         self._unlinted.discard(k)
+        self.reads.pop(k, None)
         overlay = self.project.overlay.pop(k, None)
         if overlay is None or overlay == _disk(k):
             return set()
-        return self._forget(k)
+        affected = self._forget(k)
+        self.index(path)  # what the saved file tells the program
+        return affected | self.disagreeing()
 
     def changed_on_disk(self, paths: Collection[str], *, created_or_deleted: bool) -> set[str]:
         """Files changed outside the editor. A file appearing or going changes what the
@@ -196,7 +207,8 @@ class Analysis:
         affected: set[str] = set()
         for path in paths:
             affected |= self._forget(key(path))
-        return affected
+            self.index(path)  # what it now tells the program
+        return affected | self.disagreeing()
 
     def _forget(self, changed: str) -> set[str]:
         """Drop what the project made from ``changed`` and from every module whose
@@ -224,10 +236,52 @@ class Analysis:
     # --- analysis -----------------------------------------------------------------------
 
     def lint(self, path: str, settings: Settings) -> LintResult:
-        """A Python file's findings, from the editor's text when it has one."""
+        """A Python file's findings, from the editor's text when it has one, as `pglint
+        check` makes them: linted with what its own module says of its functions, then
+        again with what the program says, when that differs (a helper a route in another
+        module reaches per request)."""
         k = key(path)
         self._unlinted.discard(k)
-        return lint_file(path, settings, self.project, text=self.project.overlay.get(k))
+        text = self.project.overlay.get(k)
+        result = lint_file(path, settings, self.project, text=text)
+        self._learn(result, path)
+        module, read = result.module_path, result.read
+        if module is not None and read is not None:
+            if k in self.texts:
+                self.reads[k] = (module, read)
+            program = self.program()
+            if not agrees(read, program, module):
+                result = lint_file(path, settings, self.project, text=text, program=program)
+                if k in self.texts and result.read is not None:
+                    self.reads[k] = (module, result.read)
+        return result
+
+    def _learn(self, result: LintResult, path: str) -> None:
+        """Take what a lint of the file at ``path`` tells the program of its module."""
+        module, entry = result.module_path or key(path), result.entry
+        if self.entries.get(module) == entry:
+            return
+        if entry is None:  # it declares nothing the program needs (any more)
+            self.entries.pop(module, None)
+        else:
+            self.entries[module] = entry
+        self._program = None
+
+    def program(self) -> Program:
+        """The call graph over every module linted so far (the workspace once indexed)."""
+        if self._program is None:
+            project = self.project
+            self._program = Program(dict(self.entries), locate=project.locate,
+                                    load=project.index_entry)  # fmt: skip
+        return self._program
+
+    def disagreeing(self) -> set[str]:
+        """The open documents whose last lint the program now sees otherwise (a route
+        that reaches their helper was added or edited): to be analysed again."""
+        if not self.reads:
+            return set()
+        program = self.program()
+        return {k for k, (module, read) in self.reads.items() if not agrees(read, program, module)}
 
     def lint_text(self, text: str) -> LintResult:
         """A text that is no file (an editor's untitled buffer): on its own, with the
@@ -261,9 +315,15 @@ class Analysis:
             yield from discover([folder.root], folder.resolver.base, respect_gitignore=True)
 
     def index(self, path: str) -> None:
-        """Summarize one module (and what it imports), so that a file opened later finds
-        its imports' summaries made."""
-        self.project.summary(path)
+        """Lint one module of the workspace for what it tells the program (and so that a
+        file opened later finds its imports summarized); its findings are not shown."""
+        if key(path) in self.texts:
+            return  # open: linted as the editor has it
+        try:
+            settings = self.settings_for(path)
+        except ConfigError:
+            return
+        self._learn(lint_file(path, settings, self.project), path)
 
 
 def _disk(path: str) -> bytes | None:

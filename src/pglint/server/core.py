@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 # Seconds of quiet after a keystroke before the document is analysed again.
 DEBOUNCE = 0.15
+# While the workspace is read, the open documents are checked against what the program
+# has learnt every this many files (and once it is all read).
+RECHECK_EVERY = 200
 
 
 class PglintServer(LanguageServer):
@@ -136,6 +139,7 @@ class PglintServer(LanguageServer):
                 f"pglint: summarized the workspace's {self.indexed:,} Python files in "
                 f"{time.monotonic() - started:.1f} s"
             )
+            self._recheck()
             return
         except Exception as exc:  # a folder that cannot be walked
             self.to_index = None
@@ -146,6 +150,15 @@ class PglintServer(LanguageServer):
             self.analysis.index(path)
         except Exception as exc:
             self.log(f"pglint: could not summarize {path}: {exc}")
+        if self.indexed % RECHECK_EVERY == 0:
+            self._recheck()
+
+    def _recheck(self, but: str | None = None) -> None:
+        """Analyse again the open documents the program now sees otherwise (what the
+        workspace, or another document, tells it of the routes that reach them)."""
+        for uri in self._uris(self.analysis.disagreeing()):
+            if uri != but:
+                self.schedule(uri)
 
     # --- analysis -----------------------------------------------------------------------
 
@@ -169,6 +182,9 @@ class PglintServer(LanguageServer):
             )
         if not self.pull:
             self.publish(findings)
+        # What this document now tells the program may change what another open one's
+        # functions are (a route added that reaches a helper there).
+        self._recheck(but=uri)
         return before is None or _shown(before) != _shown(findings)
 
     def analyse(self, uri: str) -> Findings | None:
