@@ -51,12 +51,15 @@ def _carry_out(plan: Plan, text: str) -> tuple[Edit, ...] | None:
 
 
 def _builders() -> dict[str, Callable[..., tuple[Edit, ...]]]:
-    from pglint.fixes_cst import imports, lifecycle, strings
+    from pglint.fixes_cst import hoist, imports, lifecycle, strings
 
     return {
         "steps": _steps,
         "import": imports.add_import,
+        "drop_import": imports.drop_import,
         "try_finally": lifecycle.try_finally,
+        "borrow": lifecycle.borrow_from_pool,
+        "hoist": hoist.to_module_scope,
         "sql_text": strings.rewrite_sql_text,
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from pglint.diagnostics import Edit
 from pglint.fixes_cst._region import line_edits
@@ -31,3 +31,15 @@ def add_import(text: str, module: str, name: str | None, head_last_row: int) -> 
 
 def import_edits(text: str, spec: ImportSpec | None) -> tuple[Edit, ...]:
     return () if spec is None else add_import(text, *spec)
+
+
+def drop_import(text: str, module: str, name: str, head_last_row: int) -> tuple[Edit, ...]:
+    """Remove `from module import name` from the module's head (the caller has seen that
+    nothing else uses it)."""
+    starts = line_starts(text)
+    head_last_row = min(head_last_row, len(starts) - 1)
+    head = text[: starts[head_last_row]]
+    context = CodemodContext()
+    RemoveImportsVisitor.remove_unused_import(context, module, name)
+    new = RemoveImportsVisitor(context).transform_module(cst.parse_module(head)).code
+    return line_edits(head, new)

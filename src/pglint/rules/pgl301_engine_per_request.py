@@ -14,6 +14,7 @@ from pglint.rules._lifecycle import (
     per_request_function,
     where,
 )
+from pglint.rules._per_request_fix import hoist_fix
 from pglint.rules._sqltext import shorten
 from pglint.rules.base import Finding, Rule
 
@@ -22,6 +23,7 @@ _ROLES = frozenset({"engine", "pool", "database"})
 
 def check(facts: ModuleFacts) -> Iterator[Finding]:
     resolver = Resolver.of(facts)
+    hoisted: set[str] = set()  # the module-level names this module's fixes take
     for site in facts.calls:
         qual = resolver.qualname(site.node.func)
         kind = FACTORIES.get(qual or "")
@@ -35,7 +37,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         message = f"`{shorten(name, 20)}()` per request (in {where(info, facts)}); create it once"
         yield Finding(
             source.start(site.node), source.end(site.node), message,
-            suggestion(facts, site, kind.role, kind.info.is_async), None,
+            suggestion(facts, site, kind.role, kind.info.is_async),
+            hoist_fix(facts, site, kind.role, qual, hoisted),  # type: ignore[arg-type]
             chain_locations(info),
         )  # fmt: skip
 
@@ -128,6 +131,28 @@ RULE = Rule(
         '        return conn.execute(text("SELECT id, name FROM users")).all()\n'
     ),
     check=check,
+    fix_availability="sometimes",
+    fix_summary=(
+        "unsafe: the engine or pool is created once, at module level, and the function "
+        "uses that one",
+        "unsafe",
+    ),
+    fix_safety=(
+        "Unsafe (`--fix --unsafe-fixes`): the call moves to module level, above the "
+        "function (`engine = create_engine(...)` leaves the function; a call written "
+        "inside an expression is replaced by a module-level name, `<function>_engine` "
+        "when `engine` is taken), so every request uses the one engine or pool. Proven "
+        "against PostgreSQL: five requests are served by one connection instead of five. "
+        "It is unsafe because the call now runs when the module is imported: what it "
+        "reads must be there then (a setting filled in at startup is not yet, and the "
+        "import fails), and an engine made at import is shared by everything that imports "
+        "the module. Offered only when everything the call reads is bound once at module "
+        "level above the function and nothing in the function disposes of the object. No "
+        "fix for a factory that is awaited (`await asyncpg.create_pool(...)` cannot run at "
+        "import: the suggestion shows the lifespan handler), for a pool used as a `with` "
+        "block (which closes it), or for psycopg2's `SimpleConnectionPool`, which one "
+        "request at a time may use but a thread pool of them may not."
+    ),
     see_also="PGL302 for a single connection opened per request.",
     references=(
         "https://docs.sqlalchemy.org/en/20/core/connections.html#basic-usage",

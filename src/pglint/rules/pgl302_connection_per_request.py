@@ -14,6 +14,7 @@ from pglint.rules._lifecycle import (
     per_request_function,
     where,
 )
+from pglint.rules._per_request_fix import borrow_fix
 from pglint.rules.base import Finding, Rule
 
 # How to borrow instead, per driver: (pool created once, borrowing in the handler).
@@ -62,7 +63,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         message = f"{label} connection per request (in {where(info, facts)}); use a pool"
         yield Finding(
             source.start(resource.node), source.end(resource.node), message,
-            suggestion(resource), None,
+            suggestion(resource), borrow_fix(facts, resource),
             chain_locations(info),
         )  # fmt: skip
 
@@ -129,6 +130,27 @@ RULE = Rule(
         '        return await conn.fetchrow("SELECT * FROM users WHERE id = $1", user_id)\n'
     ),
     check=check,
+    fix_availability="sometimes",
+    fix_summary=(
+        "unsafe: borrows from the module's pool of the same driver and connection "
+        "arguments (`pool.getconn()` / `putconn()`, `with pool.connection()`)",
+        "unsafe",
+    ),
+    fix_safety=(
+        "Unsafe (`--fix --unsafe-fixes`), when the module has a pool of the connection's "
+        "driver made with the same connection arguments (psycopg2's "
+        "`ThreadedConnectionPool`, psycopg_pool's `ConnectionPool`): `psycopg2.connect(...)` "
+        "becomes `pool.getconn()` and its `close()` `pool.putconn(conn)`; `with "
+        "psycopg2.connect(...) as conn:` (or its `closing(...)` form) becomes `conn = "
+        "pool.getconn()` with the block in `try` (still committing or rolling back) and "
+        "`pool.putconn(conn)` in `finally`; `with psycopg.connect(...) as conn:` becomes "
+        "`with pool.connection() as conn:`, which commits or rolls back the same way. "
+        "Proven against PostgreSQL: the same answers, from one reused connection instead "
+        "of one per request. It is unsafe because what a request sets on its connection "
+        "(`SET TIME ZONE`, a temporary table, `search_path`) now outlives it and reaches "
+        "the next request that borrows the connection. No fix when the module has no such "
+        "pool: creating one is a decision about its size and lifetime."
+    ),
     see_also="PGL301 for an engine or pool created per request.",
     references=("https://www.psycopg.org/psycopg3/docs/advanced/pool.html",),
     more_bad=(
