@@ -206,13 +206,18 @@ def test_the_command_line_lints_a_directory_as_a_project(tmp_path):
     found = Counter(d["code"] for d in json.loads(run.stdout))
     assert found == Counter({"PGL201": 1, "PGL501": 1, "PGL502": 2, "PGL503": 2})
     # --fix re-lints each file round after round with what its imports provided: the fixes
-    # that need another module are applied, and those findings stay in the report.
+    # that need another module are applied too (the sync session of PGL502 and PGL501
+    # comes from app/deps.py and app/database.py: those endpoints become plain `def`).
     run = invoke("check", "--isolated", "--fix", "--output-format", "json", str(tmp_path))
     left = Counter(d["code"] for d in json.loads(run.stdout))
-    assert left == Counter({"PGL501": 1, "PGL502": 2})
+    assert left == Counter()
     orders = (tmp_path / "async_app" / "app" / "routers" / "orders.py").read_text()
     assert "await pool.execute(" in orders
     assert 'WHERE id = $1", order_id)  # expect: PGL201' in orders
+    assert "\ndef list_orders():" in orders
+    users = (tmp_path / "async_app" / "app" / "routers" / "users.py").read_text()
+    assert "\ndef list_users(db=Depends(get_db)):" in users
+    assert "\ndef list_users_alias(db: SessionDep):" in users
 
 
 def test_a_file_linted_twice_in_one_run_gives_the_same_answer():

@@ -196,3 +196,45 @@ def test_every_finding_in_the_example_app_with_a_fix_is_fixed(tmp_path):
     # A second run changes nothing.
     CliRunner().invoke(cli, [*args, str(app)])
     assert {p.name: p.read_text() for p in app.rglob("*.py")} == fixed
+
+
+COMPOSED = """\
+import psycopg2
+
+
+def search(dsn, owner):
+    with psycopg2.connect(dsn) as conn:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT id FROM items WHERE name LIKE 'a%' "  # a-names
+                f"AND owner = '{owner}'"
+            )
+            return cur.fetchall()
+"""
+
+COMPOSED_FIXED = """\
+import psycopg2
+from contextlib import closing
+
+
+def search(dsn, owner):
+    with closing(psycopg2.connect(dsn)) as conn, conn:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT id FROM items WHERE name LIKE 'a%%' "  # a-names
+                "AND owner = %s",
+                (owner,),
+            )
+            return cur.fetchall()
+"""
+
+
+def test_fixes_on_the_same_lines_compose():
+    """PGL403's `closing()` around the block, PGL101's parameters inside it, then the
+    PGL205 that binding brings up (`'a%'` now meets `%s`): one after the other, each on
+    the text the one before left, to a text no fix changes."""
+    outcome = fix_text(COMPOSED, "search.py", applicabilities={"safe", "unsafe"})
+    assert outcome.text == COMPOSED_FIXED
+    assert not outcome.result.diagnostics
+    again = fix_text(outcome.text, "search.py", applicabilities={"safe", "unsafe"})
+    assert again.text == COMPOSED_FIXED and not again.fixed

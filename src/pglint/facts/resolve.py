@@ -31,6 +31,7 @@ _UNKNOWN = object()
 _DEPENDS = frozenset({"Depends", "Security"})
 # What a call opens anew, that someone must close: not a pool or engine (PGL301's).
 _OPENED = frozenset({"connection", "cursor", "session"})
+_CLOSING = frozenset({"contextlib.closing", "contextlib.aclosing"})
 
 
 def _weaker(a: Confidence, b: Confidence) -> Confidence:
@@ -253,6 +254,9 @@ class Resolver:
 
     def _call_kind(self, call: ast.Call, scope: Scope, pos: Pos, depth: int) -> Resolved:
         qual = self.qualname(call.func)
+        if qual in _CLOSING and call.args:
+            # `with closing(psycopg2.connect(...)) as conn`: `conn` is the connection.
+            return self.kind_of(call.args[0], scope, pos, depth)
         if qual in FACTORIES:
             kind = FACTORIES[qual]
             if kind.role == "sessionmaker" and not kind.info.is_async:
