@@ -82,6 +82,7 @@ def test_changing_a_module_relints_the_files_that_depend_on_it(app):
     assert findings(after_unrelated) == findings(check(app, "--no-cache"))
 
 
+@pytest.mark.slow
 def test_edits_to_an_imported_module_change_the_importers_findings(project):
     """`jobs.py` never changes; whether its code blocks depends on `db.py` alone."""
     write(project, "db.py", SYNC_ENGINE)
@@ -225,6 +226,7 @@ JOBS = (
 )
 
 
+@pytest.mark.slow
 def test_a_fix_run_records_the_modules_its_fixed_files_read(project):
     """`a.py` is fixed (its result is not kept) and is the first to read `db.py`, which
     is not linted itself: `b.py`, linted next, resolves through `db.py` too, so an edit
@@ -245,6 +247,7 @@ def test_a_fix_run_records_the_modules_its_fixed_files_read(project):
     assert findings(after) == []
 
 
+@pytest.mark.slow
 def test_a_file_changed_while_it_is_linted_is_linted_again(project, monkeypatch):
     """The file is edited right after pglint read it and the result is recorded well
     after that edit (a slow file): the time and size recorded must be those of the text

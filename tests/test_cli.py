@@ -318,6 +318,7 @@ def test_rule_all():
 # --- the real console script --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_console_script_exit_codes(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.pglint]\n")
     write(tmp_path, "clean.py", CLEAN)
@@ -383,6 +384,7 @@ def test_empty_stdin_is_clean_in_every_mode(project, args):
     assert "error" not in run.stderr
 
 
+@pytest.mark.slow
 def test_parallel_run_reports_exactly_what_one_process_reports(project):
     # Enough files to use worker processes (and every fixture's findings among them).
     for path in FIXTURE_FILES:

@@ -209,6 +209,7 @@ def test_fix_turns_each_fixture_into_its_companion(project, fixture: Path):
     assert (again.exit_code, again.stdout) == (0, "")
 
 
+@pytest.mark.slow
 def test_fix_on_the_examples_is_complete_and_matches_diff(tmp_path):
     # Two copies of examples/: one fixed by --fix, one patched with --diff's output by
     # the real `patch` tool; they must end up the same, parse, and have no safe fix left.

@@ -135,6 +135,7 @@ def from_gitlab(out: str) -> list[tuple[str, int, str]]:
     )
 
 
+@pytest.mark.slow
 def test_every_format_reports_the_same_findings(linted):
     expected = reference(linted)
     codes = {code for *_, code in expected}

@@ -132,6 +132,7 @@ def marker_code(marker: Path) -> str:
     return f"open({str(marker)!r}, 'w').write('ran')\n"
 
 
+@pytest.mark.slow
 def test_the_code_read_is_never_run(tmp_path):
     marker = tmp_path / "marker"
     (tmp_path / "pyproject.toml").write_text("[tool.pglint]\n")
