@@ -612,3 +612,13 @@ def test_standard_input_under_fix_comes_back_with_a_bad_configuration(project, n
     assert run.exit_code == 2
     assert run.stdout == FIXABLE
     assert run.stderr.startswith("pglint: error: ") and "pyproject.toml" in run.stderr
+
+
+def test_a_notebook_fix_keeps_the_layout_of_untouched_source_lines(project):
+    source = ["import psycopg2\n", "cur = psycopg2.connect().cursor()\n", "x = 1\ny = 2\n",
+              'cur.execute("SELECT %s", (42))\n', "z = 3"]  # fmt: skip
+    path = write(project, "nb.ipynb", json.dumps(json.loads(notebook([code_cell(source)])),
+                                                 indent=1))  # fmt: skip
+    assert fix("nb.ipynb").exit_code == 0
+    [cell] = json.loads(path.read_text())["cells"]
+    assert cell["source"] == [*source[:3], 'cur.execute("SELECT %s", (42,))\n', "z = 3"]

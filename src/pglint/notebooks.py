@@ -125,7 +125,8 @@ class Notebook:
 
     def set_source(self, index: int, text: str) -> None:
         cell = self.data["cells"][index]
-        cell["source"] = split_lines(text) if isinstance(cell.get("source"), list) else text
+        source = cell.get("source")
+        cell["source"] = _relaid(source, text) if isinstance(source, list) else text
 
     def module(self) -> tuple[str, CellMap]:
         """The code cells as one module, with IPython syntax hidden, and its cell map."""
@@ -203,6 +204,30 @@ class Notebook:
 
 
 _SOURCE_KEY = re.compile(r'"source"\s*:\s*\[?')
+
+
+def _relaid(entries: list[str], text: str) -> list[str]:
+    """``text`` as a list of source entries laid out as ``entries`` were: the entries
+    before the first change and after the last are kept as they were (an entry holding
+    two lines stays one), and only the changed stretch is split one line per entry."""
+    old = "".join(entries)
+    limit = min(len(old), len(text))
+    head = 0
+    while head < limit and old[head] == text[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == text[-1 - tail]:
+        tail += 1
+    kept_head, kept_tail, offset = [], [], 0
+    for entry in entries:
+        start, offset = offset, offset + len(entry)
+        if offset <= head:
+            kept_head.append(entry)
+        elif start >= len(old) - tail:
+            kept_tail.append(entry)
+    front = sum(map(len, kept_head))
+    back = len(text) - sum(map(len, kept_tail))
+    return [*kept_head, *split_lines(text[front:back]), *kept_tail]
 
 
 def _table(value: object) -> dict[str, Any]:
