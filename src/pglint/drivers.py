@@ -83,6 +83,8 @@ DRIVERS: dict[str, Driver] = {
         _driver("sqlite3", "sqlite3", _SQLITE, "?", ":{name}", embedded=True),
         _driver("aiosqlite", "aiosqlite", _SQLITE, "?", ":{name}", is_async=True, embedded=True),
         _driver("pg8000_native", "pg8000.native", _NAMED, ":p{n}", ":{name}"),
+        # `run()` of pg8000's DB-API connection binds as pg8000.native does.
+        _driver("pg8000_run", "pg8000's `run()`", _NAMED, ":p{n}", ":{name}", module="pg8000"),
         # SQLAlchemy's text() binds :name whatever the driver underneath.
         _driver("sqlalchemy", "SQLAlchemy", _NAMED, ":p{n}", ":{name}"),
         _driver(
@@ -324,6 +326,9 @@ SQL_METHODS: dict[tuple[str, str], dict[str, SqlMethod]] = {
     ("psycopg_async", "connection"): {"execute": _DBAPI_EXECUTE["execute"]},
     ("aiopg", "cursor"): _DBAPI_EXECUTE,
     ("pg8000", "cursor"): _DBAPI_EXECUTE,
+    # `pg8000.connect()` gives the legacy DB-API connection, whose `run(sql, **params)`
+    # binds `:name` placeholders from keywords, as pg8000.native's does.
+    ("pg8000", "connection"): {"run": _m("kwargs", ("sql",), driver_override="pg8000_run")},
     ("django", "cursor"): _DBAPI_EXECUTE,
     ("sqlite3", "cursor"): _SQLITE_EXECUTE,
     ("sqlite3", "connection"): _SQLITE_EXECUTE,

@@ -180,7 +180,7 @@ COUNT_ROWS = """
     import psycopg2
 
     def name_of(table):
-        return '"' + table{doubling} + '"'
+        return {wrapping}
 
     def count(dsn, table):
         conn = psycopg2.connect(dsn)
@@ -194,17 +194,27 @@ COUNT_ROWS = """
 CRAFTED_NAME = 'users" WHERE false; SELECT 42 --'
 
 
-def test_identifier_quoting_by_hand_keeps_a_crafted_name_one_name(server, program):
+# How a module's own helper wraps a name in double quotes: `{}` is the name, doubled or not.
+WRAPPINGS = {
+    "concatenation": """'"' + {} + '"'""",
+    "format": """'"{{}}"'.format({})""",
+}
+
+
+@pytest.mark.parametrize("style", WRAPPINGS)
+def test_identifier_quoting_by_hand_keeps_a_crafted_name_one_name(server, program, style):
     """Wrapping a name in double quotes is not enough, doubling the ones inside is: the
     first helper runs the attacker's statement (PGL102 reports it), the second makes it
     the name of a table that does not exist (pglint trusts it)."""
     import psycopg2
 
-    wrapped = program(COUNT_ROWS.format(doubling=""))
+    wrapping = WRAPPINGS[style]
+    wrapped = program(COUNT_ROWS.format(wrapping=wrapping.format("table")))
     assert "PGL102" in wrapped.findings()
     assert wrapped.load().count(server.dsn, CRAFTED_NAME) == 42
 
-    quoted = program(COUNT_ROWS.format(doubling=""".replace('"', '""')"""))
+    doubled = wrapping.format("""table.replace('"', '""')""")
+    quoted = program(COUNT_ROWS.format(wrapping=doubled))
     assert "PGL102" not in quoted.findings()
     module = quoted.load()
     assert module.count(server.dsn, "users") == 3

@@ -88,6 +88,8 @@ class _Finder:
             if spec is None:
                 return None
         driver = DRIVERS[kind.driver] if kind is not None else None
+        if kind is not None and spec.driver_override:
+            driver = DRIVERS[spec.driver_override]  # pg8000's `run()` binds `:name`
         if func.attr == "exec_driver_sql":
             driver = None  # the dialect's own paramstyle applies; unknown statically
         return self._build(site, func.attr, spec, kind, driver, confidence, sink=kind is not None)

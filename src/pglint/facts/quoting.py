@@ -12,10 +12,10 @@ since PostgreSQL 9.1 made `standard_conforming_strings` the default). So helpers
         return "'" + text.replace("'", "''") + "'"
 
 turn any text into one name or one string that cannot end early and start more SQL.
-Only that exact shape counts (concatenation, an f-string or `'"%s"' %`, around a chain of
-`.replace` calls of constants that doubles the quote and adds or removes no other one); a
-helper that adds the quotes without doubling, or is called through a name that might be
-something else, is not trusted.
+Only that exact shape counts (concatenation, an f-string, `'"%s"' %` or `'"{}"'.format()`,
+around a chain of `.replace` calls of constants that doubles the quote and adds or removes
+no other one); a helper that adds the quotes without doubling, or is called through a
+name that might be something else, is not trusted.
 """
 
 from __future__ import annotations
@@ -47,13 +47,24 @@ def is_quoting_helper(resolver: Resolver, name: ast.Name, scope: Scope, pos: Pos
 
 def quotes(expr: ast.expr) -> bool:
     """`'"' + x.replace('"', '""') + '"'`, `f'"{x.replace(...)}"'`, `'"%s"' % x.replace(...)`,
-    or the same with single quotes."""
+    `'"{}"'.format(x.replace(...))`, or the same with single quotes."""
     return any(_quotes_with(expr, quote) for quote in _QUOTES)
 
 
 def _quotes_with(expr: ast.expr, quote: str) -> bool:
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
         return _is_text(expr.left, f"{quote}%s{quote}") and doubles(expr.right, quote)
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "format"
+        and len(expr.args) == 1
+        and not expr.keywords
+    ):
+        template = expr.func.value
+        return (
+            _is_text(template, f"{quote}{{}}{quote}") or _is_text(template, f"{quote}{{0}}{quote}")
+        ) and doubles(expr.args[0], quote)
     if isinstance(expr, ast.JoinedStr) and len(expr.values) == 3:
         first, field, last = expr.values
         return (

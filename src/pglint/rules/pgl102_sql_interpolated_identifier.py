@@ -181,7 +181,8 @@ RULE = Rule(
         "`column()` (not `table()`, whose text is the name unquoted), one whose name says "
         "it quotes or escapes (as does an attribute such as `table_quoted`), or a "
         "function of the same module that returns "
-        "`'\"' + name.replace('\"', '\"\"') + '\"'` (or doubles them in place, inside the "
+        "`'\"' + name.replace('\"', '\"\"') + '\"'` (written with `%`, an f-string or "
+        "`'\"{}\"'.format(...)` as well; or doubles them in place, inside the "
         "query's own double quotes), since PostgreSQL reads a double-quoted "
         "name whose inner double quotes are doubled as one identifier, whatever it holds."
     ),
