@@ -6,7 +6,10 @@ same or an enclosing block, with no new definition of the name in between. A che
 membership in a container of constants, a regular expression that matches the whole text
 and only word characters (`^[A-Za-z_][A-Za-z0-9_]*$`), `str.isidentifier()` and its
 kin, `isinstance(x, int)`, or a function of the module that returns one of these for its
-argument. A guard under `if name:` also covers a use under another `if name:`.
+argument. A guard under `if name:` also covers a use under another `if name:`. A call of
+a module function that raises unless its argument passes a check (`require_name(x)`,
+`require(data={"k": x}, key="k")` where it checks `data.get(key)`) is a guard too, and
+`for x in names: if not CHECK(x): raise` checks every item of `names`.
 
 `assert` is not a check: `python -O` removes it.
 """
@@ -62,6 +65,7 @@ class Guards:
         self.members_constant = members_constant
         self._checkers: dict[str, bool] = {}  # module function name -> checks its argument
         self._block_ids: dict[tuple[int, str], int] | None = None
+        self._validators: dict[int, list[str | tuple[str, str]]] = {}
 
     def block_of(self, stmt: ast.stmt, function: Scope) -> Block | None:
         """The block a statement of ``function`` sits in, as the facts pass numbered it."""
@@ -71,8 +75,11 @@ class Guards:
         body = getattr(function.node, "body", None)
         return _find_block(body, stmt, (), self._block_ids) if isinstance(body, list) else None
 
-    def validated(self, name: str, scope: Scope, pos: Pos, block: Block) -> bool:
-        """Whether every way to the use of ``name`` at ``pos`` passes a check of it."""
+    def validated(
+        self, name: str, scope: Scope, pos: Pos, block: Block, *, items: bool = False
+    ) -> bool:
+        """Whether every way to the use of ``name`` at ``pos`` passes a check of it; with
+        ``items``, a check of every item of it (`for x in name: if not CHECK(x): raise`)."""
         bindings = self.resolver.reaching(name, scope, pos)
         if not bindings:
             return False
@@ -91,6 +98,10 @@ class Guards:
                     break
                 if _pos(stmt) <= after:
                     continue
+                if items:
+                    if self._guards_items(stmt, name, scope):
+                        return True
+                    continue
                 if self._guards(stmt, name, scope):
                     return True
                 if (
@@ -99,7 +110,7 @@ class Guards:
                     and any(self._guards(s, name, scope) for s in stmt.body)
                 ):
                     covered = True
-            if isinstance(holder, ast.If) and _pos(holder) > after:
+            if isinstance(holder, ast.If) and _pos(holder) > after and not items:
                 test = holder.test
                 if field == "body" and (
                     self.checks(test, name, scope) or (covered and _truthy(test, name))
@@ -111,14 +122,82 @@ class Guards:
 
     # --- statements and tests ----------------------------------------------------------
 
-    def _guards(self, stmt: ast.stmt, name: str, scope: Scope) -> bool:
-        """`if not CHECK(name): raise ...`: past this statement, the check passed."""
+    def _guards(self, stmt: ast.stmt, name: str, scope: Scope, exits=_EXITS) -> bool:
+        """`if not CHECK(name): raise ...`, or a call of a module function that raises
+        unless its argument passes a check: past this statement, the check passed."""
+        if isinstance(stmt, ast.If):
+            return (
+                bool(stmt.body)
+                and isinstance(stmt.body[-1], exits)
+                and self._refutes(stmt.test, name, scope)
+            )
+        call = stmt.value if isinstance(stmt, ast.Expr | ast.Assign) else None
+        return isinstance(call, ast.Call) and self._validator_call(call, name)
+
+    def _guards_items(self, stmt: ast.stmt, name: str, scope: Scope) -> bool:
+        """`for x in name:` whose body raises (or returns) unless x passes a check: a
+        `continue` would leave the failing item in the container."""
         return (
-            isinstance(stmt, ast.If)
-            and bool(stmt.body)
-            and isinstance(stmt.body[-1], _EXITS)
-            and self._refutes(stmt.test, name, scope)
+            isinstance(stmt, ast.For)
+            and _is_name(stmt.iter, name)
+            and isinstance(stmt.target, ast.Name)
+            and any(
+                self._guards(s, stmt.target.id, scope, (ast.Raise, ast.Return)) for s in stmt.body
+            )
         )
+
+    def _validator_call(self, call: ast.Call, name: str) -> bool:
+        """`require_name(name)`, or `require(data={"k": name}, key="k")`: a module function
+        that raises unless what it is given passes a check."""
+        if not isinstance(call.func, ast.Name):
+            return False
+        function = self.resolver.function(call.func.id)
+        if function is None or not isinstance(function.node, ast.FunctionDef):
+            return False
+        params = [a.arg for a in function.node.args.args]
+        given = dict(zip(params, call.args, strict=False))
+        given.update({k.arg: k.value for k in call.keywords if k.arg is not None})
+        for checked in self._validates(function):
+            if isinstance(checked, str):
+                if _is_name(given.get(checked), name):
+                    return True
+                continue
+            mapping, key = given.get(checked[0]), given.get(checked[1])
+            if isinstance(mapping, ast.Dict) and isinstance(key, ast.Constant):
+                for k, v in zip(mapping.keys, mapping.values, strict=True):
+                    if isinstance(k, ast.Constant) and k.value == key.value and _is_name(v, name):
+                        return True
+        return False
+
+    def _validates(self, function: Scope) -> list[str | tuple[str, str]]:
+        """What a function checks before it returns at all, raising otherwise: a
+        parameter, or (mapping, key) for `value = mapping.get(key)` of two parameters."""
+        known = self._validators.get(id(function.node))
+        if known is not None:
+            return known
+        self._validators[id(function.node)] = []
+        node = function.node
+        assert isinstance(node, ast.FunctionDef)
+        params = {a.arg for a in node.args.args}
+        items: dict[str, tuple[str, str]] = {}  # local -> (mapping, key) parameters
+        found: list[str | tuple[str, str]] = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.Return):
+                break
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+            ):
+                source = _item_of(stmt.value, params)
+                if source is not None:
+                    items[stmt.targets[0].id] = source
+                continue
+            for name in (*params, *items):
+                if self._guards(stmt, name, function, ast.Raise):
+                    found.append(items.get(name, name))
+        self._validators[id(node)] = found
+        return found
 
     def checks(self, test: ast.expr, name: str, scope: Scope) -> bool:
         """Whether ``test`` being true means ``name`` passed a check."""
@@ -319,6 +398,29 @@ def _is_name(expr: ast.expr, name: str) -> bool:
 
 def _is_none(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is None
+
+
+def _item_of(expr: ast.expr, params: set[str]) -> tuple[str, str] | None:
+    """`mapping.get(key)` or `mapping[key]` of two parameters."""
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "get"
+        and expr.args
+    ):
+        mapping, key = expr.func.value, expr.args[0]
+    elif isinstance(expr, ast.Subscript):
+        mapping, key = expr.value, expr.slice
+    else:
+        return None
+    if (
+        isinstance(mapping, ast.Name)
+        and isinstance(key, ast.Name)
+        and mapping.id in params
+        and key.id in params
+    ):
+        return mapping.id, key.id
+    return None
 
 
 def _truthy(test: ast.expr, name: str) -> bool:

@@ -150,7 +150,12 @@ class Safety:
                 if not name.id.isupper():
                     return False
             elif binding.kind == "for":
-                if not self._all_safe(self.containers.iterated(binding), depth):
+                if not self._all_safe(self.containers.iterated(binding), depth) and not (
+                    binding.value is not None
+                    and self._items_checked(
+                        binding.value, binding.scope, binding.pos, binding.block
+                    )
+                ):
                     return False
             elif binding.kind in ("assign", "aug") or (
                 binding.kind == "append" and binding.op is None
@@ -239,7 +244,7 @@ class Safety:
         if name == "str" and len(call.args) == 1:
             return self.is_safe(call.args[0], scope, pos, depth, block)
         if isinstance(func, ast.Attribute) and func.attr == "join" and len(call.args) == 1:
-            return self.is_safe(func.value, scope, pos, depth, block) and self._safe_items(
+            return self.is_safe(func.value, scope, pos, depth, block) and self.items_safe(
                 call.args[0], scope, pos, depth, block
             )
         if isinstance(func, ast.Attribute) and func.attr == "get" and call.args:
@@ -280,15 +285,26 @@ class Safety:
                 return False
         return True
 
-    def _safe_items(
-        self, items: ast.expr, scope: Scope, pos: Pos, depth: int, block: Block | None
+    def items_safe(
+        self, items: ast.expr, scope: Scope, pos: Pos, depth: int = 0, block: Block | None = None
     ) -> bool:
+        """Whether every item of ``items`` is safe (what `", ".join(items)` puts in)."""
         element = repeated_element(items)
         if element is not None and not isinstance(
             items, ast.GeneratorExp | ast.ListComp | ast.SetComp
         ):
             return self.is_safe(element, scope, pos, depth, block)  # `["%s"] * n`
-        return self._all_safe(self.containers.items(items, scope, pos, "iter"), depth)
+        if self._all_safe(self.containers.items(items, scope, pos, "iter"), depth):
+            return True
+        return self._items_checked(items, scope, pos, block)
+
+    def _items_checked(self, items: ast.expr, scope: Scope, pos: Pos, block: Block | None) -> bool:
+        """`for x in names: if not CHECK(x): raise` ran before the use of `names`."""
+        return (
+            isinstance(items, ast.Name)
+            and block is not None
+            and self.guards.validated(items.id, scope, pos, block, items=True)
+        )
 
     def _safe_function(self, func: ast.expr, scope: Scope, pos: Pos, depth: int) -> bool:
         """A function of this module (`helper(...)`), or a method of the class the call

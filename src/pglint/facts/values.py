@@ -302,7 +302,9 @@ class SqlEvaluator:
                 inner = self._eval(element, scope, pos, block, depth)
                 if inner is not None:
                     return [(pieces, False) for pieces, _ in inner]
-            return [self._hole(items, scope, pos, block, depth, formatted=True)]
+            # `", ".join(names)`: safe when every item is, whatever the name itself is.
+            safe = self.safety.items_safe(items, scope, pos, depth, block)
+            return [((Piece(None, items, safe, formatted=True),), False)]
         result: list[Variant] = [((), True)]
         for i, element in enumerate(elements):
             if i:
