@@ -151,6 +151,7 @@ def test_broken_and_foreign_caches_are_ignored(app):
     assert findings(run) == expected
 
 
+@pytest.mark.slow
 def test_the_cache_directory_is_marked_and_no_cache_writes_nothing(project):
     write(project, "a.py", "import psycopg2\n")
     check(project, "--no-cache")
@@ -287,6 +288,7 @@ def test_runs_in_one_process_each_record_the_whole_import_graph(project):
     assert findings(console("check", "--output-format", "json", "jobs.py", cwd=project)) == []
 
 
+@pytest.mark.slow
 def test_notebooks_are_cached_like_files(project):
     notebook = (Path(__file__).parent / "fixtures" / "notebooks" / "orders.ipynb").read_text()
     write(project, "orders.ipynb", notebook)

@@ -132,6 +132,7 @@ def test_click_usage_errors_exit_2(project, args):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 def test_click_usage_error_exits_2_in_a_real_process(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.pglint]\n")
     for args in (["check", "--bogus"], ["check", "--output-format", "xml"], ["check", "-o"]):

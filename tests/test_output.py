@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+import pytest
 
 from conftest import (
     CLEAN,
@@ -222,6 +223,7 @@ def edit() -> Edit:
     return Edit(Location(1, 1), Location(1, 1), "x")
 
 
+@pytest.mark.slow
 def test_sarif_sees_what_json_sees_across_modules():
     # SARIF keeps suppressed findings, so it reads files through its own path; it must
     # still lint each one with what the modules it imports provide (PGL502 needs that).
