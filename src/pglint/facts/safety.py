@@ -23,6 +23,7 @@ from pglint.drivers import (
 from pglint.facts.containers import Containers
 from pglint.facts.flow import Guards, reaching_definitions
 from pglint.facts.model import Binding, Block, Pos, Scope
+from pglint.program.entries import References
 from pglint.facts.quoting import is_quoting_helper
 from pglint.facts.resolve import Resolver, last_name
 
@@ -40,8 +41,11 @@ _TRANSPARENT_DECORATORS = frozenset({"cache", "lru_cache", "staticmethod", "cach
 
 
 class Safety:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, *, params_safe: bool = False) -> None:
         self.resolver = resolver
+        # Every parameter taken as safe: what a function's returns are made of besides
+        # its arguments (``FunctionEntry.text``, "if_args").
+        self.params_safe = params_safe
         self.containers = Containers(resolver)
         self.guards = Guards(resolver, self._members_constant)
         self._checking: set[int] = set()
@@ -178,6 +182,8 @@ class Safety:
     def _safe_parameter(self, binding: Binding) -> bool:
         """A parameter every caller in the program passes a value safe in SQL (a literal,
         a value its caller knows is safe): pglint.program."""
+        if self.params_safe:
+            return True
         view = self.resolver.facts.reverse
         return view is not None and view.safe_param(binding.scope.qualname, binding.name)
 
@@ -202,7 +208,11 @@ class Safety:
         if _trusted_chain(expr) or says_quoted(expr.attr):
             return True
         # `settings.TABLE`: an upper-case name of an imported module is a constant.
-        return self.resolver.qualname(expr) is not None and expr.attr.isupper()
+        if self.resolver.qualname(expr) is not None and expr.attr.isupper():
+            return True
+        # A property of a project class whose every return is safe (`db.timestamp_now`).
+        view = self.resolver.facts.reverse
+        return view is not None and view.method_text(expr.attr, True) == "always"
 
     def _members_constant(self, container: ast.expr, scope: Scope, pos: Pos) -> bool:
         """`x in container` only for constants: then x is one of them."""
@@ -263,7 +273,31 @@ class Safety:
             return self._all_safe(items, depth) and all(
                 self.is_safe(d, scope, pos, depth, block) for d in call.args[1:]
             )
-        return self._safe_function(func, scope, pos, depth)
+        return self._safe_function(func, scope, pos, depth) or self._program_text(
+            call, scope, pos, depth, block
+        )
+
+    def _program_text(
+        self, call: ast.Call, scope: Scope, pos: Pos, depth: int, block: Block | None
+    ) -> bool:
+        """A function of the program whose every return is safe in SQL, or safe when its
+        arguments are: one of another module (`literal_string(x)` imported), or a method
+        of a project class on an object the module cannot type (`db.placeholder("x")`).
+        What the program says is read through the module's view of it."""
+        view = self.resolver.facts.reverse
+        if view is None:
+            return False
+        func = call.func
+        reference = References.of(self.resolver).reference(func, scope, call)
+        if reference is not None:
+            verdict = view.callee_text(reference)
+        elif isinstance(func, ast.Attribute):
+            verdict = view.method_text(func.attr, False)
+        else:
+            return False
+        if verdict == "always":
+            return True
+        return verdict == "if_args" and self._safe_arguments(call, scope, pos, depth, block)
 
     def _safe_arguments(
         self, call: ast.Call, scope: Scope, pos: Pos, depth: int, block: Block | None

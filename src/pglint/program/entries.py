@@ -48,6 +48,10 @@ class FunctionEntry:
     bound: bool = False  # a method called on an instance or class: `self` is implicit
     # Parameters whose default is a literal: a call that leaves them out passes that.
     literal_defaults: tuple[str, ...] = ()
+    # What it returns as SQL text: "always" safe (constant, quoted, checked), safe "if_args"
+    # are (built from its parameters and constants only), or "" (anything else).
+    text: str = ""
+    property: bool = False  # read as an attribute (`@property`)
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class ModuleEntry:
     def to_json(self) -> list:
         return [
             [[f.qualname, f.line, list(f.roles), f.is_async, list(f.params), f.label, f.closed,
-              f.bound, list(f.literal_defaults)] for f in self.functions],
+              f.bound, list(f.literal_defaults), f.text, f.property] for f in self.functions],
             [[c.caller, c.target, c.line, c.how, [_arg_json(a) for a in c.args],
               [[k, _arg_json(a)] for k, a in c.keywords], c.star] for c in self.calls],
             list(self.module_roles),
@@ -168,6 +172,91 @@ def defining_function(scope: Scope) -> Scope | None:
     return function
 
 
+class References:
+    """How a module names the functions and classes of the program it calls: `name` or
+    `Class.method` for its own, `@dotted.name` for what it imports (resolved over the
+    whole program by ``pglint.program.graph``)."""
+
+    def __init__(self, facts: ModuleFacts, resolver: Resolver) -> None:
+        self.facts = facts
+        self.resolver = resolver
+        self.scope_of_node: dict[int, Scope] = {id(s.node): s for s in facts.scopes}
+        self.classes: dict[str, Scope] = {
+            s.name: s for s in facts.scopes if s.kind == "class" and s.parent is facts.module
+        }
+
+    @classmethod
+    def of(cls, resolver: Resolver) -> References:
+        """The one of a resolver's module, made once."""
+        found = resolver.__dict__.get("_references")
+        if found is None:
+            found = resolver.__dict__["_references"] = cls(resolver.facts, resolver)
+        return found
+
+    def reference(self, expr: ast.expr, scope: Scope, call: ast.Call | None = None) -> str | None:
+        """How the target of a call is named, if it can be a project function or class."""
+        pos = (call.lineno, call.col_offset) if call is not None else (expr.lineno, 0)  # type: ignore[attr-defined]
+        if isinstance(expr, ast.Name):
+            return self._name_reference(expr.id, scope, pos)
+        if not isinstance(expr, ast.Attribute):
+            return None
+        base = expr.value
+        if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+            owner = _owner(scope)
+            return f"{qualname_of(owner)}.{expr.attr}" if owner is not None else None
+        qual = self.resolver.qualname(expr)
+        if qual is not None:
+            return "@" + qual
+        owner_ref = self.instance_class(base, scope, pos)
+        if owner_ref is not None:
+            return f"{owner_ref}.{expr.attr}"
+        return None
+
+    def _name_reference(self, name: str, scope: Scope, pos: tuple[int, int]) -> str | None:
+        bindings = self.resolver.reaching(name, scope, pos)
+        if not bindings:
+            return None
+        binding = bindings[-1]
+        if binding.kind == "def":
+            defined = self.scope_of_node.get(id(binding.node))
+            return qualname_of(defined) if defined is not None else None
+        if binding.kind == "import":
+            qual = self.facts.imports.get(name)
+            return "@" + qual if qual else None
+        return None
+
+    def instance_class(self, expr: ast.expr, scope: Scope, pos: tuple[int, int]) -> str | None:
+        """The class an object was made from: `repo` in `repo = Repo(db); repo.get()`, or
+        `self.repo` set to `Repo(...)` in the class."""
+        value: ast.expr | None = None
+        if isinstance(expr, ast.Name):
+            bindings = [b for b in self.resolver.reaching(expr.id, scope, pos)]
+            if len(bindings) == 1 and bindings[0].kind in ("assign", "with"):
+                value = bindings[0].value
+        elif (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == "self"
+        ):
+            owner = _owner(scope)
+            stores = owner.self_bindings.get(expr.attr, []) if owner is not None else []
+            values = [b.value for b in stores if b.value is not None]
+            if len(values) == 1:
+                value = values[0]
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Name) and func.id in self.classes:
+            return func.id
+        qual = self.resolver.qualname(func)
+        if qual is not None and qual.rpartition(".")[2][:1].isupper():
+            return "@" + qual
+        return None
+
+
+
 def build_entry(
     facts: ModuleFacts,
     resolver: Resolver | None = None,
@@ -190,11 +279,10 @@ class _Builder:
         self.resolver = resolver or Resolver.of(facts)
         self.in_project = in_project or _relative
         self._project_names: dict[str, bool] = {}
-        self.scope_of_node: dict[int, Scope] = {id(s.node): s for s in facts.scopes}
-        self.classes: dict[str, Scope] = {
-            s.name: s for s in facts.scopes if s.kind == "class" and s.parent is facts.module
-        }
+        self.refs = References.of(self.resolver)
+        self.classes = self.refs.classes
         self._evaluator = None
+        self._safety: tuple | None = None  # (as is, with parameters taken as safe)
         self._words: Counter[str] | None = None  # identifiers in the text, counted
         self._called: Counter[str | None] = Counter()
 
@@ -211,7 +299,7 @@ class _Builder:
                 calls.append(CallEntry(qualname_of(parent), qualname_of(scope), info.node.lineno,
                                        INNER))  # fmt: skip
             for dependency in info.dependencies:
-                target = self._reference(dependency.target, scope) if dependency.target else None
+                target = self.refs.reference(dependency.target, scope) if dependency.target else None
                 if target is not None:
                     calls.append(CallEntry(qualname_of(scope), target, dependency.node.lineno,
                                            DEPENDS))  # fmt: skip
@@ -241,8 +329,9 @@ class _Builder:
             params.append("**" + args.kwarg.arg)
         qualname = qualname_of(scope)
         defaults = _literal_defaults(node)
-        decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+        decorators = {_last_name(d) for d in node.decorator_list}
         bound = scope.enclosing_class is not None and "staticmethod" not in decorators
+        prop = bound and bool(decorators & _PROPERTIES)
         return FunctionEntry(
             qualname,
             node.lineno,
@@ -253,7 +342,29 @@ class _Builder:
             self._closed(scope, info),
             bound,
             defaults,
+            self._text(scope, decorators),
+            prop,
         )
+
+    def _text(self, scope: Scope, decorators: set[str | None]) -> str:
+        """How safe in SQL the text the function returns is (``FunctionEntry.text``):
+        asked only of a function whose every return is written as text."""
+        values = [r.value for r in scope.returns]
+        if scope.is_generator or not values or decorators - _PROPERTIES - {"staticmethod"}:
+            return ""
+        if not all(v is not None and _textual(v) for v in values):
+            return ""
+        if self._safety is None:
+            from pglint.facts.safety import Safety
+
+            self._safety = (Safety(self.resolver), Safety(self.resolver, params_safe=True))
+        for safety, verdict in zip(self._safety, ("always", "if_args"), strict=True):
+            if all(
+                safety.is_safe(r.value, scope, (r.lineno, r.col_offset))  # type: ignore[arg-type]
+                for r in scope.returns
+            ):
+                return verdict
+        return ""
 
     def _closed(self, scope: Scope, info: FunctionInfo) -> bool:
         """Whether every caller of the function can be seen: a private (`_name`) or nested
@@ -275,7 +386,7 @@ class _Builder:
     # --- calls ----------------------------------------------------------------------------
 
     def _call(self, site: CallSite) -> CallEntry | None:
-        target = self._reference(site.node.func, site.scope, site.node)
+        target = self.refs.reference(site.node.func, site.scope, site.node)
         if target is None or (target[0] == "@" and not self._in_project(target[1:])):
             return None
         function = defining_function(site.scope)
@@ -294,68 +405,6 @@ class _Builder:
             (k.arg, self._arg(k.value, site, private)) for k in call.keywords if k.arg is not None
         )
         return CallEntry(caller, target, call.lineno, CALL, args, keywords, star)
-
-    def _reference(self, expr: ast.expr, scope: Scope, call: ast.Call | None = None) -> str | None:
-        """How the target of a call is named, if it can be a project function or class."""
-        pos = (call.lineno, call.col_offset) if call is not None else (expr.lineno, 0)  # type: ignore[attr-defined]
-        if isinstance(expr, ast.Name):
-            return self._name_reference(expr.id, scope, pos)
-        if not isinstance(expr, ast.Attribute):
-            return None
-        base = expr.value
-        if isinstance(base, ast.Name) and base.id in ("self", "cls"):
-            owner = _owner(scope)
-            return f"{qualname_of(owner)}.{expr.attr}" if owner is not None else None
-        qual = self.resolver.qualname(expr)
-        if qual is not None:
-            return "@" + qual
-        owner_ref = self._instance_class(base, scope, pos)
-        if owner_ref is not None:
-            return f"{owner_ref}.{expr.attr}"
-        return None
-
-    def _name_reference(self, name: str, scope: Scope, pos: tuple[int, int]) -> str | None:
-        bindings = self.resolver.reaching(name, scope, pos)
-        if not bindings:
-            return None
-        binding = bindings[-1]
-        if binding.kind == "def":
-            defined = self.scope_of_node.get(id(binding.node))
-            return qualname_of(defined) if defined is not None else None
-        if binding.kind == "import":
-            qual = self.facts.imports.get(name)
-            return "@" + qual if qual else None
-        return None
-
-    def _instance_class(self, expr: ast.expr, scope: Scope, pos: tuple[int, int]) -> str | None:
-        """The class an object was made from: `repo` in `repo = Repo(db); repo.get()`, or
-        `self.repo` set to `Repo(...)` in the class."""
-        value: ast.expr | None = None
-        if isinstance(expr, ast.Name):
-            bindings = [b for b in self.resolver.reaching(expr.id, scope, pos)]
-            if len(bindings) == 1 and bindings[0].kind in ("assign", "with"):
-                value = bindings[0].value
-        elif (
-            isinstance(expr, ast.Attribute)
-            and isinstance(expr.value, ast.Name)
-            and expr.value.id == "self"
-        ):
-            owner = _owner(scope)
-            stores = owner.self_bindings.get(expr.attr, []) if owner is not None else []
-            values = [b.value for b in stores if b.value is not None]
-            if len(values) == 1:
-                value = values[0]
-        if isinstance(value, ast.Await):
-            value = value.value
-        if not isinstance(value, ast.Call):
-            return None
-        func = value.func
-        if isinstance(func, ast.Name) and func.id in self.classes:
-            return func.id
-        qual = self.resolver.qualname(func)
-        if qual is not None and qual.rpartition(".")[2][:1].isupper():
-            return "@" + qual
-        return None
 
     def _in_project(self, qual: str) -> bool:
         known = self._project_names.get(qual)
@@ -416,7 +465,7 @@ class _Builder:
             node = scope.node
             bases = []
             for base in node.bases:  # type: ignore[attr-defined]
-                ref = self._reference(base, self.facts.module) if isinstance(
+                ref = self.refs.reference(base, self.facts.module) if isinstance(
                     base, ast.Name | ast.Attribute
                 ) else None  # fmt: skip
                 if ref is not None:
@@ -431,13 +480,43 @@ class _Builder:
             values = [b for b in bindings if b.kind == "assign"]
             if len(values) != 1 or len(bindings) != 1:
                 continue
-            ref = self._instance_class(ast.Name(id=name), module, _END)
+            ref = self.refs.instance_class(ast.Name(id=name), module, _END)
             if ref is not None:
                 found.append((name, ref))
         return tuple(sorted(found))
 
 
 _END = (1 << 62, 0)
+_PROPERTIES = frozenset({"property", "cached_property"})
+# Methods that give text back as they were given it (`"...".format(...)`, `x.strip()`).
+_TEXT_CALLS = frozenset({"format", "join", "replace", "strip", "lower", "upper", "lstrip", "rstrip"})
+
+
+def _textual(value: ast.expr) -> bool:
+    """Written as text (a literal, an f-string, formatting, a name, a call of a helper):
+    not a number, a container or an object of another kind."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str)
+    if isinstance(value, ast.JoinedStr | ast.Name):
+        return True
+    if isinstance(value, ast.BinOp):
+        return isinstance(value.op, ast.Add | ast.Mod)
+    if isinstance(value, ast.IfExp):
+        return _textual(value.body) and _textual(value.orelse)
+    if isinstance(value, ast.Call):
+        func = value.func
+        return isinstance(func, ast.Name) or (
+            isinstance(func, ast.Attribute) and func.attr in _TEXT_CALLS
+        )
+    return isinstance(value, ast.Attribute)
+
+
+def _last_name(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Call):
+        expr = expr.func
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return expr.attr if isinstance(expr, ast.Attribute) else None
 
 
 def _literal_defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:

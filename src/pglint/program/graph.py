@@ -76,6 +76,10 @@ class Program:
     _pending: dict[Node, list[tuple[str, CallEntry]]] = field(default_factory=dict)
     _built: bool = False
     _cached: dict[str, Any] = field(default_factory=dict)
+    _given: frozenset[str] = frozenset()  # the modules it was made with (not loaded later)
+
+    def __post_init__(self) -> None:
+        self._given = frozenset(self.modules)
 
     # --- entries ------------------------------------------------------------------------
 
@@ -237,7 +241,33 @@ class Program:
         if field == "param_kinds":
             kinds = self._computed("param_kinds", self._param_kinds).get(node, {})
             return tuple(sorted((p, *kind) for p, kind in kinds.items()))
+        if field == "callee_text":  # ``qualname`` is the call's reference
+            target = self.resolve(path, qualname)
+            function = self.function(target) if target is not None else None
+            return function.text if function is not None else ""
+        if field in ("method_text", "property_text"):  # ``qualname`` is the method's name
+            texts = self._computed("methods", self._method_texts)
+            return texts.get((qualname, field == "property_text"), "")
         raise ValueError(f"unknown program fact {field!r}")
+
+    def _method_texts(self) -> dict[tuple[str, bool], str]:
+        """For each method (or property) name of the program's classes, what every one of
+        that name returns as SQL text: "always" safe, safe "if_args" are, or ""."""
+        found: dict[tuple[str, bool], set[str]] = {}
+        # The modules it was made with: what a run loads later depends on what it asks.
+        for path in sorted(self._given):
+            entry = self.modules.get(path)
+            for function in entry.functions if entry is not None else ():
+                if function.bound:
+                    key = (function.qualname.rpartition(".")[2], function.property)
+                    found.setdefault(key, set()).add(function.text)
+        verdicts = {}
+        for key, texts in found.items():
+            if texts == {"always"}:
+                verdicts[key] = "always"
+            elif texts <= {"always", "if_args"}:
+                verdicts[key] = "if_args"
+        return verdicts
 
     def _computed(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self._cached:

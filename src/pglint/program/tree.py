@@ -22,14 +22,18 @@ from pglint.settings import Settings
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
-def project_root(path: str) -> str:
-    """The directory the program of the file at ``path`` is read from."""
+def project_root(path: str, within: str | None = None) -> str:
+    """The directory the program of the file at ``path`` is read from: the nearest one
+    above it with a project marker, not above ``within`` (a directory the run was given,
+    which is the project when nothing inside it says otherwise)."""
     absolute = os.path.abspath(path)
     directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
     current = directory
     while True:
         if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
             return current
+        if current == within:
+            return within
         parent = os.path.dirname(current)
         if parent == current:
             break
@@ -55,7 +59,7 @@ def program_files(
     walked = [os.path.abspath(p) for p in walked if os.path.isdir(p)]
     given = list(paths)
     known = {os.path.normcase(os.path.abspath(p)) for p in given}
-    roots = sorted({project_root(p) for p in given if os.path.exists(p)})
+    roots = sorted({project_root(p, _within(p, walked)) for p in given if os.path.exists(p)})
     extra: list[str] = []
     for root in roots:
         if any(_inside(root, p) for p in walked):
@@ -68,6 +72,17 @@ def program_files(
                 known.add(key)
                 extra.append(path)
     return extra
+
+
+def _within(path: str, walked: list[str]) -> str | None:
+    """The outermost directory given to the run that holds the file; else the working
+    directory, if it holds the file (as `pglint check` with no path takes it)."""
+    absolute = os.path.abspath(path)
+    holding = [d for d in walked if _inside(absolute, d)]
+    if holding:
+        return min(holding, key=len)
+    cwd = os.getcwd()
+    return cwd if _inside(absolute, cwd) else None
 
 
 def _inside(root: str, directory: str) -> bool:

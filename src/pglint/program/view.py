@@ -30,6 +30,15 @@ class ReverseView:
         value = self.read[key] = self._program.fact(self._path, qualname, field)
         return value
 
+    def callee_text(self, reference: str) -> str:
+        """What the function a call names returns as SQL text (``FunctionEntry.text``)."""
+        return self.get(reference, "callee_text")
+
+    def method_text(self, name: str, prop: bool) -> str:
+        """What every method (or property) of that name in the program's classes returns
+        as SQL text, when they all agree; for an object whose class cannot be told."""
+        return self.get(name, "property_text" if prop else "method_text")
+
     def param_kind(self, qualname: str, param: str) -> ObjectKind | None:
         for name, driver, role in self.get(qualname, "param_kinds"):
             if name == param and driver in DRIVERS:
@@ -77,6 +86,8 @@ def read_of_json(data: list) -> Read:
             value = frozenset(value)
         elif field == "param_kinds":
             value = tuple((str(p), str(d), str(r)) for p, d, r in value)
+        elif field in ("callee_text", "method_text", "property_text"):
+            value = str(value)
         elif field not in ("dependency", "once"):
             raise ValueError(f"unknown program fact {field!r}")
         else:
