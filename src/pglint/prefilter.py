@@ -46,7 +46,12 @@ from pglint.drivers import (
     TEXT_CONSTRUCTORS,
     UNIQUE_METHODS,
 )
-from pglint.facts.frameworks import DJANGO_VIEW_DECORATORS, HTTP_METHODS
+from pglint.facts.frameworks import (
+    APP_CONSTRUCTORS,
+    DJANGO_VIEW_DECORATORS,
+    HTTP_METHODS,
+    REQUEST_HOOKS,
+)
 
 
 def _by_module(qualified: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -298,13 +303,17 @@ def imported_modules(text: str) -> set[str]:
 # them declares no route, and the program (pglint.program) needs no entry of it.
 _ROUTE_DECORATOR = re.compile(
     r"^[ \t]*@[\w.]*\b(?:"
-    + "|".join(sorted(HTTP_METHODS | DJANGO_VIEW_DECORATORS | {"middleware"}))
+    + "|".join(sorted(HTTP_METHODS | DJANGO_VIEW_DECORATORS | REQUEST_HOOKS | {"middleware"}))
     + r")\b",
     re.MULTILINE,
 )
 _ROUTE_WORDS = (
     "Depends", "Security", "add_url_rule", "add_api_route", "add_route", "Route(",
-    "urlpatterns", "router.add_", "add_get", "add_post", "add_view",
+    "urlpatterns", "router.add_", "add_get", "add_post", "add_view", "add_resource",
+    "as_view", "add_event_handler",
+    # A module making an app or a router registers routes on it, maybe as calls
+    # (`bp.post("")(create)`) rather than decorators.
+    *(f"{name}(" for name in APP_CONSTRUCTORS),
 )  # fmt: skip
 
 

@@ -48,6 +48,7 @@ from pglint.module_files import (
 from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
 from pglint.program import Program
 from pglint.program.entries import ModuleEntry, build_entry
+from pglint.program.tree import project_root
 from pglint.settings import DEFAULT_MAX_FILE_SIZE
 from pglint.source import DecodeError, SourceFile, SourceText, decode_source, parse_module
 
@@ -134,6 +135,7 @@ class Project:
     _grown: dict[str, None] = field(default_factory=dict)
     # File-system lookups, once per run: which file a dotted name is, which module a file.
     _found: dict[tuple[str, str], Found] = field(default_factory=dict)
+    _roots: dict[str, list[str]] = field(default_factory=dict)  # import root -> others
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
     _disk: ModuleFiles = field(default_factory=ModuleFiles)
     # Digests of directory listings (``LISTING_SUFFIX``), once per run: thousands of
@@ -455,7 +457,8 @@ class Project:
         # Sorted: in an import cycle, what a module sees depends on the order modules are
         # visited, and a run must not depend on hash order.
         where = self._where(unit)
-        for qual in sorted(set(facts.imports.values())):
+        # `from db import *` reads as `from db import` every name db exports.
+        for qual in sorted(set(facts.imports.values()) | set(facts.star_imports)):
             found = self._find(unit, qual, where)
             if found is None:
                 continue
@@ -503,8 +506,44 @@ class Project:
         lookup = (root, absolute)
         known = self._found.get(lookup)
         if known is None:
-            known = self._found[lookup] = self._disk.find(root, absolute)
+            known = self._disk.find(root, absolute)
+            if known[0] is None and qual[:1] != ".":
+                # Not below the file's own import root: the directories an app is run
+                # from (a folder without `__init__.py` is a namespace package), up to the
+                # project's directory, and its `src/`.
+                missing = list(known[1])
+                # The module's own directory first: where a script is run from (and
+                # Python 2's implicit relative imports).
+                parts = module.split(".") if package else module.split(".")[:-1]
+                own = os.path.join(root, *parts) if parts else root
+                mine = [own] if own != root else []
+                for other in mine + self._other_roots(root):
+                    found, also = self._disk.find(other, absolute)
+                    missing += also
+                    if found is not None:
+                        known = (found, missing)
+                        break
+                else:
+                    known = (None, missing)
+            self._found[lookup] = known
         return known
+
+    def _other_roots(self, root: str) -> list[str]:
+        """The directories above an import root up to the project's directory (the
+        nearest holding a project marker), then the project's `src/`."""
+        found = self._roots.get(root)
+        if found is None:
+            found = []
+            top = project_root(root)
+            current = root
+            while current != top and _inside(current, top):
+                current = os.path.dirname(current)
+                found.append(current)
+            source = os.path.join(top, "src")
+            if source != root and os.path.isdir(source):
+                found.append(source)
+            self._roots[root] = found
+        return found
 
     def _missing_digest(self, path: str) -> str | None:
         if not path.endswith(LISTING_SUFFIX):
@@ -582,6 +621,10 @@ def _is_annotated(value: ast.expr | None) -> bool:
         return False
     head = value.value
     return (head.id if isinstance(head, ast.Name) else getattr(head, "attr", "")) == "Annotated"
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def file_stamp(path: str) -> tuple[int, int]:

@@ -48,6 +48,7 @@ class _Walker:
         self.with_items: list[WithItem] = []
         self.awaited_refs: list[ast.expr] = []
         self.item_stores: list[Binding] = []
+        self.star_imports: list[str] = []  # `from db import *`
 
     def run(self, tree: ast.Module) -> None:
         # An explicit stack: deeply nested expressions must not exhaust Python's recursion.
@@ -230,6 +231,8 @@ class _Walker:
         base = "." * node.level + (node.module or "")
         for alias in node.names:
             if alias.name == "*":
+                if scope.kind == "module":
+                    self.star_imports.append(base)
                 continue
             local = alias.asname or alias.name
             if node.module is None:  # `from . import x`: a module of the package
@@ -476,6 +479,7 @@ def walk(tree: ast.Module, source: SourceText, filename: str) -> ModuleFacts:
     facts.with_items = walker.with_items
     facts.awaited_refs = walker.awaited_refs
     facts.item_stores = walker.item_stores
+    facts.star_imports = walker.star_imports
     facts.roles = find_roles(facts)  # decorators, calls and names: no driver resolution
     return facts
 

@@ -22,6 +22,11 @@ STARTUP_DECORATORS = frozenset(
      "before_first_request", "on_startup", "on_shutdown", "startup", "shutdown"}
 )  # fmt: skip
 LIFECYCLE_LISTS = frozenset({"on_startup", "on_shutdown", "on_cleanup", "cleanup_ctx"})
+# Hooks a framework calls around every request: they run as often as the routes do.
+REQUEST_HOOKS = frozenset(
+    {"before_request", "after_request", "teardown_request", "before_app_request",
+     "after_app_request", "teardown_app_request", "on_request", "on_response"}
+)  # fmt: skip
 CACHE_DECORATORS = frozenset({"lru_cache", "cache", "cached_property", "cached", "memoize"})
 CLI_DECORATORS = frozenset({"command", "group", "callback"})
 FIXTURE_DECORATORS = frozenset({"fixture", "yield_fixture"})

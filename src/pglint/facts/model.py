@@ -246,6 +246,7 @@ class ModuleFacts:
     with_items: list[WithItem] = field(default_factory=list)
     awaited_refs: list[ast.expr] = field(default_factory=list)  # `await name`, `await a.b`
     item_stores: list[Binding] = field(default_factory=list)  # `x[key] = value`
+    star_imports: list[str] = field(default_factory=list)  # `from db import *`: `db`
     # What each function is (route handler, dependency, lifespan...): see facts/roles.py.
     roles: Roles | None = None
     # Connections, sessions and pool checkouts acquired in functions: facts/resources.py.

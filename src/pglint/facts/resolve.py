@@ -85,9 +85,21 @@ class Resolver:
             return None
         base = self.imports.get(expr.id)
         if base is None:
+            base = self._star_imported(expr.id)
+        if base is None:
             return None
         parts.append(base)
         return ".".join(reversed(parts))
+
+    def _star_imported(self, name: str) -> str | None:
+        """`db_connect` after `from db import *`: a name a star-imported project module
+        exports (pglint.project), unless the module binds it itself."""
+        if not self.facts.star_imports or name in self.facts.module.bindings:
+            return None
+        for star in self.facts.star_imports:
+            if f"{star}.{name}" in self.facts.imported:
+                return f"{star}.{name}"
+        return None
 
     def reaching(self, name: str, scope: Scope, pos: Pos) -> list[Binding]:
         """Bindings of ``name`` that may reach a use at ``pos`` in ``scope``."""
@@ -301,7 +313,8 @@ class Resolver:
         "checkout:<method>" when borrowed from a pool, "" when it hands out one it did not
         open (a shared module-level object, an attribute). Generators hand out a context
         manager, not the object: ""."""
-        values = [r.value for r in function.returns if r.value is not None]
+        # `return None` on a failure hands out nothing to close.
+        values = [r.value for r in function.returns if r.value is not None and not _none(r.value)]
         if function.is_generator or not values or depth > _MAX_DEPTH:
             return ""
         found = {self._acquired(v, function, _end(v), depth + 1) for v in values}
@@ -403,6 +416,10 @@ class Resolver:
         if not isinstance(value, ast.Subscript):
             return None
         return self.annotation_kind(value, depth + 1)
+
+
+def _none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value in (None, False)
 
 
 def _canonical(qual: str) -> str:

@@ -37,6 +37,7 @@ from pglint.drivers import (
 )
 from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope, WithItem
 from pglint.facts.resolve import Resolver, last_name
+from pglint.program.entries import References
 
 State = Literal[
     "released", "closed_on_success", "with_does_not_close", "handed_over", "yielded",
@@ -67,6 +68,9 @@ class Resource:
     state: State = "unknown"
     released: bool = False  # released on every path (for yielded resources too)
     releases: list[CallSite] = field(default_factory=list)  # close/putconn/release calls
+    # `commit()` / `rollback()` calls on it: a SQLAlchemy session gives its connection
+    # back to the pool when its transaction ends.
+    ends: list[CallSite] = field(default_factory=list)
     returns: list[ast.Return] = field(default_factory=list)  # returns that hand it out
     yields: list[ast.expr] = field(default_factory=list)  # yielded values that hand it out
 
@@ -361,6 +365,8 @@ class _Tracker:
         for site in self.calls_in_function.get(function, ()):
             if _is_release(site.node, name, resource):
                 resource.releases.append(site)
+            elif _ends_transaction(site.node, name):
+                resource.ends.append(site)
             elif _registers_close(site.node, name):
                 resource.state = "released"  # `stack.callback(conn.close)`, atexit
         for ret in function.returns:
@@ -398,9 +404,34 @@ class _Tracker:
                 continue
             values = [a.value if isinstance(a, ast.Starred) else a for a in call.args]
             values += [k.value for k in call.keywords]
-            if any(_mentions(v, name) for v in values):
+            if any(_mentions(v, name) for v in values) and self._passed_on(site, name):
                 return True
         return False
+
+    def _passed_on(self, site: CallSite, name: str) -> bool:
+        """Whether a call the resource is passed to may keep it: unless the program says
+        the function it calls only uses what it is given (`repo.find(conn, id)` running
+        queries on `conn`), the new owner may close it."""
+        view = self.facts.reverse
+        if view is None:
+            return True
+        call = site.node
+        reference = References.of(self.resolver).reference(call.func, site.scope, call)
+        if reference is None:
+            return True
+        slots: list[int | str] = []
+        for index, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                if _mentions(arg.value, name):
+                    return True
+            elif _mentions(arg, name):
+                slots.append(index)
+        for keyword in call.keywords:
+            if _mentions(keyword.value, name):
+                if keyword.arg is None:
+                    return True
+                slots.append(keyword.arg)
+        return any(view.passes_on(reference, slot) for slot in slots)
 
     def _released_on_every_path(self, resource: Resource) -> bool:
         if resource.state == "released":
@@ -485,6 +516,16 @@ def _is_release(call: ast.Call, name: str, resource: Resource) -> bool:
         first = call.args[0]
         return isinstance(first, ast.Name) and first.id == name
     return False
+
+
+def _ends_transaction(call: ast.Call, name: str) -> bool:
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in ("commit", "rollback")
+        and isinstance(func.value, ast.Name)
+        and func.value.id == name
+    )
 
 
 def _registers_close(call: ast.Call, name: str) -> bool:

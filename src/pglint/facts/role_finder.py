@@ -22,6 +22,7 @@ from pglint.facts.frameworks import (
     HTTP_METHODS,
     LIFECYCLE_LISTS,
     MIGRATION_FUNCTIONS,
+    REQUEST_HOOKS,
     ROUTE_OBJECTS,
     STARTUP_DECORATORS,
 )
@@ -55,6 +56,7 @@ class _RoleFinder:
         self.module_is_test = False
         self._called_names: set[str] | None = None  # names called as `name(...)`
         self._django: bool | None = None  # the module imports Django or DRF
+        self.registered: list[tuple[ast.expr, str]] = []
 
     def run(self) -> Roles:
         module_roles = self._module_roles()
@@ -70,7 +72,7 @@ class _RoleFinder:
                 info.roles.add("migration")
         # Which functions a request reaches is the program's to say (pglint.program),
         # over this module alone or over the whole tree.
-        return Roles(self.infos, module_roles)
+        return Roles(self.infos, module_roles, self.registered)
 
     # --- module --------------------------------------------------------------------------
 
@@ -126,7 +128,7 @@ class _RoleFinder:
                     self._decorator_dependencies(info, call)
             elif last in STARTUP_DECORATORS and receiver is not None:
                 info.roles.add("lifespan")
-            elif last == "middleware" and receiver is not None:
+            elif (last == "middleware" or last in REQUEST_HOOKS) and receiver is not None:
                 info.roles.add("route")  # runs for every request
             elif last in CACHE_DECORATORS:
                 info.roles.add("cached_factory")
@@ -258,7 +260,12 @@ class _RoleFinder:
             ):
                 for arg in call.args:
                     self._mark(arg, "lifespan")
-            elif last in ROUTE_OBJECTS and len(call.args) >= 2 and _is_path(call.args[0]):
+            elif (
+                last in ROUTE_OBJECTS
+                and len(call.args) >= 2
+                and _is_path(call.args[0])
+                and not (isinstance(call.args[1], ast.Call))
+            ):
                 self._mark(call.args[1], "route")
             elif (
                 last in HTTP_METHODS
@@ -274,7 +281,23 @@ class _RoleFinder:
                 view = view or _keyword(call, "view_func") or _keyword(call, "endpoint")
                 if view is None and len(call.args) >= 2:
                     view = call.args[1]
-                self._mark(view, "route")
+                if isinstance(view, ast.Call) and _last(view.func) == "as_view":
+                    self._mark_resource(view)
+                else:
+                    self._mark(view, "route")
+            elif last == "add_resource" and call.args:
+                self._mark_resource(call.args[0])
+            elif (
+                isinstance(func, ast.Call)
+                and _last(func.func) in HTTP_METHODS
+                and isinstance(func.func, ast.Attribute)
+                and len(call.args) == 1
+            ):
+                self._mark(call.args[0], "route")  # `bp.post("/x")(create)`: a decorator
+            if last in ROUTE_OBJECTS and len(call.args) >= 2 and _is_path(call.args[0]):
+                second = call.args[1]
+                if isinstance(second, ast.Call) and _last(second.func) == "as_view":
+                    self._mark_resource(second)  # Django `path("x", View.as_view())`
             if last in ROUTE_OBJECTS or last in ("add_api_route", "add_route"):
                 for keyword in call.keywords:  # `Route("/", endpoint=handler)`
                     if keyword.arg in ("endpoint", "view", "handler"):
@@ -284,6 +307,26 @@ class _RoleFinder:
         scope = self._target(expr)
         if scope is not None:
             self.infos[scope].roles.add(role)
+        elif expr is not None:
+            # An imported function (`bp.post("")(create)`, `path("x", views.list)`): its
+            # module cannot tell, the program can (pglint.program.entries).
+            self.registered.append((expr, role))
+
+    def _mark_resource(self, expr: ast.expr | None) -> None:
+        """A class whose methods named after HTTP methods serve requests (flask-restful's
+        `api.add_resource(Orders, "/orders")`, `Orders.as_view("orders")`)."""
+        if isinstance(expr, ast.Call) and _last(expr.func) == "as_view":
+            func = expr.func
+            expr = func.value if isinstance(func, ast.Attribute) else None
+        owner = self.classes.get(expr.id) if isinstance(expr, ast.Name) else None
+        if owner is None:
+            if expr is not None:
+                self.registered.append((expr, "resource"))
+            return
+        for method in HTTP_METHODS:
+            scope = self.members.get((id(owner), method))
+            if scope is not None:
+                self.infos[scope].roles.add("route")
 
     def _mark_each(self, expr: ast.expr, role: str) -> None:
         if isinstance(expr, ast.List | ast.Tuple):

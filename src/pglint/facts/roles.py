@@ -142,6 +142,9 @@ class Roles:
     functions: dict[Scope, FunctionInfo]
     # The module as a whole: "migration", "test" or "script" (has a __main__ block).
     module_roles: set[str] = field(default_factory=set)
+    # What the module registers that it does not define (an imported view, a class of
+    # another module): (the expression naming it, "route", "lifespan" or "resource").
+    registered: list[tuple[ast.expr, str]] = field(default_factory=list)
 
     def of(self, scope: Scope | None) -> FunctionInfo | None:
         return self.functions.get(scope) if scope is not None else None

@@ -23,9 +23,9 @@ from pglint.drivers import (
 from pglint.facts.containers import Containers
 from pglint.facts.flow import Guards, reaching_definitions
 from pglint.facts.model import Binding, Block, Pos, Scope
-from pglint.program.entries import References
 from pglint.facts.quoting import is_quoting_helper
 from pglint.facts.resolve import Resolver, last_name
+from pglint.program.entries import References
 
 MAX_DEPTH = 10
 # Operators that raise unless both sides are numbers when one side is a number literal:

@@ -30,6 +30,9 @@ Arg = tuple[Any, ...] | None
 # How a call reaches its target: called, named in `Depends(...)`, or defined inside the
 # caller (an inner function runs when its function does).
 CALL, DEPENDS, INNER = "call", "depends", "inner"
+# Registered by the module for the framework to call: a view, a startup handler, a class
+# whose HTTP-method methods serve requests.
+ROUTE, LIFESPAN, RESOURCE = "route", "lifespan", "resource"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -52,6 +55,10 @@ class FunctionEntry:
     # are (built from its parameters and constants only), or "" (anything else).
     text: str = ""
     property: bool = False  # read as an attribute (`@property`)
+    # Parameters it may keep, close or pass on (returned, stored, aliased, given to
+    # another call): a connection passed to it may change owner. The others it only
+    # uses (`conn.cursor()`), and its caller still owns what it passed.
+    keeps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class ModuleEntry:
     # inherited; module-level instances of classes (`db = Database(...)`).
     classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     instances: tuple[tuple[str, str], ...] = ()
+    stars: tuple[str, ...] = ()  # modules star-imported (`from db import *`)
     _by_name: dict[str, FunctionEntry] = field(default_factory=dict, compare=False, repr=False)
     _names: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
 
@@ -97,18 +105,20 @@ class ModuleEntry:
     def to_json(self) -> list:
         return [
             [[f.qualname, f.line, list(f.roles), f.is_async, list(f.params), f.label, f.closed,
-              f.bound, list(f.literal_defaults), f.text, f.property] for f in self.functions],
+              f.bound, list(f.literal_defaults), f.text, f.property, list(f.keeps)]
+             for f in self.functions],
             [[c.caller, c.target, c.line, c.how, [_arg_json(a) for a in c.args],
               [[k, _arg_json(a)] for k, a in c.keywords], c.star] for c in self.calls],
             list(self.module_roles),
             [list(i) for i in self.imports],
             [[name, list(bases)] for name, bases in self.classes],
             [list(i) for i in self.instances],
+            list(self.stars),
         ]  # fmt: skip
 
     @classmethod
     def from_json(cls, data: list) -> ModuleEntry:
-        functions, calls, module_roles, imports, classes, instances = data
+        functions, calls, module_roles, imports, classes, instances, stars = data
         return cls(
             tuple(
                 FunctionEntry(
@@ -140,6 +150,7 @@ class ModuleEntry:
             tuple((str(a), str(b)) for a, b in imports),
             tuple((str(name), tuple(bases)) for name, bases in classes),
             tuple((str(a), str(b)) for a, b in instances),
+            tuple(str(star) for star in stars),
         )
 
 
@@ -215,7 +226,8 @@ class References:
     def _name_reference(self, name: str, scope: Scope, pos: tuple[int, int]) -> str | None:
         bindings = self.resolver.reaching(name, scope, pos)
         if not bindings:
-            return None
+            # From a star import, maybe: the program looks in each such module.
+            return "?" + name if self.facts.star_imports else None
         binding = bindings[-1]
         if binding.kind == "def":
             defined = self.scope_of_node.get(id(binding.node))
@@ -256,7 +268,6 @@ class References:
         return None
 
 
-
 def build_entry(
     facts: ModuleFacts,
     resolver: Resolver | None = None,
@@ -283,6 +294,14 @@ class _Builder:
         self.classes = self.refs.classes
         self._evaluator = None
         self._safety: tuple | None = None  # (as is, with parameters taken as safe)
+        # Call sites by the def they run in (lambdas and nested defs count for it).
+        self._sites: dict[Scope, list[CallSite]] = {}
+        for site in facts.calls:
+            function = defining_function(site.scope)
+            while function is not None:
+                self._sites.setdefault(function, []).append(site)
+                parent = function.parent
+                function = defining_function(parent) if parent is not None else None
         self._words: Counter[str] | None = None  # identifiers in the text, counted
         self._called: Counter[str | None] = Counter()
 
@@ -299,7 +318,9 @@ class _Builder:
                 calls.append(CallEntry(qualname_of(parent), qualname_of(scope), info.node.lineno,
                                        INNER))  # fmt: skip
             for dependency in info.dependencies:
-                target = self.refs.reference(dependency.target, scope) if dependency.target else None
+                target = (
+                    self.refs.reference(dependency.target, scope) if dependency.target else None
+                )
                 if target is not None:
                     calls.append(CallEntry(qualname_of(scope), target, dependency.node.lineno,
                                            DEPENDS))  # fmt: skip
@@ -307,6 +328,10 @@ class _Builder:
             entry = self._call(site)
             if entry is not None:
                 calls.append(entry)
+        for expr, role in roles.registered if roles is not None else ():
+            target = self.refs.reference(expr, facts.module)
+            if target is not None:
+                calls.append(CallEntry("", target, getattr(expr, "lineno", 0), role))
         return ModuleEntry(
             tuple(sorted(functions, key=lambda f: (f.line, f.qualname))),
             tuple(calls),
@@ -314,6 +339,7 @@ class _Builder:
             self._imports(),
             self._classes(),
             self._instances(),
+            tuple(facts.star_imports),
         )
 
     # --- functions ------------------------------------------------------------------------
@@ -344,7 +370,44 @@ class _Builder:
             defaults,
             self._text(scope, decorators),
             prop,
+            self._keeps(scope, params),
         )
+
+    def _keeps(self, scope: Scope, params: list[str]) -> tuple[str, ...]:
+        """The parameters the function may keep or pass on (``FunctionEntry.keeps``)."""
+        names = {p for p in params if not p.startswith("*")}
+        if not names:
+            return ()
+        kept: set[str] = set()
+        for value in [r.value for r in scope.returns if r.value is not None] + scope.yields:
+            kept |= names & _named(value)
+        for inner in self._inner_scopes(scope):
+            for bindings in inner.bindings.values():
+                for binding in bindings:
+                    if binding.value is not None and binding.kind != "param":
+                        kept |= names & _named(binding.value)
+            if inner is not scope:
+                kept |= names & set(inner.bindings) & names  # a nested def sees them
+        for site in self._sites.get(scope, ()):
+            call = site.node
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                kept |= names & _named(arg)
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in names
+                and func.attr in _CLOSING_METHODS
+            ):
+                kept.add(func.value.id)
+        for bindings in self.facts.attribute_bindings.values():
+            for binding in bindings:
+                if binding.value is not None and binding.scope is scope:
+                    kept |= names & _named(binding.value)
+        return tuple(sorted(kept))
+
+    def _inner_scopes(self, scope: Scope) -> list[Scope]:
+        return [s for s in self.facts.scopes if s is scope or _within(s, scope)]
 
     def _text(self, scope: Scope, decorators: set[str | None]) -> str:
         """How safe in SQL the text the function returns is (``FunctionEntry.text``):
@@ -388,6 +451,10 @@ class _Builder:
     def _call(self, site: CallSite) -> CallEntry | None:
         target = self.refs.reference(site.node.func, site.scope, site.node)
         if target is None or (target[0] == "@" and not self._in_project(target[1:])):
+            return None
+        if target[0] == "?" and not any(
+            self._in_project(f"{star}.{target[1:]}") for star in self.facts.star_imports
+        ):
             return None
         function = defining_function(site.scope)
         caller = qualname_of(function) if function is not None else ""
@@ -489,7 +556,34 @@ class _Builder:
 _END = (1 << 62, 0)
 _PROPERTIES = frozenset({"property", "cached_property"})
 # Methods that give text back as they were given it (`"...".format(...)`, `x.strip()`).
-_TEXT_CALLS = frozenset({"format", "join", "replace", "strip", "lower", "upper", "lstrip", "rstrip"})
+_TEXT_CALLS = frozenset(
+    {"format", "join", "replace", "strip", "lower", "upper", "lstrip", "rstrip"}
+)
+
+
+_CLOSING_METHODS = frozenset({"close", "release", "aclose", "terminate", "dispose", "detach"})
+
+
+def _named(expr: ast.expr) -> set[str]:
+    """The names the expression hands on as they are: `conn` in `f(conn)`, `[conn]`,
+    `conn or other`, not in `conn.cursor()` (which only uses it)."""
+    found = set()
+    used = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            used.add(id(node.value))
+        elif isinstance(node, ast.Name) and id(node) not in used:
+            found.add(node.id)
+    return found
+
+
+def _within(inner: Scope, outer: Scope) -> bool:
+    current = inner.parent
+    while current is not None:
+        if current is outer:
+            return True
+        current = current.parent
+    return False
 
 
 def _textual(value: ast.expr) -> bool:

@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglint.facts.roles import ONCE_ROLES
-from pglint.program.entries import CALL, DEPENDS, Arg, CallEntry, FunctionEntry, ModuleEntry
+from pglint.program.entries import (
+    CALL,
+    DEPENDS,
+    LIFESPAN,
+    RESOURCE,
+    ROUTE,
+    Arg,
+    CallEntry,
+    FunctionEntry,
+    ModuleEntry,
+)
 
 Node = tuple[str, str]  # (path, qualname)
 # (path of the importing module, dotted name) -> (path of the module it starts with, the
@@ -27,6 +37,7 @@ Node = tuple[str, str]  # (path, qualname)
 Locate = Callable[[str, str], "tuple[str, list[str]] | None"]
 
 _MAX_DEPTH = 12
+_HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _REQUEST_ROLES = frozenset({"route", "dependency"})
 _ONCE_MODULES = frozenset({"test", "migration"})
 
@@ -116,6 +127,9 @@ class Program:
 
     def _module_of(self, path: str, target: str) -> str | None:
         """The file a call's target is in (without reading it)."""
+        if target.startswith("?"):
+            found = self.resolve(path, target)  # rare: read the star-imported modules
+            return found[0] if found is not None else None
         if not target.startswith("@"):
             return path
         found = self.locate(path, target[1:]) if self.locate is not None else None
@@ -123,6 +137,13 @@ class Program:
 
     def _resolve(self, path: str, target: str, depth: int) -> Node | None:
         if depth > _MAX_DEPTH:
+            return None
+        if target.startswith("?"):  # a name one of the module's star imports may give
+            entry = self.entry(path)
+            for star in entry.stars if entry is not None else ():
+                found = self._resolve(path, f"@{star}.{target[1:]}", depth + 1)
+                if found is not None:
+                    return found
             return None
         if target.startswith("@"):
             found = self.locate(path, target[1:]) if self.locate is not None else None
@@ -206,7 +227,10 @@ class Program:
             if where not in self.modules and self.load is not None:
                 if caller is not None:
                     self._pending.setdefault(caller, []).append((path, call))
-                continue
+                    continue
+                if call.how == CALL:
+                    continue  # a module-level call of another module: nothing per request
+                self.entry(where)  # what a module registers is a root: read it now
             self._add_edge(path, caller, call)
 
     def _add_edge(self, path: str, caller: Node | None, call: CallEntry) -> None:
@@ -245,10 +269,33 @@ class Program:
             target = self.resolve(path, qualname)
             function = self.function(target) if target is not None else None
             return function.text if function is not None else ""
+        if field == "keeps":  # ``qualname`` is `reference#slot` (a position or a keyword)
+            return self._keeps(path, qualname)
         if field in ("method_text", "property_text"):  # ``qualname`` is the method's name
             texts = self._computed("methods", self._method_texts)
             return texts.get((qualname, field == "property_text"), "")
         raise ValueError(f"unknown program fact {field!r}")
+
+    def _keeps(self, path: str, key: str) -> bool | None:
+        """Whether the function a call names may keep (close, store, pass on) what the
+        call passes in ``slot``; None when the program cannot tell."""
+        reference, _, slot = key.rpartition("#")
+        target = self.resolve(path, reference)
+        function = self.function(target) if target is not None else None
+        if function is None:
+            return None
+        params = [p for p in function.params if not p.startswith("*")]
+        if slot.isdigit():
+            positional = params[1:] if function.bound else params
+            index = int(slot)
+            if index >= len(positional):
+                return None  # into `*args`
+            param = positional[index]
+        elif slot in params:
+            param = slot
+        else:
+            return None  # into `**kwargs`
+        return param in function.keeps
 
     def _method_texts(self) -> dict[tuple[str, bool], str]:
         """For each method (or property) name of the program's classes, what every one of
@@ -300,7 +347,10 @@ class Program:
         if _ONCE_MODULES.intersection(entry.module_roles):
             return True
         function = entry.function(node[1])
-        return function is not None and bool(ONCE_ROLES.intersection(function.roles))
+        if function is not None and ONCE_ROLES.intersection(function.roles):
+            return True
+        # A startup handler another module registers (`app.add_event_handler(...)`).
+        return any(call.how == LIFESPAN for _, call in self._callers.get(node, ()))
 
     def _roots(self) -> list[Node]:
         roots = set()
@@ -312,10 +362,28 @@ class Program:
                 if _REQUEST_ROLES.intersection(function.roles):
                     roots.add((path, function.qualname))
         for target, callers in self._callers.items():
-            if any(call.how == DEPENDS for _, call in callers):
+            if any(call.how in (DEPENDS, ROUTE) for _, call in callers):
                 roots.add(target)
+        roots.update(self._resource_methods())
         # In the order they are written, so that a chain names the first route of a file.
         return sorted((r for r in roots if not self._runs_once(r)), key=self._position)
+
+    def _resource_methods(self) -> set[Node]:
+        """The HTTP-method methods of classes another module registers as resources."""
+        found = set()
+        for path in sorted(self.modules):
+            entry = self.modules.get(path)
+            for call in entry.calls if entry is not None else ():
+                if call.how != RESOURCE:
+                    continue
+                owner = self._class(path, call.target, 0)
+                if owner is None:
+                    continue
+                for method in _HTTP_METHODS:
+                    node = self._method(*owner, method, 0)
+                    if node is not None:
+                        found.add(node)
+        return found
 
     def _position(self, node: Node) -> tuple[str, int, str]:
         function = self.function(node)

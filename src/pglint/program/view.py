@@ -39,6 +39,11 @@ class ReverseView:
         as SQL text, when they all agree; for an object whose class cannot be told."""
         return self.get(name, "property_text" if prop else "method_text")
 
+    def passes_on(self, reference: str, slot: int | str) -> bool:
+        """Whether the function a call names may keep what the call passes at ``slot``
+        (an argument's position, or its keyword): True when the program cannot tell."""
+        return self.get(f"{reference}#{slot}", "keeps") is not False
+
     def param_kind(self, qualname: str, param: str) -> ObjectKind | None:
         for name, driver, role in self.get(qualname, "param_kinds"):
             if name == param and driver in DRIVERS:
@@ -88,6 +93,8 @@ def read_of_json(data: list) -> Read:
             value = tuple((str(p), str(d), str(r)) for p, d, r in value)
         elif field in ("callee_text", "method_text", "property_text"):
             value = str(value)
+        elif field == "keeps":
+            value = None if value is None else bool(value)
         elif field not in ("dependency", "once"):
             raise ValueError(f"unknown program fact {field!r}")
         else:

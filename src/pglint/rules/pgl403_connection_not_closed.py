@@ -27,12 +27,11 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         if roles.runs_once(resource.site.scope):
             continue  # scripts, tests, migrations, startup: the process ends or owns it
-        if (
-            state == "not_closed"
-            and resource.kind.driver not in _CYCLIC
-            and per_request_function(facts, resource.site.scope) is None
-        ):
-            continue  # a dropped DB-API connection is closed when the function returns
+        if state == "not_closed" and per_request_function(facts, resource.site.scope) is None:
+            if resource.kind.driver not in _CYCLIC:
+                continue  # a dropped DB-API connection is closed when the function returns
+            if resource.ends:
+                continue  # its transaction ended: the connection went back to the pool
         source = facts.source
         yield Finding(
             source.start(resource.node), source.end(resource.node),
@@ -88,12 +87,14 @@ RULE = Rule(
         "`contextlib.closing` or `ExitStack`; one returned to the caller, yielded, "
         "stored on `self` or another object, in a container or a global, or passed to "
         "another function (the new owner closes it); code in `main()`, scripts, CLI "
-        "commands, tests, migrations and startup handlers. A DB-API connection "
-        "(psycopg2, sqlite3...) that is simply dropped in a function no handler in this "
-        "module calls is not reported either: CPython closes it when the function "
-        "returns. A SQLAlchemy session or connection is reported wherever it is dropped: "
-        "once it has begun a transaction it sits in a reference cycle, and its "
-        "connection stays checked out until the cyclic garbage collector runs."
+        "commands, tests, migrations and startup handlers, and helpers only they call "
+        "(in any module). A DB-API connection (psycopg2, sqlite3...) that is simply "
+        "dropped in a function no request reaches is not reported either: CPython closes "
+        "it when the function returns. A SQLAlchemy session or connection is reported "
+        "wherever it is dropped: once it has begun a transaction it sits in a reference "
+        "cycle, and its connection stays checked out until the cyclic garbage collector "
+        "runs; off the request path, one whose transaction the function ends "
+        "(`commit()`, `rollback()`) has given its connection back and is not reported."
     ),
     example=(
         "import psycopg2\n\n\n"
@@ -150,6 +151,11 @@ RULE = Rule(
         "    conn.close()\n",
     ),
     more_good=(
+        "from sqlalchemy.orm import Session\n\n\n"
+        "def load_fixtures(engine, rows):\n"
+        "    session = Session(engine)\n"
+        "    session.add_all(rows)\n"
+        "    session.commit()\n",
         "from sqlalchemy import create_engine, text\n\n"
         'engine = create_engine("postgresql://app@db/app")\n\n\n'
         "def archive(order_id):\n"
