@@ -8,7 +8,7 @@ import ast
 import os
 
 from pglint.diagnostics import Edit, Location, Related
-from pglint.facts.model import ModuleFacts, Scope
+from pglint.facts.model import Binding, ModuleFacts, Scope
 from pglint.facts.resources import Resource
 from pglint.facts.roles import FunctionInfo
 from pglint.program.graph import Reached
@@ -105,7 +105,11 @@ def kept_for_the_app(facts: ModuleFacts, call: ast.Call, info: FunctionInfo) -> 
     for bindings in facts.attribute_bindings.values():
         for binding in bindings:
             if binding.value is not None and id(_unawait(binding.value)) == target:
-                return not _per_request_owner(binding.node, info)
+                if _per_request_owner(binding.node, info):
+                    return False
+                # `self.pool = await create_pool()` in a method a request calls: a new
+                # pool each call, unless made only when there is none yet.
+                return not _remade_each_call(facts, binding, info)
     for binding in facts.item_stores:
         if binding.value is not None and id(_unawait(binding.value)) == target:
             return True
@@ -117,6 +121,38 @@ def kept_for_the_app(facts: ModuleFacts, call: ast.Call, info: FunctionInfo) -> 
 
 
 _PER_REQUEST_OBJECTS = frozenset({"request", "req", "g"})
+
+
+def _remade_each_call(facts: ModuleFacts, binding: Binding, info: FunctionInfo) -> bool:
+    """A method other than `__init__` that stores the object on `self` whatever it holds
+    already: no `if self.pool is None:` (or early return) guards the store."""
+    node = binding.node
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    stored = [t for t in targets if isinstance(t, ast.Attribute)]
+    if (
+        not stored
+        or not (isinstance(stored[0].value, ast.Name) and stored[0].value.id == "self")
+        or info.name == "__init__"
+        or binding.scope.function() is not info.scope
+    ):
+        return False
+    text = ast.unparse(stored[0])
+    for block in binding.block:
+        owner, field_name = facts.blocks.get(block, (None, ""))
+        if isinstance(owner, ast.If | ast.While) and _mentions_text(owner.test, text):
+            return False
+    for statement in info.node.body:
+        if getattr(statement, "lineno", 0) >= binding.pos[0]:
+            break
+        if isinstance(statement, ast.If) and _mentions_text(statement.test, text):
+            return False  # `if self.pool: return self.pool`
+    return True
+
+
+def _mentions_text(expr: ast.expr, text: str) -> bool:
+    return any(
+        isinstance(n, ast.Attribute) and ast.unparse(n) == text for n in ast.walk(expr)
+    )
 
 
 def _per_request_owner(node: ast.AST | None, info: FunctionInfo) -> bool:

@@ -27,7 +27,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
     for site in facts.calls:
         qual = resolver.qualname(site.node.func)
         kind = FACTORIES.get(qual or "")
-        if kind is None or kind.role not in _ROLES:
+        if kind is None or kind.role not in _ROLES or _embedded(site.node):
             continue
         info = per_request_function(facts, site.scope)
         if info is None or kept_for_the_app(facts, site.node, info):
@@ -41,6 +41,17 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
             hoist_fix(facts, site, kind.role, qual, hoisted),  # type: ignore[arg-type]
             chain_locations(info),
         )  # fmt: skip
+
+
+def _embedded(call: ast.Call) -> bool:
+    """An engine for SQLite (`create_engine("sqlite://")`): a file or memory, no server
+    connections to run out of."""
+    url = call.args[0] if call.args else None
+    return (
+        isinstance(url, ast.Constant)
+        and isinstance(url.value, str)
+        and url.value.lower().startswith("sqlite")
+    )
 
 
 def suggestion(facts: ModuleFacts, site: CallSite, role: str, is_async: bool) -> str:
@@ -103,12 +114,15 @@ RULE = Rule(
         "lifespan/startup handler — and share it.\n\n"
         "Not reported: lifespan and startup/shutdown handlers, app factories "
         "(`create_app`), cached factories (`@lru_cache`, `@cache`), `main()` and other "
-        "entry points, CLI commands, pytest fixtures and tests, migrations, and objects "
-        "stored where they outlive the call (`global engine`, `app.state.pool = ...`, "
-        "`self.engine = ...`: created lazily, once). A function no handler in the same "
-        "module calls is not known to run per request and is not reported. A "
-        "`sessionmaker` built per request opens no connection, so it is not reported "
-        "either."
+        "entry points, CLI commands, pytest fixtures and tests, migrations, helpers only "
+        "they call (in any module), and objects stored where they outlive the call "
+        "(`global engine`, `app.state.pool = ...`, `self.engine = ...` in `__init__` or "
+        "made only when there is none yet: created lazily, once); a method a request "
+        "calls that stores a new pool on `self` each time is reported. A function no "
+        "route or dependency reaches, through calls in any module of the project, is not "
+        "known to run per request and is not reported. A `sessionmaker` built per request "
+        "opens no connection, so it is not reported either, nor is an engine for SQLite "
+        "(`create_engine(\"sqlite://\")`): no server connections to run out of."
     ),
     example=(
         "from fastapi import FastAPI\n"
