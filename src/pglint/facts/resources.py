@@ -122,6 +122,7 @@ class _Tracker:
                 continue
             self.binding_of.setdefault(id(_unawait(value)), binding)
         self.with_of = {id(_unawait(item.expr)): item for item in facts.with_items}
+        self.site_of = {id(site.node): site for site in facts.calls}
         self.returned = {
             id(_unawait(r.value)): r for s in facts.scopes for r in s.returns if r.value
         }
@@ -370,7 +371,10 @@ class _Tracker:
             elif _registers_close(site.node, name):
                 resource.state = "released"  # `stack.callback(conn.close)`, atexit
         for ret in function.returns:
-            if ret.value is not None and _hands_out(ret.value, name):
+            value = ret.value
+            if value is not None and _hands_out(value, name):
+                if self._only_used_by(value, name):
+                    continue  # `return fetch_rows(conn)`: the rows, not the connection
                 resource.returns.append(ret)
         for value in function.yields:
             if _hands_out(value, name):
@@ -407,6 +411,15 @@ class _Tracker:
             if any(_mentions(v, name) for v in values) and self._passed_on(site, name):
                 return True
         return False
+
+    def _only_used_by(self, value: ast.expr, name: str) -> bool:
+        """`return fetch_rows(conn, sql)`: what is returned is the call's result, and the
+        program says the function only uses the connection it is given."""
+        value = _unawait(value)
+        if not isinstance(value, ast.Call) or _mentions(value.func, name):
+            return False
+        site = self.site_of.get(id(value))
+        return site is not None and not self._passed_on(site, name)
 
     def _passed_on(self, site: CallSite, name: str) -> bool:
         """Whether a call the resource is passed to may keep it: unless the program says

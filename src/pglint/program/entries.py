@@ -120,30 +120,10 @@ class ModuleEntry:
     def from_json(cls, data: list) -> ModuleEntry:
         functions, calls, module_roles, imports, classes, instances, stars = data
         return cls(
+            tuple(_function_of(item) for item in functions),
             tuple(
-                FunctionEntry(
-                    q,
-                    int(line),
-                    tuple(roles),
-                    bool(a),
-                    tuple(params),
-                    label,
-                    bool(c),
-                    bool(b),
-                    tuple(d),
-                )
-                for q, line, roles, a, params, label, c, b, d in functions
-            ),
-            tuple(
-                CallEntry(
-                    caller,
-                    target,
-                    int(line),
-                    how,
-                    tuple(_arg_of(a) for a in args),
-                    tuple((k, _arg_of(a)) for k, a in keywords),
-                    bool(star),
-                )
+                CallEntry(caller, target, int(line), how, tuple(_arg_of(a) for a in args),
+                          tuple((k, _arg_of(a)) for k, a in keywords), bool(star))
                 for caller, target, line, how, args, keywords, star in calls
             ),
             tuple(module_roles),
@@ -151,7 +131,17 @@ class ModuleEntry:
             tuple((str(name), tuple(bases)) for name, bases in classes),
             tuple((str(a), str(b)) for a, b in instances),
             tuple(str(star) for star in stars),
-        )
+        )  # fmt: skip
+
+
+def _function_of(item: list) -> FunctionEntry:
+    qualname, line, roles, is_async, params, label, closed, bound, defaults, text, prop, keeps = (
+        item
+    )
+    return FunctionEntry(
+        str(qualname), int(line), tuple(roles), bool(is_async), tuple(params), str(label),
+        bool(closed), bool(bound), tuple(defaults), str(text), bool(prop), tuple(keeps),
+    )  # fmt: skip
 
 
 EMPTY_ENTRY = ModuleEntry((), ())
@@ -240,7 +230,7 @@ class References:
     def instance_class(self, expr: ast.expr, scope: Scope, pos: tuple[int, int]) -> str | None:
         """The class an object was made from: `repo` in `repo = Repo(db); repo.get()`, or
         `self.repo` set to `Repo(...)` in the class."""
-        value: ast.expr | None = None
+        value: ast.expr | None = expr if isinstance(expr, ast.Call) else None  # `Repo(db).get()`
         if isinstance(expr, ast.Name):
             bindings = [b for b in self.resolver.reaching(expr.id, scope, pos)]
             if len(bindings) == 1 and bindings[0].kind in ("assign", "with"):

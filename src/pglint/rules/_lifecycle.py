@@ -138,7 +138,7 @@ def _remade_each_call(facts: ModuleFacts, binding: Binding, info: FunctionInfo) 
         return False
     text = ast.unparse(stored[0])
     for block in binding.block:
-        owner, field_name = facts.blocks.get(block, (None, ""))
+        owner = facts.blocks.get(block, (None, ""))[0]
         if isinstance(owner, ast.If | ast.While) and _mentions_text(owner.test, text):
             return False
     for statement in info.node.body:
@@ -150,9 +150,7 @@ def _remade_each_call(facts: ModuleFacts, binding: Binding, info: FunctionInfo) 
 
 
 def _mentions_text(expr: ast.expr, text: str) -> bool:
-    return any(
-        isinstance(n, ast.Attribute) and ast.unparse(n) == text for n in ast.walk(expr)
-    )
+    return any(isinstance(n, ast.Attribute) and ast.unparse(n) == text for n in ast.walk(expr))
 
 
 def _per_request_owner(node: ast.AST | None, info: FunctionInfo) -> bool:

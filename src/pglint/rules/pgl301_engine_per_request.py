@@ -122,7 +122,7 @@ RULE = Rule(
         "route or dependency reaches, through calls in any module of the project, is not "
         "known to run per request and is not reported. A `sessionmaker` built per request "
         "opens no connection, so it is not reported either, nor is an engine for SQLite "
-        "(`create_engine(\"sqlite://\")`): no server connections to run out of."
+        '(`create_engine("sqlite://")`): no server connections to run out of.'
     ),
     example=(
         "from fastapi import FastAPI\n"
