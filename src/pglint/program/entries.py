@@ -70,6 +70,9 @@ class CallEntry:
     args: tuple[Arg, ...] = ()
     keywords: tuple[tuple[str, Arg], ...] = ()
     star: bool = False  # `*args` / `**kwargs`: the arguments are not all known
+    # The attributes of `self` the `if`s around the call test (`if not self.pool:`): a
+    # method that makes `self.pool` is then called only while there is none.
+    guards: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ class ModuleEntry:
               f.bound, list(f.literal_defaults), f.text, f.property, list(f.keeps)]
              for f in self.functions],
             [[c.caller, c.target, c.line, c.how, [_arg_json(a) for a in c.args],
-              [[k, _arg_json(a)] for k, a in c.keywords], c.star] for c in self.calls],
+              [[k, _arg_json(a)] for k, a in c.keywords], c.star, list(c.guards)]
+             for c in self.calls],
             list(self.module_roles),
             [list(i) for i in self.imports],
             [[name, list(bases)] for name, bases in self.classes],
@@ -123,8 +127,9 @@ class ModuleEntry:
             tuple(_function_of(item) for item in functions),
             tuple(
                 CallEntry(caller, target, int(line), how, tuple(_arg_of(a) for a in args),
-                          tuple((k, _arg_of(a)) for k, a in keywords), bool(star))
-                for caller, target, line, how, args, keywords, star in calls
+                          tuple((k, _arg_of(a)) for k, a in keywords), bool(star),
+                          tuple(guards))
+                for caller, target, line, how, args, keywords, star, guards in calls
             ),
             tuple(module_roles),
             tuple((str(a), str(b)) for a, b in imports),
@@ -461,7 +466,22 @@ class _Builder:
         keywords = tuple(
             (k.arg, self._arg(k.value, site, private)) for k in call.keywords if k.arg is not None
         )
-        return CallEntry(caller, target, call.lineno, CALL, args, keywords, star)
+        return CallEntry(caller, target, call.lineno, CALL, args, keywords, star,
+                         self._guards(site))  # fmt: skip
+
+    def _guards(self, site: CallSite) -> tuple[str, ...]:
+        found = set()
+        for block in site.block:
+            owner = self.facts.blocks.get(block, (None, ""))[0]
+            if isinstance(owner, ast.If | ast.While):
+                for node in ast.walk(owner.test):
+                    if (
+                        isinstance(node, ast.Attribute)
+                        and isinstance(node.value, ast.Name)
+                        and node.value.id == "self"
+                    ):
+                        found.add(f"self.{node.attr}")
+        return tuple(sorted(found))
 
     def _in_project(self, qual: str) -> bool:
         known = self._project_names.get(qual)

@@ -269,12 +269,21 @@ class Program:
             target = self.resolve(path, qualname)
             function = self.function(target) if target is not None else None
             return function.text if function is not None else ""
+        if field == "guards":  # what every call of it tests first (`if not self.pool:`)
+            calls = [call for _, call in self._callers_of(node)]
+            if not calls:
+                return frozenset()
+            return frozenset.intersection(*(frozenset(c.guards) for c in calls))
         if field == "keeps":  # ``qualname`` is `reference#slot` (a position or a keyword)
             return self._keeps(path, qualname)
         if field in ("method_text", "property_text"):  # ``qualname`` is the method's name
             texts = self._computed("methods", self._method_texts)
             return texts.get((qualname, field == "property_text"), "")
         raise ValueError(f"unknown program fact {field!r}")
+
+    def _callers_of(self, node: Node) -> list[tuple[Node | None, CallEntry]]:
+        self._build()
+        return [c for c in self._callers.get(node, ()) if c[1].how == CALL]
 
     def _keeps(self, path: str, key: str) -> bool | None:
         """Whether the function a call names may keep (close, store, pass on) what the

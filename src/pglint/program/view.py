@@ -76,6 +76,8 @@ def read_to_json(read: Read) -> list:
             value = sorted(value)
         elif field == "param_kinds":
             value = [list(k) for k in value]
+        elif field == "guards":
+            value = sorted(value)
         out.append([qualname, field, value])
     return out
 
@@ -95,6 +97,8 @@ def read_of_json(data: list) -> Read:
             value = str(value)
         elif field == "keeps":
             value = None if value is None else bool(value)
+        elif field == "guards":
+            value = frozenset(value)
         elif field not in ("dependency", "once"):
             raise ValueError(f"unknown program fact {field!r}")
         else:

@@ -146,7 +146,9 @@ def _remade_each_call(facts: ModuleFacts, binding: Binding, info: FunctionInfo) 
             break
         if isinstance(statement, ast.If) and _mentions_text(statement.test, text):
             return False  # `if self.pool: return self.pool`
-    return True
+    # Every call of the method, in any module, comes after `if not self.pool:`.
+    view = info.view
+    return view is None or text not in view.get(info.scope.qualname, "guards")
 
 
 def _mentions_text(expr: ast.expr, text: str) -> bool:
