@@ -521,3 +521,4 @@ def release(facts: ModuleFacts) -> None:
         scope.bindings = {}
         scope.self_bindings = {}
     facts.__dict__.pop("_shared_resolver", None)
+    facts.__dict__.pop("_references", None)

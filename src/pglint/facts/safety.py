@@ -12,6 +12,7 @@ the module returns when every return is safe.
 from __future__ import annotations
 
 import ast
+from functools import partial
 
 from pglint.drivers import (
     QUOTING_CONSTRUCTORS,
@@ -47,7 +48,9 @@ class Safety:
         # its arguments (``FunctionEntry.text``, "if_args").
         self.params_safe = params_safe
         self.containers = Containers(resolver)
-        self.guards = Guards(resolver, self._members_constant)
+        # A function of the containers, not a method: a bound method would tie the two
+        # objects in a cycle the garbage collector alone can free.
+        self.guards = Guards(resolver, partial(_members_constant, self.containers))
         self._checking: set[int] = set()
         self._known: dict[tuple[ast.expr, Pos, Block | None], bool] = {}
         self._cuts = 0
@@ -213,13 +216,6 @@ class Safety:
         # A property of a project class whose every return is safe (`db.timestamp_now`).
         view = self.resolver.facts.reverse
         return view is not None and view.method_text(expr.attr, True) == "always"
-
-    def _members_constant(self, container: ast.expr, scope: Scope, pos: Pos) -> bool:
-        """`x in container` only for constants: then x is one of them."""
-        items = self.containers.items(container, scope, pos, "iter")
-        return items is not None and all(
-            item.number or isinstance(item.expr, ast.Constant) for item in items
-        )
 
     # --- calls -------------------------------------------------------------------------
 
@@ -406,6 +402,14 @@ class Safety:
 
 
 # --- shapes -------------------------------------------------------------------------------
+
+
+def _members_constant(containers: Containers, container: ast.expr, scope: Scope, pos: Pos) -> bool:
+    """`x in container` only for constants: then x is one of them."""
+    items = containers.items(container, scope, pos, "iter")
+    return items is not None and all(
+        item.number or isinstance(item.expr, ast.Constant) for item in items
+    )
 
 
 def is_numeric(expr: ast.expr) -> bool:

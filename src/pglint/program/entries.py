@@ -193,10 +193,12 @@ class References:
 
     @classmethod
     def of(cls, resolver: Resolver) -> References:
-        """The one of a resolver's module, made once."""
-        found = resolver.__dict__.get("_references")
-        if found is None:
-            found = resolver.__dict__["_references"] = cls(resolver.facts, resolver)
+        """The one of a resolver's module, made once (kept with the facts, which let go
+        of it when they are released)."""
+        facts = resolver.facts
+        found = facts.__dict__.get("_references")
+        if found is None or found.resolver is not resolver:
+            found = facts.__dict__["_references"] = cls(facts, resolver)
         return found
 
     def reference(self, expr: ast.expr, scope: Scope, call: ast.Call | None = None) -> str | None:
