@@ -244,6 +244,8 @@ def test_adversarial_input_is_linear(unit):
 
 SQL = [
     "SELECT * FROM users",
+    f"SELECT DISTINCT {HOLE} FROM users",
+    "select distinct country from users",
     # An alias without AS, after a call or a name, before `,` or FROM.
     "SELECT date_trunc('month', created_at) m, sum(total) FROM orders GROUP BY 1",
     "SELECT count(*) total FROM orders",
@@ -307,6 +309,7 @@ NOT_SQL = [
     "Select item x from the list",
     "Select a user",
     "Select a user from the list",
+    "Select distinct values from the list",
     "Select items from the list.",
     "Select one",
     "select one, two or three",

@@ -425,6 +425,9 @@ SANITIZER_NAME_PARTS = ("quote", "escape")
 # and Django's backend helpers, trusted on a `connection`: `connection.ops.quote_name`.
 TRUSTED_ATTRIBUTES = frozenset({"_meta"})
 TRUSTED_CONNECTION_HELPERS = frozenset({"ops", "introspection"})
+# Methods of Django's model fields that return the column's SQL type, as the field class
+# defines it (`Field.db_type(connection)`, documented for custom fields): metadata.
+TRUSTED_METHODS = frozenset({"db_type", "rel_db_type", "cast_db_type"})
 
 SANITIZERS = frozenset(
     {

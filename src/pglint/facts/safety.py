@@ -20,6 +20,7 @@ from pglint.drivers import (
     SANITIZERS,
     TRUSTED_ATTRIBUTES,
     TRUSTED_CONNECTION_HELPERS,
+    TRUSTED_METHODS,
 )
 from pglint.facts.containers import Containers
 from pglint.facts.flow import Guards, reaching_definitions
@@ -232,7 +233,9 @@ class Safety:
             )
         ):
             return True
-        if isinstance(func, ast.Attribute) and _trusted_chain(func.value):
+        if isinstance(func, ast.Attribute) and (
+            _trusted_chain(func.value) or func.attr in TRUSTED_METHODS
+        ):
             return True
         if isinstance(func, ast.Name) and is_quoting_helper(self.resolver, func, scope, pos):
             return True

@@ -27,7 +27,7 @@ _NEXT_WORDS = {
     "DEALLOCATE": {"PREPARE", "ALL"}, "SHOW": {"ALL"}, "RESET": {"ALL", "ROLE"},
     "SET": {"LOCAL", "SESSION", "ROLE", "TRANSACTION", "CONSTRAINTS"},
     "TRUNCATE": {"TABLE", "ONLY"}, "LOCK": {"TABLE"}, "PREPARE": {"TRANSACTION"},
-    "DO": {"LANGUAGE"},
+    "DO": {"LANGUAGE"}, "SELECT": {"DISTINCT"},
 }  # fmt: skip
 # Statements that may be the whole text.
 _ALONE = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "VACUUM", "ANALYZE", "CLUSTER", "CHECKPOINT"})
