@@ -525,3 +525,241 @@ def test_dead_pooled_connections_fail_requests_and_pre_ping_replaces_them(server
         fixed.engine.dispose()
     finally:
         del os.environ["PGLINT_TEST_URL"]
+
+
+# --- PGL703: one connection for every request ---------------------------------------------
+
+
+def test_a_shared_connection_aborts_later_requests_and_sits_idle_in_transaction(
+    server, program, table
+):
+    import psycopg2
+
+    name = table("id serial PRIMARY KEY, n int NOT NULL")
+    code = program(
+        f"""
+        import psycopg2
+        import psycopg2.pool
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        conn = None
+        pool = None
+
+        def configure(dsn, pool_dsn):
+            global conn, pool
+            conn = psycopg2.connect(dsn)
+            pool = psycopg2.pool.SimpleConnectionPool(1, 2, pool_dsn)
+
+        @app.post("/numbers")
+        def add(n):
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO {name} (n) VALUES (%s)", (n,))
+            conn.commit()
+
+        @app.get("/numbers")
+        def count():
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM {name}")
+                return cur.fetchone()[0]
+
+        @app.post("/pooled")
+        def add_pooled(n):
+            c = pool.getconn()
+            try:
+                with c, c.cursor() as cur:  # commits, or rolls back on an error
+                    cur.execute("INSERT INTO {name} (n) VALUES (%s)", (n,))
+            finally:
+                pool.putconn(c)
+
+        @app.get("/pooled")
+        def count_pooled():
+            c = pool.getconn()
+            try:
+                with c, c.cursor() as cur:
+                    cur.execute("SELECT count(*) FROM {name}")
+                    return cur.fetchone()[0]
+            finally:
+                pool.putconn(c)
+        """
+    )
+    assert code.findings() == ["PGL703"]
+    module = code.load()
+    module.configure(server.tagged("shared_conn"), server.dsn)
+    try:
+        assert module.count() == 0
+        # Between requests the connection holds an open transaction.
+        assert _states(server, "shared_conn") == ["idle in transaction"]
+        with pytest.raises(psycopg2.errors.NotNullViolation):
+            module.add(None)  # one bad request...
+        with pytest.raises(psycopg2.errors.InFailedSqlTransaction):
+            module.count()  # ...and every later one fails
+        with pytest.raises(psycopg2.errors.InFailedSqlTransaction):
+            module.add(1)
+        # A connection per request from a pool: the bad request fails alone.
+        with pytest.raises(psycopg2.errors.NotNullViolation):
+            module.add_pooled(None)
+        module.add_pooled(1)
+        assert module.count_pooled() == 1
+    finally:
+        module.conn.close()
+        module.pool.closeall()
+
+
+def _states(server, name: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(server.libpq) as conn:
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT state FROM pg_stat_activity WHERE application_name = %s", (name,)
+            )
+        ]
+
+
+# --- PGL704: one connection for several tasks at once ---------------------------------------
+
+
+def test_gathered_queries_on_one_connection_fail_and_a_connection_each_works(server, program):
+    import asyncpg
+
+    code = program(
+        """
+        import asyncio
+
+        import asyncpg
+
+        async def dashboard(conn: asyncpg.Connection):
+            return await asyncio.gather(
+                conn.fetchval("SELECT count(*) FROM users WHERE pg_sleep(0.1) IS NOT NULL"),
+                conn.fetchval("SELECT count(*) FROM products"),
+            )
+
+        async def count(pool: asyncpg.Pool, query: str):
+            async with pool.acquire() as conn:
+                return await conn.fetchval(query)
+
+        async def dashboard_pooled(pool: asyncpg.Pool):
+            return await asyncio.gather(
+                count(pool, "SELECT count(*) FROM users WHERE pg_sleep(0.1) IS NOT NULL"),
+                count(pool, "SELECT count(*) FROM products"),
+            )
+
+        def run(dsn):
+            async def main():
+                conn = await asyncpg.connect(dsn)
+                try:
+                    return await dashboard(conn)
+                finally:
+                    await conn.close()
+            return asyncio.run(main())
+
+        def run_pooled(dsn):
+            async def main():
+                async with asyncpg.create_pool(dsn, min_size=2, max_size=2) as pool:
+                    return await dashboard_pooled(pool)
+            return asyncio.run(main())
+        """
+    )
+    assert code.findings() == ["PGL704"]
+    module = code.load()
+    with pytest.raises(asyncpg.InterfaceError, match="another operation is in progress"):
+        module.run(server.dsn)
+    assert module.run_pooled(server.dsn) == [3, 3]
+
+
+def test_gathered_queries_on_one_async_session_fail(server, program):
+    code = program(
+        """
+        import asyncio
+
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+        async def load(session: AsyncSession):
+            return await asyncio.gather(
+                session.scalar(text("SELECT count(*) FROM users WHERE pg_sleep(0.1) IS NOT NULL")),
+                session.scalar(text("SELECT count(*) FROM products")),
+            )
+
+        def run(dsn):
+            async def main():
+                engine = create_async_engine(dsn.replace("postgresql://", "postgresql+asyncpg://"))
+                try:
+                    async with async_sessionmaker(engine)() as session:
+                        return await load(session)
+                finally:
+                    await engine.dispose()
+            return asyncio.run(main())
+        """
+    )
+    assert code.findings() == ["PGL704"]
+    module = code.load()
+    with pytest.raises(Exception) as caught:
+        module.run(server.dsn)
+    assert type(caught.value).__name__ in ("IllegalStateChangeError", "InvalidRequestError",
+                                           "InterfaceError")  # fmt: skip
+
+
+# --- PGL801 and PGL803 (off by default): the batched and streamed forms give the same rows --
+
+
+def test_one_batch_writes_what_the_loop_wrote_in_fewer_round_trips(server, program, table):
+    per_row, batched = table("name text, n int"), table("name text, n int")
+    code = program(
+        f"""
+        import psycopg
+
+        def per_row(conn, rows):
+            with conn.cursor() as cur:
+                for name, n in rows:
+                    cur.execute("INSERT INTO {per_row} (name, n) VALUES (%s, %s)", (name, n))
+
+        def batched(conn, rows):
+            with conn.cursor() as cur:  # the suggestion
+                cur.executemany("INSERT INTO {batched} (name, n) VALUES (%s, %s)", rows)
+
+        """
+    )
+    assert code.findings() == []
+    assert code.findings("--extend-select", "PGL8") == ["PGL801"]
+    import psycopg
+
+    module = code.load()
+    rows = [(f"n{i}", i) for i in range(200)]
+    with psycopg.connect(server.libpq, autocommit=True) as conn:
+        module.per_row(conn, rows)  # autocommit: 200 statements, 200 commits
+        module.batched(conn, rows)
+    with psycopg.connect(server.libpq) as conn:
+        first = conn.execute(f"SELECT name, n FROM {per_row} ORDER BY n").fetchall()
+        second = conn.execute(f"SELECT name, n FROM {batched} ORDER BY n").fetchall()
+    assert first == second == [(f"n{i}", i) for i in range(200)]
+
+
+def test_a_server_side_cursor_streams_the_rows_fetchall_loads(server, program, table):
+    name = table("id int")
+    import psycopg
+
+    with psycopg.connect(server.libpq, autocommit=True) as conn:
+        conn.execute(f"INSERT INTO {name} SELECT generate_series(1, 5000)")
+    code = program(
+        f"""
+        import psycopg
+
+        def everything(conn):
+            return conn.execute("SELECT id FROM {name}").fetchall()
+
+        def streamed(conn):
+            with conn.cursor(name="rows") as cur:  # the suggestion
+                cur.itersize = 500
+                cur.execute("SELECT id FROM {name}")
+                for row in cur:
+                    yield row
+        """
+    )
+    assert code.findings("--extend-select", "PGL8") == ["PGL803"]
+    module = code.load()
+    with psycopg.connect(server.libpq) as conn:
+        loaded = module.everything(conn)
+        assert list(module.streamed(conn)) == loaded and len(loaded) == 5000

@@ -13,6 +13,7 @@ from itertools import count
 
 from pglint.budget import check
 from pglint.facts.calls import find_db_calls
+from pglint.facts.concurrency import find_shared_tasks
 from pglint.facts.driver_calls import find_driver_calls
 from pglint.facts.model import (
     Binding,
@@ -510,6 +511,7 @@ def resolve_calls(
     facts.driver_calls = find_driver_calls(facts, resolver)
     facts.resources = find_resources(facts)
     facts.transactions = find_transactions(facts)
+    facts.shared_tasks = find_shared_tasks(facts)
 
 
 def release(facts: ModuleFacts) -> None:

@@ -10,6 +10,7 @@ from pglint.drivers import Driver, ObjectKind, SqlMethod
 from pglint.source import SourceText
 
 if TYPE_CHECKING:
+    from pglint.facts.concurrency import SharedUse
     from pglint.facts.resources import Resource
     from pglint.facts.roles import Roles
     from pglint.facts.transactions import Handle
@@ -254,6 +255,9 @@ class ModuleFacts:
     # What each function sends through each connection or session, and what commits it:
     # facts/transactions.py.
     transactions: list[Handle] = field(default_factory=list)
+    # Connections and sessions used by coroutines that run at the same time:
+    # facts/concurrency.py.
+    shared_tasks: list[SharedUse] = field(default_factory=list)
     # False when the front end shows only the messages (flake8): rules need not build
     # suggestions and fixes, which the engine then leaves out of every finding.
     wants_fixes: bool = True
