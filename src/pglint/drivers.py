@@ -153,7 +153,16 @@ FACTORIES: dict[str, ObjectKind] = {
     "sqlalchemy.ext.asyncio.AsyncSession": K("sqlalchemy_async", "session"),
     "sqlmodel.ext.asyncio.session.AsyncSession": K("sqlalchemy_async", "session"),
     "databases.Database": K("databases", "database"),
+    # Flask-SQLAlchemy's extension object: `db.session` and `db.engine` are SQLAlchemy's.
+    "flask_sqlalchemy.SQLAlchemy": K("sqlalchemy", "extension"),
 }
+
+# Attributes of driver objects that are driver objects themselves:
+# (driver, role) -> attribute -> role.
+ATTRIBUTE_RESULTS: dict[tuple[str, str], dict[str, str]] = {
+    ("sqlalchemy", "extension"): {"session": "session", "engine": "engine"},
+}
+ATTRIBUTE_NAMES = frozenset(name for table in ATTRIBUTE_RESULTS.values() for name in table)
 
 # sessionmaker(class_=AsyncSession) makes async sessions.
 ASYNC_SESSION_CLASSES = frozenset(
@@ -165,6 +174,11 @@ OBJECTS: dict[str, ObjectKind] = {
     "django.db.connection": K("django", "connection"),
     "django.db.connections": K("django", "connections"),
 }
+
+# The top-level packages FACTORIES and OBJECTS know, by the first part of a qualified name.
+DRIVER_PACKAGES = frozenset(
+    name.partition(".")[0] for table in (FACTORIES, OBJECTS) for name in table
+)
 
 # Types used in annotations (`conn: asyncpg.Connection`).
 ANNOTATIONS: dict[str, ObjectKind] = {

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from itertools import count
 
 from pglint.budget import check
+from pglint.drivers import DRIVER_PACKAGES
 from pglint.facts.calls import find_db_calls
 from pglint.facts.concurrency import find_shared_tasks
 from pglint.facts.driver_calls import find_driver_calls
@@ -50,6 +51,7 @@ class _Walker:
         self.awaited_refs: list[ast.expr] = []
         self.item_stores: list[Binding] = []
         self.star_imports: list[str] = []  # `from db import *`
+        self._targets: dict[str, set[str]] = {}  # local name -> every module it names
 
     def run(self, tree: ast.Module) -> None:
         # An explicit stack: deeply nested expressions must not exhaust Python's recursion.
@@ -86,6 +88,7 @@ class _Walker:
         for site in self.calls:
             site.awaited = id(site.node) in self._awaited
             site.discarded = id(site.node) in self._discarded
+        self._ambiguous_imports()
 
     # --- statements --------------------------------------------------------------------
 
@@ -219,11 +222,11 @@ class _Walker:
         assert isinstance(node, ast.Import)
         for alias in node.names:
             if alias.asname:
-                self.imports[alias.asname] = alias.name
+                self._import(alias.asname, alias.name)
                 local = alias.asname
             else:
                 local = alias.name.partition(".")[0]
-                self.imports[local] = local
+                self._import(local, local)
             self._bind(local, "import", None, scope, block, node)
         return None
 
@@ -237,9 +240,9 @@ class _Walker:
                 continue
             local = alias.asname or alias.name
             if node.module is None:  # `from . import x`: a module of the package
-                self.imports[local] = "." * node.level + alias.name
+                self._import(local, "." * node.level + alias.name)
             else:
-                self.imports[local] = f"{base}.{alias.name}" if base else alias.name
+                self._import(local, f"{base}.{alias.name}" if base else alias.name)
             self._bind(local, "import", None, scope, block, node)
         return None
 
@@ -301,6 +304,22 @@ class _Walker:
         return None
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _import(self, local: str, qualified: str) -> None:
+        self.imports[local] = qualified
+        self._targets.setdefault(local, set()).add(qualified)
+
+    def _ambiguous_imports(self) -> None:
+        """A name imported from a database driver in one place and from a module pglint
+        does not know in another (`import MySQLdb as Database` in one branch, `import
+        psycopg2 as Database` in the next) names no one driver: it is left unresolved
+        rather than taken as the last one imported."""
+        for local, targets in self._targets.items():
+            if len(targets) < 2:
+                continue
+            known = [t.partition(".")[0] in DRIVER_PACKAGES for t in targets]
+            if any(known) and not all(known):
+                del self.imports[local]
 
     def _bind_loop_target(
         self, target: ast.expr, iterable: ast.expr, scope: Scope, block: Block, node: ast.AST

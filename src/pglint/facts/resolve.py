@@ -13,6 +13,8 @@ from typing import Literal
 from pglint.drivers import (
     ANNOTATIONS,
     ASYNC_SESSION_CLASSES,
+    ATTRIBUTE_NAMES,
+    ATTRIBUTE_RESULTS,
     DJANGO_MANAGER_ATTRIBUTES,
     ENGINE_CONNECTIONS,
     FACTORIES,
@@ -219,6 +221,12 @@ class Resolver:
             return imported
         if expr.attr in DJANGO_MANAGER_ATTRIBUTES and not isinstance(expr.value, ast.Call):
             return ObjectKind("django", "manager"), "likely"
+        if expr.attr in ATTRIBUTE_NAMES:  # Flask-SQLAlchemy's `db.session`, `db.engine`
+            inner = self.kind_of(expr.value, scope, pos, depth)
+            if inner is not None:
+                role = ATTRIBUTE_RESULTS.get((inner[0].driver, inner[0].role), {}).get(expr.attr)
+                if role is not None:
+                    return ObjectKind(inner[0].driver, role), inner[1]
         owner = self._owners.get(scope, _UNKNOWN)
         if owner is _UNKNOWN:
             owner = self._owners[scope] = _method_owner(scope)

@@ -194,6 +194,11 @@ RULE = Rule(
         "into a `with engine.begin()` block (shown as a suggestion)."
     ),
     see_also="PGL101 for values formatted into the string.",
+    checks_test_modules=False,
+    test_code=(
+        "a test that passes a plain string fails when it runs on SQLAlchemy 2.0, or "
+        "provokes the error on purpose."
+    ),
     references=(
         "https://docs.sqlalchemy.org/en/20/changelog/migration_20.html"
         "#execute-method-more-strict-execution-options-are-more-prominent",

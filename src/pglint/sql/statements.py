@@ -187,8 +187,8 @@ def _needs_autocommit(head: list[str], upper_all: set[str]) -> str | None:
         kind = next((w for w in head[1:] if w in ("SYSTEM", "DATABASE", "SCHEMA")), None)
         if kind is not None:
             return f"REINDEX {kind}"
-    if verb == "ALTER" and second == "SYSTEM":
-        return "ALTER SYSTEM"
+    if verb == "ALTER" and second == "SYSTEM" and head[2:3] in (["SET"], ["RESET"]):
+        return "ALTER SYSTEM"  # PostgreSQL's; Oracle's ALTER SYSTEM FLUSH is another thing
     if verb == "ALTER" and second == "DATABASE" and "TABLESPACE" in head and "SET" in head:
         return "ALTER DATABASE SET TABLESPACE"
     if verb == "CLUSTER" and head[1:] in ([], ["VERBOSE"]):
