@@ -419,6 +419,7 @@ def test_every_rule_has_fixtures(rule):
 
 EXAMPLE_CODES = {"PGL101", "PGL102", "PGL201", "PGL202", "PGL203", "PGL204", "PGL205"}
 EXAMPLE_CODES |= {"PGL301", "PGL302", "PGL303", "PGL401", "PGL402", "PGL403", "PGL404"}
+EXAMPLE_CODES |= {"PGL701", "PGL702", "PGL703", "PGL704", "PGL705", "PGL706", "PGL707"}
 
 
 def test_example_app_shows_every_rule():

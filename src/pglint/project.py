@@ -36,6 +36,7 @@ from pglint.budget import OutOfTime
 from pglint.facts.builder import release as release_facts
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
+from pglint.facts.transactions import commits_what_it_yields
 from pglint.facts.resolve import Resolver
 from pglint.files import FileTooLarge, read_source_file
 from pglint.module_files import (
@@ -596,8 +597,9 @@ def summarize(facts: ModuleFacts, module: str) -> ModuleSummary:
             if resolved is not None:
                 kind, confidence = resolved
                 fresh = resolver.acquires(function)  # type: ignore[arg-type]
+                commits = commits_what_it_yields(facts, function)  # type: ignore[arg-type]
                 exports[name] = Export(name, "provider", kind, confidence, function.is_generator,  # type: ignore[union-attr]
-                                       fresh)  # fmt: skip
+                                       fresh, commits)  # fmt: skip
             continue
         if binding.kind == "import":
             export = facts.imported.get(facts.imports.get(name, ""))

@@ -191,6 +191,10 @@ class Export:
     # ("checkout:<method>"): its caller must close it or give it back
     # (``Resolver.acquires``).
     fresh: str = ""
+    # A generator provider that commits what it yields once the handler is done (True),
+    # that does not (False); None: not a generator, or not known
+    # (``facts.transactions.commits_what_it_yields``).
+    commits: bool | None = None
 
 
 # Imported qualified name as this module spells it (`.database.get_db`, `app.db.engine`)

@@ -702,21 +702,62 @@ def _autocommit_setting(call: ast.Call) -> bool | None:
 def dependency_commits(facts: ModuleFacts, dependency: Dependency) -> bool | None:
     """Whether the dependency commits the session or connection it yields once the
     handler is done (seed-style `get_db` that commits after `yield`, or yields inside
-    `with SessionLocal.begin()` / `async with session.begin()`); None when this module
-    cannot tell (the dependency is defined in another module, or is not a generator)."""
-    function = dependency.function
-    if function is None or not function.is_generator or len(function.yields) != 1:
+    `with SessionLocal.begin()` / `async with conn.transaction()`): True or False, or
+    None when it cannot be told (not a generator, or a dependency another module defines
+    and whose summary does not say)."""
+    if dependency.function is not None:
+        return commits_what_it_yields(facts, dependency.function)
+    target = dependency.target
+    if target is None:
+        return None
+    export = facts.imported.get(Resolver.of(facts).qualname(target) or "")
+    return export.commits if export is not None and export.role == "provider" else None
+
+
+_COMMITTING_METHODS = frozenset({"commit", "begin", "begin_nested", "transaction"})
+
+
+def commits_what_it_yields(facts: ModuleFacts, function: Scope) -> bool | None:
+    """For a generator that yields one named session or connection: True when it commits
+    it (`db.commit()` after the `yield`, `db.begin()`) or yields it inside a block that
+    commits (`with SessionLocal.begin() as db`, `async with conn.transaction()`), False
+    when it does neither. Read from the calls and `with` items alone, so that a module's
+    summary can carry it to the modules that import the dependency."""
+    if not function.is_generator or len(function.yields) != 1:
         return None
     yielded = _unawait(function.yields[0])
     if not isinstance(yielded, ast.Name):
         return None
-    for handle in facts.transactions:
-        if handle.scope is function and handle.name == yielded.id:
-            if handle.commits or handle.begun:
-                return True
-            around = _yield_block(facts, function, yielded)
-            return any(block.body in around for block in handle.blocks)
+    name = yielded.id
+    for site in facts.calls:
+        func = site.node.func
+        if (
+            site.scope is function
+            and isinstance(func, ast.Attribute)
+            and func.attr in _COMMITTING_METHODS
+            and isinstance(func.value, ast.Name)
+            and func.value.id == name
+        ):
+            return True
+    around = _yield_block(facts, function, yielded)
+    for item in facts.with_items:
+        expr = _unawait(item.expr)
+        if item.scope is not function or not isinstance(expr, ast.Call):
+            continue
+        func = expr.func
+        if not isinstance(func, ast.Attribute) or func.attr not in _COMMITTING_METHODS:
+            continue
+        opens_it = item.name == name or (isinstance(func.value, ast.Name) and func.value.id == name)
+        if opens_it and any(_body_of(facts, item.node) == block for block in around):
+            return True
     return False
+
+
+def _body_of(facts: ModuleFacts, node: ast.AST) -> int | None:
+    for block_id, (owner, name) in facts.blocks.items():
+        if owner is node and name == "body":
+            return block_id
+    return None
 
 
 def _yield_block(facts: ModuleFacts, function: Scope, value: ast.expr) -> set[int]:
