@@ -36,8 +36,8 @@ from pglint.budget import OutOfTime
 from pglint.facts.builder import release as release_facts
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
-from pglint.facts.transactions import commits_what_it_yields
 from pglint.facts.resolve import Resolver
+from pglint.facts.transactions import commits_what_it_yields
 from pglint.files import FileTooLarge, read_source_file
 from pglint.module_files import (
     LISTING_SUFFIX,
