@@ -69,12 +69,10 @@ def _what(handle: Handle, write: Sent) -> str:
             verb = statement.main if statement.verb == "WITH" else statement.verb
             into = {"INSERT": " INTO", "DELETE": " FROM", "MERGE": " INTO"}.get(verb, "")
             if verb != statement.head:
-                what = f"`{statement.head}`"  # DDL: `CREATE TABLE`
-            elif table and verb != "COPY":
-                what = f"`{verb}{into} {_short(table, 24)}`"
-            else:
-                what = f"`{verb}`"
-            return f"{what} on `{handle.name}`"
+                return f"`{statement.head}`"  # DDL: `CREATE TABLE`
+            if table and verb != "COPY":
+                return f"`{verb}{into} {_short(table, 22)}`"
+            return f"`{verb}` on `{_short(handle.name or '', 16)}`"
     return f"`{handle.name}.{write.method}()`"
 
 
@@ -83,7 +81,7 @@ def _end(facts: ModuleFacts, handle: Handle) -> str:
         dependency = handle.dependency
         target = dependency.target if dependency is not None else None
         name = facts.source.segment(target) if target is not None else "the dependency"
-        return f"`{name}` closes the session without one"
+        return f"`{_short(name, 24)}` closes the session without one"
     resource = handle.resource
     assert resource is not None
     what = "session" if handle.kind.role == "session" else "connection"
@@ -91,7 +89,7 @@ def _end(facts: ModuleFacts, handle: Handle) -> str:
         return "returning it to the pool rolls it back"
     if resource.with_item is not None and resource.state == "released":
         call = facts.source.segment(resource.node)
-        return f"leaving `with {_short(call)}` rolls it back"
+        return f"`with {_short(call, 28)}` rolls it back"
     if resource.state == "not_closed":
         return f"the dropped {what} rolls it back"
     return f"closing the {what} rolls it back"

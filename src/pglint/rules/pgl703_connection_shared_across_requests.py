@@ -36,10 +36,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         what = (
             "session" if handle.kind.role == "session" else f"{handle.kind.info.label} connection"
         )
-        message = (
-            f"One {what} `{handle.name}` serves every request (`{info.name}`): one "
-            "failure breaks them all"
-        )
+        name = handle.name if len(handle.name or "") <= 20 else f"{(handle.name or '')[:19]}…"
+        message = f"One {what} `{name}` serves every request: one failure breaks them all"
         yield Finding(source.start(node), source.end(node), message, _suggestion(handle))
 
 

@@ -125,6 +125,8 @@ RULE = Rule(
         "that loads data."
     ),
     default_enabled=False,
+    checks_test_modules=False,
+    test_code="a test inserts the few rows it needs, and their speed is not the product's.",
     example=(
         "import psycopg\n\n\n"
         "def save_events(conn: psycopg.Connection, events: list[dict]) -> None:\n"

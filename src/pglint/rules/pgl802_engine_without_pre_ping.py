@@ -24,6 +24,8 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
     roles = facts.roles
     if roles is None or roles.module_roles & {"migration", "script", "test"}:
         return  # Alembic's env.py, scripts and tests run once and exit
+    if any(call.site.scope is facts.module for call in facts.db_calls):
+        return  # a module that runs its queries as it is imported is a script too
     resolver = Resolver.of(facts)
     kept = _kept_for_the_app(facts)
     for site in facts.calls:
@@ -145,7 +147,8 @@ RULE = Rule(
         "an `@lru_cache` factory. Not reported: `pool_pre_ping` passed with any value (an "
         "explicit `False` is a decision), `poolclass=NullPool` or `StaticPool`, a URL for "
         "another database, `**options` that may carry it, an engine made and disposed "
-        "in one function, CLI commands, scripts, tests and migrations."
+        "in one function, CLI commands, scripts (a `__main__` block, or queries run at "
+        "import), tests and migrations."
     ),
     opinionated=(
         "A pre-ping costs one round trip per checkout, and some deployments prefer "
