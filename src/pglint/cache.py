@@ -36,7 +36,6 @@ from pglint.module_files import LISTING_SUFFIX, listing_digest
 from pglint.program.entries import ModuleEntry
 from pglint.program.view import Read, read_of_json, read_to_json
 
-CACHE_DIRECTORY = ".pglint_cache"
 # Cache files kept per version: one per set of files linted together (pre-commit names
 # different files on each commit).
 KEEP_FILES = 16

@@ -12,6 +12,7 @@ import os
 import click
 
 from pglint.checking import Run
+from pglint.exits import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from pglint.fixes import SAFE
 from pglint.output import (
     TEXT_FORMATS,
@@ -32,7 +33,6 @@ from pglint.output import (
     summary,
 )
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _TEXT = {"full": format_full, "concise": format_concise, "grouped": format_grouped}
 
 

@@ -22,6 +22,10 @@ DEFAULT_MAX_FILE_SIZE = 10_000_000  # bytes; generated code, not something a per
 DEFAULT_MAX_FILE_SECONDS = 10.0
 
 
+# Where results are kept for the next run (pglint.cache), relative to the working directory.
+CACHE_DIRECTORY = ".pglint_cache"
+
+
 @dataclass(frozen=True)
 class Selection:
     """One layer of rule selection: the defaults, the config file, or the command line.
