@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = summarize(matched, new, gone)
         summary["new"] = [vars(f) for f in new]
         summary["gone_list"] = [vars(r) for r in gone]
+        summary["false_list"] = [vars(r) for _, r in matched if r.verdict == "FP"]
         results[corpus_set] = summary
         appended += [Reviewed(f.path, f.line, f.code, "", "", "", name) for f in new]
         print(
@@ -201,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nNew findings, not read yet ({len(every_new)}):")
             for f in sorted(every_new, key=lambda f: (f.path, f.line)):
                 print(f"  {f.path}:{f.line} {f.code} {f.message[:120]}")
+        false = [r for _, r in every_matched if r.verdict == "FP"]
+        if false:
+            print(f"\nFindings read as false and still reported ({len(false)}):")
+            for r in sorted(false, key=lambda r: (r.fp_class, r.file, r.line)):
+                print(f"  {r.file}:{r.line} {r.code}  [{r.fp_class}] {r.reason}")
         if every_gone:
             print(f"\nReviewed findings no longer reported ({len(every_gone)}), real ones first:")
             for r in sorted(every_gone, key=lambda r: (r.verdict not in RIGHT, r.file, r.line)):

@@ -164,10 +164,11 @@ def test_newer_f_string_syntax_names_the_python_version(project):
     items = json.loads(run.stdout)
     if sys.version_info >= (3, 12):
         assert (run.exit_code, items) == (0, [])
-    else:
+    else:  # not broken: written for a newer Python, so not checked here
         [item] = items
-        assert item["code"] == "PGL001"
+        assert item["code"] == "PGL002"
         assert item["location"]["row"] == 3
+        assert "need Python 3.12" in item["message"]
         running = f"{sys.version_info[0]}.{sys.version_info[1]}"
         assert f"need Python 3.12; this is Python {running}" in item["message"]
 

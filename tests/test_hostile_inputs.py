@@ -431,7 +431,7 @@ def test_newer_syntax_gets_the_newer_python_hint(project, name):
         compile(body, "new.py", "exec")
     except SyntaxError:
         [line] = found
-        assert "PGL001" in line and feature in line and "need Python 3." in line, line
+        assert "PGL002" in line and feature in line and "need Python 3." in line, line
     else:  # this Python has the feature: nothing to say
         assert found == []
     assert any(line.startswith(KNOWN + " ") for line in run.stdout.splitlines())

@@ -318,10 +318,12 @@ _OWN_NAMES = {"PGL000": "internal-error", "PGL001": "syntax-error", "PGL002": "f
 def _syntax_error(exc: SyntaxError, filename: str, text: SourceText) -> Diagnostic:
     row = exc.lineno or 1
     column = max(exc.offset or 1, 1)
-    message = f"cannot parse this file: SyntaxError: {exc.msg}"
     hint = needs_newer_python(exc.msg, exc.text or text.line(row))
     if hint:
-        message += f" ({hint})"
+        # Not broken: written for a newer Python than the one running pglint, which
+        # cannot read it. Said as a file not checked, with what to run instead.
+        return _own("PGL002", f"file not checked: {hint}", filename, Location(row, column))
+    message = f"cannot parse this file: SyntaxError: {exc.msg}"
     return _own("PGL001", message, filename, Location(row, column))
 
 

@@ -185,11 +185,21 @@ class Safety:
 
     def _safe_parameter(self, binding: Binding) -> bool:
         """A parameter every caller in the program passes a value safe in SQL (a literal,
-        a value its caller knows is safe): pglint.program."""
+        a value its caller knows is safe), or one typed as a project class whose text
+        (`__str__`) is always safe: pglint.program."""
         if self.params_safe:
             return True
         view = self.resolver.facts.reverse
-        return view is not None and view.safe_param(binding.scope.qualname, binding.name)
+        if view is None:
+            return False
+        if view.safe_param(binding.scope.qualname, binding.name):
+            return True
+        annotation = binding.annotation
+        if not isinstance(annotation, ast.Name | ast.Attribute):
+            return False
+        owner = binding.scope.parent or binding.scope
+        reference = References.of(self.resolver).reference(annotation, owner)
+        return reference is not None and view.callee_text(f"{reference}.__str__") == "always"
 
     def _comprehension_variable(self, name: ast.Name, scope: Scope, pos: Pos) -> list[Binding]:
         """The variable of a comprehension around ``name`` in the statement at ``pos``:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope
+from pglint.facts.quoting import quotes
 from pglint.facts.resolve import Resolver
 from pglint.facts.roles import FunctionInfo
 
@@ -414,6 +415,8 @@ class _Builder:
             return ""
         if not all(v is not None and _textual(v) for v in values):
             return ""
+        if all(quotes(v) for v in values):  # type: ignore[arg-type]
+            return "always"  # it quotes whatever it is given (pglint.facts.quoting)
         if self._safety is None:
             from pglint.facts.safety import Safety
 

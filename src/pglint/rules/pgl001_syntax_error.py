@@ -12,8 +12,9 @@ RULE = Rule(
     ),
     why_bad=(
         "A file that does not parse cannot be analysed, so none of its database code is "
-        "checked. The message names the error; when the file uses syntax newer than the "
-        "Python running pglint, run pglint with a newer Python."
+        "checked. The message names the error. A file written for a newer Python than "
+        "the one running pglint (type aliases, t-strings, f-strings that nest quotes) is "
+        "not broken: it is PGL002, with the Python to run pglint with."
     ),
     example=(
         "def get_user(conn, user_id:\n"
