@@ -295,14 +295,25 @@ def _program_json(program: ProgramFacts | None) -> list | None:
 
 
 def _program_of(data: list | None) -> ProgramFacts | None:
+    """The module's key, and its entry and read facts still as JSON: most runs that take
+    a result from the cache never need them (pglint.checking makes them when a run
+    builds the program)."""
     if data is None:
         return None
     path, entry, reverse = data
-    return (
-        str(path),
-        ModuleEntry.from_json(entry) if entry is not None else None,
-        read_of_json(reverse) if reverse is not None else None,
-    )
+    if entry is not None and not isinstance(entry, list):
+        raise ValueError("a module entry of another shape")
+    if reverse is not None and not isinstance(reverse, list):
+        raise ValueError("read facts of another shape")
+    return (str(path), entry, reverse)  # type: ignore[return-value]
+
+
+def program_entry(entry: ModuleEntry | list) -> ModuleEntry:
+    return entry if isinstance(entry, ModuleEntry) else ModuleEntry.from_json(entry)
+
+
+def program_read(read: Read | list) -> Read:
+    return read if isinstance(read, dict) else read_of_json(read)
 
 
 # --- diagnostics as JSON ------------------------------------------------------------------

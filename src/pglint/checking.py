@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pglint import budget, engine
-from pglint.cache import Cache, ProgramFacts, digest, settings_key
+from pglint.cache import Cache, ProgramFacts, digest, program_entry, program_read, settings_key
 from pglint.config import ConfigError
 from pglint.diagnostics import Diagnostic
 from pglint.engine import (
@@ -151,6 +151,7 @@ class Run:
     entries: dict[str, ModuleEntry] = field(default_factory=dict)
     linted_with: dict[str, tuple[str, Read]] = field(default_factory=dict)
     relinted: int = 0  # files linted again because the program saw their functions anew
+    linted: int = 0  # files linted in this run (not taken from the cache)
     # The files whose findings the run reports; None: every file it lints. The others are
     # the rest of their projects, read for what they tell the program (pglint.program).
     shown: set[str] | None = None
@@ -214,6 +215,7 @@ class Run:
 
     def _index(self, result: LintResult) -> None:
         """What the file tells the program, and what the program told it."""
+        self.linted += not result.from_cache
         path = result.module_path
         if path is None:
             return
@@ -228,19 +230,24 @@ class Run:
         """Phases 2 and 3 of a run (pglint.program): the call graph over every file's
         entry, then each file whose functions the program sees otherwise than its own
         module did is linted again with what the program says."""
-        if not self.linted_with:
+        if not self.linted_with or not self.linted:
+            # Every result from the cache, which keeps only results their program
+            # agreed with: the program is the one they were checked against.
             return
         project = engine.PROCESS_PROJECT
-        program = Program(dict(self.entries), locate=project.locate, load=project.index_entry)
+        entries = {path: program_entry(entry) for path, entry in self.entries.items()}
+        program = Program(entries, locate=project.locate, load=project.index_entry)
+        # A file not shown is linted again too, for the cache: its result then agrees
+        # with the program, and a later run takes it as it is.
         stale = [
             filename for path, (filename, read) in self.linted_with.items()
-            if self._reported(filename) and not agrees(read, program, path)
+            if not agrees(program_read(read), program, path)
         ]  # fmt: skip
         if not stale:
             return
         order = {r.filename: i for i, r in enumerate(self.results)}
         self.results = [r for r in self.results if r.filename not in set(stale)]
-        self.checked -= len(stale)
+        self.checked -= sum(self._reported(filename) for filename in stale)
         for filename in stale:
             self.relinted += 1
             self.check_file(filename, fix=fix, diff=diff, program=program)
@@ -291,7 +298,9 @@ class Run:
             return False
         if fixing and any(is_applicable(d, self.applicabilities) for d in cached.diagnostics):
             return False
-        result = LintResult(path, cached.diagnostics, None, suppressed=cached.suppressed)
+        result = LintResult(
+            path, cached.diagnostics, None, suppressed=cached.suppressed, from_cache=True
+        )
         if cached.diagnostics or cached.suppressed:  # reports show the code of findings
             try:
                 data = read_source_file(path, None)

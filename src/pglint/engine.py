@@ -66,6 +66,7 @@ class LintResult:
     module_path: str | None = None
     entry: ModuleEntry | None = None
     read: Read | None = None
+    from_cache: bool = False  # taken from an earlier run's cache (pglint.cache)
 
 
 def lint_source(

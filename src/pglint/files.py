@@ -176,6 +176,7 @@ class GitIgnore:
 
     def __init__(self) -> None:
         self._specs: list[tuple[Path, object]] = []  # (directory, spec), shallow first
+        self._resolved: dict[str, Path] = {}  # directory -> the same with links resolved
         self._visited: set[Path] = set()
 
     @classmethod
@@ -210,7 +211,10 @@ class GitIgnore:
         # git matches the path as it is spelled, not what a symlink points at (which may
         # be nothing, or a loop); only the directories above it are resolved.
         parent, name = os.path.split(os.path.abspath(path))
-        absolute = Path(os.path.realpath(parent)) / name
+        resolved = self._resolved.get(parent)
+        if resolved is None:  # once per directory: a walk asks of every file in it
+            resolved = self._resolved[parent] = Path(os.path.realpath(parent))
+        absolute = resolved / name
         decision = False
         for directory, spec in self._specs:
             try:

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from pglint import __version__
-from pglint.cache import CACHE_DIRECTORY
 from pglint.config import ConfigError, resolved_path, settings_for_directory
 from pglint.diagnostics import Diagnostic, Location
 from pglint.engine import COLLECTOR_THRESHOLD, lint_file, lint_source
 from pglint.rules import off_by_default
-from pglint.settings import DEFAULT_SETTINGS, Selection, Settings
+from pglint.settings import CACHE_DIRECTORY, DEFAULT_SETTINGS, Selection, Settings
 
 Report = tuple[int, int, str, type]
 
