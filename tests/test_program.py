@@ -147,6 +147,18 @@ def test_standard_input_named_after_a_file_reads_its_project(project):
     assert findings("--stdin-filename", "app/db.py", "-", input=DB) == [("app/db.py", 7, "PGL302")]
 
 
+def test_standard_input_reads_the_rest_of_its_project_from_a_warm_cache(project):
+    app(project)
+    findings(".")  # every module's facts now come from the cache
+    assert findings("--stdin-filename", "app/db.py", "-", input=DB) == [("app/db.py", 7, "PGL302")]
+    done = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "PGL", "--format=%(row)d\t%(code)s",
+         "app/db.py"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.stdout.split() == ["7", "PGL302"], done.stdout + done.stderr
+
+
 def test_the_cache_lints_a_helper_again_when_its_last_route_goes(project):
     app(project)
     assert findings(".") != []

@@ -226,6 +226,13 @@ class Run:
 
     # --- the program --------------------------------------------------------------------
 
+    def program(self) -> Program:
+        """The call graph over every file's entry; an entry taken from the cache is
+        still JSON until here."""
+        project = engine.PROCESS_PROJECT
+        entries = {path: program_entry(entry) for path, entry in self.entries.items()}
+        return Program(entries, locate=project.locate, load=project.index_entry)
+
     def lint_program(self, *, fix: bool, diff: bool) -> None:
         """Phases 2 and 3 of a run (pglint.program): the call graph over every file's
         entry, then each file whose functions the program sees otherwise than its own
@@ -234,9 +241,7 @@ class Run:
             # Every result from the cache, which keeps only results their program
             # agreed with: the program is the one they were checked against.
             return
-        project = engine.PROCESS_PROJECT
-        entries = {path: program_entry(entry) for path, entry in self.entries.items()}
-        program = Program(entries, locate=project.locate, load=project.index_entry)
+        program = self.program()
         # A file not shown is linted again too, for the cache: its result then agrees
         # with the program, and a later run takes it as it is.
         stale = [
@@ -496,8 +501,7 @@ class Run:
         run.check_files(rest, fix=False, diff=False, jobs=self.jobs)
         if run.cache is not None:
             run.cache.save()
-        project = engine.PROCESS_PROJECT
-        return Program(dict(run.entries), locate=project.locate, load=project.index_entry)
+        return run.program()
 
     def check_stdin(self, data: bytes, filename: str, *, fix: bool, diff: bool) -> bytes | None:
         """Lint (and fix) standard input; returns the text a filter must print, if any."""
