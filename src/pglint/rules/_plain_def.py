@@ -93,16 +93,23 @@ def _from_loop_module(qualified: str | None) -> bool:
 def _referenced_elsewhere(facts: ModuleFacts, node: ast.AsyncFunctionDef) -> bool:
     """The module names the function anywhere but in its own definition and in
     `Depends(...)` / `Security(...)`, which take a plain `def` as well."""
-    inside = (node.lineno, node.end_lineno or node.lineno)
-    injected = set()
-    for other in ast.walk(facts.tree):
-        if isinstance(other, ast.Call) and other.args and _callee(other) in _DEPENDS:
-            injected.add(id(other.args[0]))
-        elif isinstance(other, ast.Name | ast.Attribute) and id(other) not in injected:
-            name = other.id if isinstance(other, ast.Name) else other.attr
-            if name == node.name and not inside[0] <= other.lineno <= inside[1]:
-                return True
-    return False
+    first, last = node.lineno, node.end_lineno or node.lineno
+    return any(not first <= row <= last for row in _rows_naming(facts).get(node.name, ()))
+
+
+def _rows_naming(facts: ModuleFacts) -> dict[str, list[int]]:
+    """The rows where each name is read, `Depends(name)` aside: one walk per module."""
+    known = facts.__dict__.get("_rows_naming")
+    if known is None:
+        known = facts.__dict__["_rows_naming"] = {}
+        injected = set()
+        for other in ast.walk(facts.tree):
+            if isinstance(other, ast.Call) and other.args and _callee(other) in _DEPENDS:
+                injected.add(id(other.args[0]))
+            elif isinstance(other, ast.Name | ast.Attribute) and id(other) not in injected:
+                name = other.id if isinstance(other, ast.Name) else other.attr
+                known.setdefault(name, []).append(other.lineno)
+    return known
 
 
 def _callee(call: ast.Call) -> str:
