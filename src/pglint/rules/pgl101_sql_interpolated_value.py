@@ -193,7 +193,8 @@ RULE = Rule(
     check=check,
     fix_availability="sometimes",
     fix_summary=(
-        "rewrites the call with bound parameters in the driver's style; quotes around the value go",
+        "binds the values as parameters in the driver's style, quotes around them gone; a call "
+        "on several rows keeps its rows and comments",
         "unsafe",
     ),
     fix_safety=(

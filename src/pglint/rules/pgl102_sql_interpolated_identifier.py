@@ -204,7 +204,7 @@ RULE = Rule(
     check=check,
     fix_availability="sometimes",
     fix_summary=(
-        'unsafe: psycopg and psycopg2: `f"... {table} ..."` → `sql.SQL("... {} '
+        'psycopg and psycopg2: `f"... {table} ..."` → `sql.SQL("... {} '
         '...").format(sql.Identifier(table))`, values bound as parameters',
         "unsafe",
     ),

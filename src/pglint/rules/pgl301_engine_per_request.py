@@ -147,7 +147,7 @@ RULE = Rule(
     check=check,
     fix_availability="sometimes",
     fix_summary=(
-        "unsafe: the engine or pool is created once, at module level, and the function "
+        "the engine or pool is created once, at module level, and the function "
         "uses that one",
         "unsafe",
     ),

@@ -132,7 +132,7 @@ RULE = Rule(
     check=check,
     fix_availability="sometimes",
     fix_summary=(
-        "unsafe: borrows from the module's pool of the same driver and connection "
+        "borrows from the module's pool of the same driver and connection "
         "arguments (`pool.getconn()` / `putconn()`, `with pool.connection()`)",
         "unsafe",
     ),

@@ -321,7 +321,7 @@ RULE = Rule(
     check=check,
     fix_availability="sometimes",
     fix_summary=(
-        "unsafe: the written URL or password → `os.environ[...]` (the `os.getenv` name, the "
+        "the written URL or password → `os.environ[...]` (the `os.getenv` name, the "
         "variable's own name, `DATABASE_URL` or `PGPASSWORD`); a libpq string loses its "
         "`password=`",
         "unsafe",
