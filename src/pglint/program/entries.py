@@ -302,6 +302,9 @@ class _Builder:
                 function = defining_function(parent) if parent is not None else None
         self._words: Counter[str] | None = None  # identifiers in the text, counted
         self._called: Counter[str | None] = Counter()
+        self._inner: dict[Scope, list[Scope]] | None = None
+        self._stored: dict[Scope, list[ast.expr]] | None = None
+        self._names: dict[int, set[str]] = {}  # _named by node: values are asked again
 
     def run(self) -> ModuleEntry:
         facts = self.facts
@@ -376,20 +379,21 @@ class _Builder:
         names = {p for p in params if not p.startswith("*")}
         if not names:
             return ()
+        named = self._handed_on
         kept: set[str] = set()
         for value in [r.value for r in scope.returns if r.value is not None] + scope.yields:
-            kept |= names & _named(value)
+            kept |= named(names, value)
         for inner in self._inner_scopes(scope):
             for bindings in inner.bindings.values():
                 for binding in bindings:
                     if binding.value is not None and binding.kind != "param":
-                        kept |= names & _named(binding.value)
+                        kept |= named(names, binding.value)
             if inner is not scope:
-                kept |= names & set(inner.bindings) & names  # a nested def sees them
+                kept |= names & set(inner.bindings)  # a nested def sees them
         for site in self._sites.get(scope, ()):
             call = site.node
             for arg in [*call.args, *(k.value for k in call.keywords)]:
-                kept |= names & _named(arg)
+                kept |= named(names, arg)
             func = call.func
             if (
                 isinstance(func, ast.Attribute)
@@ -398,14 +402,44 @@ class _Builder:
                 and func.attr in _CLOSING_METHODS
             ):
                 kept.add(func.value.id)
-        for bindings in self.facts.attribute_bindings.values():
-            for binding in bindings:
-                if binding.value is not None and binding.scope is scope:
-                    kept |= names & _named(binding.value)
+        for value in self._stored_on_attributes().get(scope, ()):
+            kept |= named(names, value)
         return tuple(sorted(kept))
 
+    def _handed_on(self, names: set[str], expr: ast.expr) -> set[str]:
+        """Which of ``names`` the expression hands on (`_named`). Most values name no
+        parameter at all: the lines they are written on say so without a walk."""
+        start, end = getattr(expr, "lineno", None), getattr(expr, "end_lineno", None)
+        if start is not None and end is not None:
+            lines = self.facts.source.lines[start - 1 : end]
+            if not any(name in line for line in lines for name in names):
+                return set()
+        found = self._names.get(id(expr))
+        if found is None:
+            found = self._names[id(expr)] = _named(expr)
+        return names & found
+
     def _inner_scopes(self, scope: Scope) -> list[Scope]:
-        return [s for s in self.facts.scopes if s is scope or _within(s, scope)]
+        """The scope and every scope within it; gathered for all scopes at once, since
+        each function asks."""
+        if self._inner is None:
+            self._inner = {}
+            for each in self.facts.scopes:
+                current: Scope | None = each
+                while current is not None:
+                    self._inner.setdefault(current, []).append(each)
+                    current = current.parent
+        return self._inner.get(scope, [scope])
+
+    def _stored_on_attributes(self) -> dict[Scope, list[ast.expr]]:
+        """The values each scope stores on an attribute (``self.conn = conn``)."""
+        if self._stored is None:
+            self._stored = {}
+            for bindings in self.facts.attribute_bindings.values():
+                for binding in bindings:
+                    if binding.value is not None:
+                        self._stored.setdefault(binding.scope, []).append(binding.value)
+        return self._stored
 
     def _text(self, scope: Scope, decorators: set[str | None]) -> str:
         """How safe in SQL the text the function returns is (``FunctionEntry.text``):
@@ -590,15 +624,6 @@ def _named(expr: ast.expr) -> set[str]:
         elif isinstance(node, ast.Name) and id(node) not in used:
             found.add(node.id)
     return found
-
-
-def _within(inner: Scope, outer: Scope) -> bool:
-    current = inner.parent
-    while current is not None:
-        if current is outer:
-            return True
-        current = current.parent
-    return False
 
 
 def _textual(value: ast.expr) -> bool:

@@ -147,8 +147,7 @@ RULE = Rule(
     check=check,
     fix_availability="sometimes",
     fix_summary=(
-        "the engine or pool is created once, at module level, and the function "
-        "uses that one",
+        "the engine or pool is created once, at module level, and the function uses that one",
         "unsafe",
     ),
     fix_safety=(
