@@ -237,3 +237,67 @@ def test_the_pre_commit_hook_pinned_to_a_commit(checkout, your_project, tmp_path
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(r"app/crud\.py:\d+:\d+: PGL101 ", done.stdout), done.stdout
+
+
+# --- the editor and assistant set-ups ---------------------------------------------------
+
+
+def _editor_commands() -> dict[str, list[str]]:
+    """The command each client's snippet starts, read from the snippet as written."""
+    import tomllib
+
+    text = section("## In your editor")
+    lua = blocks(text, "lua")
+    (helix,) = [tomllib.loads(b) for b in blocks(text, "toml")]
+    (elisp,) = blocks(text, "elisp")
+    vscode, mcp = (json.loads(b) for b in blocks(text, "json"))
+    found = {
+        f"neovim {n}": re.findall(r'"([^"]+)"', re.search(r"cmd = \{(.*?)\}", b).group(1))
+        for n, b in enumerate(lua)
+    }
+    server = helix["language-server"]["pglint"]
+    found["helix"] = [server["command"], *server["args"]]
+    found["eglot"] = re.findall(r'"([^"]+)"', re.search(r'\. \((".*?)\)\)', elisp).group(1))
+    found["vscode"] = [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]]
+    entry = mcp["mcpServers"]["pglint"]
+    found["mcp"] = [entry["command"], *entry["args"]]
+    return found
+
+
+def _lsp_initialize(argv: list[str], cwd: Path) -> dict:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"processId": None, "rootUri": cwd.as_uri(),
+                                  "capabilities": {}}}).encode()  # fmt: skip
+    frame = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    exit_ = json.dumps({"jsonrpc": "2.0", "method": "exit"}).encode()
+    frame += b"Content-Length: %d\r\n\r\n%s" % (len(exit_), exit_)
+    done = subprocess.run(argv, input=frame, cwd=cwd, capture_output=True, timeout=120)
+    header, _, rest = done.stdout.partition(b"\r\n\r\n")
+    fields = dict(line.split(b": ", 1) for line in header.split(b"\r\n"))
+    return json.loads(rest[: int(fields[b"Content-Length"])])
+
+
+def _mcp_initialize(argv: list[str], cwd: Path) -> dict:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+               "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                          "clientInfo": {"name": "readme-test", "version": "0"}}}  # fmt: skip
+    done = subprocess.run(argv, input=json.dumps(request) + "\n", cwd=cwd, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    return json.loads(done.stdout.splitlines()[0])
+
+
+@pytest.mark.slow
+def test_each_editor_snippet_starts_a_server_that_answers(your_project):
+    """Every client's set-up, as the README writes it, starts a server that answers
+    `initialize` (the first thing each client sends)."""
+    found = _editor_commands()
+    assert set(found) == {"neovim 0", "neovim 1", "helix", "eglot", "vscode", "mcp"}
+    for client, argv in found.items():
+        assert argv[0] == "pglint", client
+        executable = [str(BIN / "pglint"), *argv[1:]]
+        if client == "mcp":
+            answer = _mcp_initialize(executable, your_project)
+            assert "tools" in answer["result"]["capabilities"], client
+        else:
+            answer = _lsp_initialize(executable, your_project)
+            assert answer["result"]["capabilities"]["codeActionProvider"], client
