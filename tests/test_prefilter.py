@@ -17,7 +17,13 @@ import pytest
 from conftest import FIXTURE_FILES, ROOT, invoke
 from pglint.engine import lint_paths, lint_source
 from pglint.facts.builder import walk
-from pglint.prefilter import has_database_code, imported_modules, mentions, textual_imports
+from pglint.prefilter import (
+    has_database_code,
+    imported_modules,
+    may_declare_routes,
+    mentions,
+    textual_imports,
+)
 from pglint.project import Project
 from pglint.settings import Settings
 from pglint.source import SourceText
@@ -268,6 +274,68 @@ def test_imported_modules_hold_the_facts_imports_of_every_fixture():
             continue
         recorded = set(walk(tree, SourceText(text), str(path)).imports.values())
         assert recorded <= imported_modules(text), path
+
+
+# A dependency is a root only through a route's `Depends(...)`, which the text test sees
+# in the route's module; a `get_db` is known as one by its shape, in a module the
+# database pre-filter keeps anyway.
+_ROOTS = ("route",)
+
+
+def _declares_roots(text: str, filename: str) -> bool:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    roles = walk(tree, SourceText(text), filename).roles
+    return bool(roles.registered) or any(
+        info.roles & set(_ROOTS) for info in roles.functions.values()
+    )
+
+
+DJANGO_VIEWS = """\
+from django.http import JsonResponse
+from django.views import View
+
+
+class Orders(View):
+    async def get(self, request, order_id):
+        return JsonResponse({})
+"""
+DJANGO_FUNCTION_VIEW = (
+    "from django.http import JsonResponse\n\n\ndef orders(request):\n    return 1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "filename"),
+    [(DJANGO_VIEWS, "shop/handlers.py"), (DJANGO_FUNCTION_VIEW, "shop/views.py")],
+)
+def test_django_views_may_declare_routes(text, filename):
+    assert _declares_roots(text, filename)  # the control: the role finder sees a view
+    assert may_declare_routes(text, filename)
+
+
+def test_a_django_module_that_is_no_view_is_not_indexed():
+    """A helper module of a Django project that mentions `request` declares no route:
+    the program needs no entry of it."""
+    text = DJANGO_FUNCTION_VIEW.replace("request", "request_id")
+    text += "\n\ndef log(request):\n    return request.path\n"
+    assert not _declares_roots(text, "shop/utils.py")
+    assert not may_declare_routes(text, "shop/utils.py")
+
+
+def test_may_declare_routes_holds_every_module_declaring_roots():
+    """A superset, as the database pre-filter is: every fixture and example module the
+    role finder gives a route or a registration passes the text test."""
+    paths = [*FIXTURE_FILES, *(ROOT / "examples").rglob("*.py")]
+    declaring = 0
+    for path in paths:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if _declares_roots(text, str(path)):
+            declaring += 1
+            assert may_declare_routes(text, str(path)), path
+    assert declaring >= 20
 
 
 def test_mentions_matches_whole_identifiers_only():

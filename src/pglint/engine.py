@@ -413,7 +413,7 @@ def _lint_file(
             relevant = project.relevant(unit)
         if not relevant:
             skipped = LintResult(path, [], source_file, analysed=False)
-            if may_declare_routes(source_file.text):
+            if may_declare_routes(source_file.text, path):
                 # No finding can start here, but a request may: the program needs to
                 # know which functions it calls.
                 with budget.phase("indexing its functions"):

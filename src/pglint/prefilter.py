@@ -317,15 +317,27 @@ _ROUTE_WORDS = (
 )  # fmt: skip
 
 
-def may_declare_routes(text: str) -> bool:
+# A Django class-based view's handler: `def get(self, request, ...)` (facts/role_finder.py).
+_DJANGO_METHOD_VIEW = re.compile(
+    r"\bdef\s+(?:" + "|".join(sorted(HTTP_METHODS)) + r")\s*\(\s*self\s*,\s*request\b"
+)
+_DJANGO_VIEW_MODULES = ("views.py", "api.py", "viewsets.py")
+
+
+def may_declare_routes(text: str, filename: str | None = None) -> bool:
     """Whether the text may declare a route handler or a FastAPI dependency: the roots
-    of the program's request paths."""
+    of the program's request paths. With the file's name, a Django module counts only
+    where the role finder looks for views: a function taking `request` in a views
+    module, or a class-based view's handler method in any."""
     if any(word in text for word in _ROUTE_WORDS):
         return True
     if _ROUTE_DECORATOR.search(text) is not None:
         return True
-    # Django views are found by their module's name and their `request` parameter.
-    return "request" in text and ("django" in text or "rest_framework" in text)
+    if "request" not in text or not ("django" in text or "rest_framework" in text):
+        return False
+    if filename is None or filename.replace("\\", "/").rpartition("/")[2] in _DJANGO_VIEW_MODULES:
+        return True
+    return _DJANGO_METHOD_VIEW.search(text) is not None
 
 
 def mentions(text: str, names: Iterable[str]) -> bool:
