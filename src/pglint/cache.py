@@ -27,6 +27,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from pglint import __version__
@@ -70,12 +71,16 @@ class Cached:
 @dataclass
 class Cache:
     path: str  # the cache file of this run
-    # path -> [mtime_ns, size, digest, the project modules it uses]
+    # path -> [mtime_ns, size, digest, [[project module it uses, its summary's digest]]]
     files: dict[str, list[Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed: bool = False
     _current: dict[str, str | None] = field(default_factory=dict)
     _affected: set[str] | None = None
+    # What a module exports now, as a digest (pglint.project.Project.summary_digest);
+    # without it, a changed module affects every file that uses it.
+    summarize: Callable[[str], str | None] | None = None
+    _summaries: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def open(cls, directory: str, paths: list[str]) -> Cache:
@@ -115,9 +120,11 @@ class Cache:
 
     def affected(self) -> set[str]:
         """The files that changed since they were recorded, and every file that uses one
-        of them, directly or through others (the import graph the last runs recorded)."""
+        of them, directly or through others (the import graph the last runs recorded),
+        unless what the changed module exports is what the user read: an edit inside a
+        function of `models.py` re-lints `models.py`, not every module importing it."""
         if self._affected is None:
-            users: dict[str, list[str]] = {}
+            users: dict[str, list[tuple[str, str | None]]] = {}
             pending = []
             for path, entry in self.files.items():
                 try:
@@ -128,15 +135,30 @@ class Cache:
                     pending.append(path)
                 for used in uses if isinstance(uses, list) else ():
                     if isinstance(used, str):
-                        users.setdefault(used, []).append(path)
+                        used = [used, None]
+                    if isinstance(used, list) and len(used) == 2 and isinstance(used[0], str):
+                        read = used[1] if isinstance(used[1], str) else None
+                        users.setdefault(used[0], []).append((path, read))
             affected = set(pending)
             while pending:
-                for user in users.get(pending.pop(), ()):
-                    if user not in affected:
-                        affected.add(user)
-                        pending.append(user)
+                module = pending.pop()
+                for user, read in users.get(module, ()):
+                    if user in affected or (read is not None and self._exports(module) == read):
+                        continue
+                    affected.add(user)
+                    pending.append(user)
             self._affected = affected
         return self._affected
+
+    def _exports(self, module: str) -> str | None:
+        """The digest of the module's summary as it is now (``summarize``), once."""
+        if module not in self._summaries:
+            found = None
+            if self.summarize is not None:
+                with contextlib.suppress(Exception):  # unknown: the users are linted again
+                    found = self.summarize(module)
+            self._summaries[module] = found
+        return self._summaries[module]
 
     def current_digest(self, path: str) -> str | None:
         if path in self._current:
@@ -160,7 +182,7 @@ class Cache:
     # --- writing ------------------------------------------------------------------------
 
     def record_file(
-        self, path: str, stamp: Stamp | None, content_digest: str | None, uses: list[str]
+        self, path: str, stamp: Stamp | None, content_digest: str | None, uses: list
     ) -> None:
         racy = stamp is None or stamp[0] > time.time_ns() - RACY_NS
         mtime, size = (-1, -1) if racy else stamp  # type: ignore[misc]
@@ -169,7 +191,7 @@ class Cache:
             self.files[path] = entry
             self.changed = True
 
-    def record_edges(self, edges: list[tuple[str, Stamp | None, str | None, list[str]]]) -> None:
+    def record_edges(self, edges: list[tuple[str, Stamp | None, str | None, list]]) -> None:
         changed = self.changed
         for module, module_stamp, module_digest, uses in edges:
             self.record_file(module, module_stamp, module_digest, uses)

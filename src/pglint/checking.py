@@ -275,6 +275,10 @@ class Run:
                 self._check_files(paths, fix=fix, diff=diff, jobs=jobs)
                 self.lint_program(fix=fix, diff=diff)
                 return
+            if self.cache.summarize is None:
+                # A changed module affects the files importing it only if what it exports
+                # changed: asked of this process's project, which reads it as it is now.
+                self.cache.summarize = engine.PROCESS_PROJECT.summary_digest
             order = {path: index for index, path in enumerate(paths)}
             todo = [
                 path for path in paths

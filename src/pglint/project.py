@@ -84,6 +84,10 @@ class ModuleSummary:
 EMPTY = ModuleSummary("", {})
 
 
+def summary_digest(summary: ModuleSummary) -> str:
+    return hashlib.blake2b(repr(summary.key).encode(), digest_size=16).hexdigest()
+
+
 class AnalysisTooDeep(RecursionError):
     """The file parsed, but the facts pass recursed past Python's limit (pglint's limit,
     unlike a file too deeply nested for the interpreter itself to parse)."""
@@ -209,22 +213,38 @@ class Project:
             unit.uses.update(paths)
             self._grown[unit.path] = None
 
-    def new_edges(self) -> list[tuple[str, tuple[int, int] | None, str | None, list[str]]]:
-        """(path, (mtime_ns, size), digest, modules it uses) of every unit read or whose
+    def new_edges(self) -> list[tuple[str, tuple[int, int] | None, str | None, list]]:
+        """(path, (mtime_ns, size), digest, [module it uses, digest of the summary it
+        read]) of every unit read or whose
         uses grew since the last call: what the cache needs to tell, next run, which
         results a changed file affects. A used path that is no unit (a module file that
         does not exist or cannot be read) comes with no digest: its appearing changes
         what the imports resolve to."""
-        edges: list[tuple[str, tuple[int, int] | None, str | None, list[str]]] = []
+        edges: list[tuple[str, tuple[int, int] | None, str | None, list]] = []
         for path in self._grown:
             unit = self.units.get(path)
             if unit is not None:
-                edges.append((path, unit.stamp, unit.digest, sorted(unit.uses)))
+                uses = [[used, self._read_summary(used)] for used in sorted(unit.uses)]
+                edges.append((path, unit.stamp, unit.digest, uses))
                 edges.extend((used, None, self._missing_digest(used), []) for used in unit.uses
                              if used not in self.units)  # fmt: skip
         self._grown.clear()
         self._trim()
         return edges
+
+    def _read_summary(self, path: str) -> str | None:
+        """The digest of the summary of the module at ``path`` as this process made it
+        (None when it made none: the cache then takes any change of it to matter)."""
+        unit = self.units.get(path)
+        return summary_digest(unit.summary) if unit is not None and unit.summary else None
+
+    def summary_digest(self, path: str) -> str | None:
+        """The digest of what the module at ``path`` exports as it is now on disk: a
+        change that leaves it as it was (a comment, a function body) concerns only the
+        file itself, not the files importing it (pglint.cache)."""
+        if self.unit(path) is None:
+            return None
+        return summary_digest(self.summary(path))
 
     def _facts(self, unit: Unit) -> ModuleFacts | None:
         """The unit's walked (not yet resolved) facts, parsing it if need be."""
