@@ -26,8 +26,8 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pglint import __version__
