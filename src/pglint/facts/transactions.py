@@ -230,7 +230,12 @@ class _Finder:
                 and inner.func.attr in _DERIVED
                 and id(inner) not in self.acquired  # `session.connection()` is one
             ):
-                return self._handle(inner.func.value, bindings[0].scope, bindings[0].pos,
+                # Looked up where it is written: the items of one `with` share the
+                # statement's position, and `conn` of `with connect() as conn,
+                # conn.cursor() as cur` is bound after it.
+                source = inner.func.value
+                at = (source.lineno, source.col_offset) if hasattr(source, "lineno") else None
+                return self._handle(source, bindings[0].scope, at or bindings[0].pos,
                                     depth + 1, user)  # fmt: skip
         owner = bindings[0].scope if bindings else scope
         module_level = self.facts.module.bindings.get(expr.id, ())
