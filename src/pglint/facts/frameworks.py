@@ -48,3 +48,16 @@ DJANGO_VIEW_DECORATORS = frozenset(
 MIGRATION_FUNCTIONS = frozenset(
     {"upgrade", "downgrade", "run_migrations_online", "run_migrations_offline"}
 )
+# Frameworks that convert and validate a handler's (and a dependency's) parameters by
+# their annotations before calling it: an `id: int` there is a number or the request
+# failed with 422.
+VALIDATING_FRAMEWORKS = ("fastapi", "litestar", "ninja")
+# Annotations whose values cannot carry a quote once converted: numbers, booleans, UUIDs,
+# dates and times (their text is digits, hex, `-`, `:`, `.`, `T`, `+`).
+SCALAR_ANNOTATIONS = frozenset(
+    {"int", "float", "bool", "Decimal", "UUID", "UUID1", "UUID3", "UUID4", "UUID5", "date",
+     "datetime", "time", "timedelta", "PositiveInt", "NegativeInt", "NonNegativeInt",
+     "NonPositiveInt", "StrictInt", "StrictFloat", "StrictBool", "PositiveFloat"}
+)  # fmt: skip
+# Flask and Werkzeug route converters whose values are numbers or UUIDs.
+SCALAR_CONVERTERS = re.compile(r"<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>")

@@ -27,6 +27,7 @@ from pglint.facts.flow import Guards, reaching_definitions
 from pglint.facts.model import Binding, Block, Pos, Scope
 from pglint.facts.quoting import is_quoting_helper
 from pglint.facts.resolve import Resolver, last_name
+from pglint.facts.validated import converted_by_framework
 from pglint.program.entries import References
 
 MAX_DEPTH = 10
@@ -185,9 +186,10 @@ class Safety:
 
     def _safe_parameter(self, binding: Binding) -> bool:
         """A parameter every caller in the program passes a value safe in SQL (a literal,
-        a value its caller knows is safe), or one typed as a project class whose text
-        (`__str__`) is always safe: pglint.program."""
-        if self.params_safe:
+        a value its caller knows is safe), one typed as a project class whose text
+        (`__str__`) is always safe (pglint.program), or one the web framework converted
+        to a number before the handler runs (pglint.facts.validated)."""
+        if self.params_safe or converted_by_framework(self.resolver.facts, binding):
             return True
         view = self.resolver.facts.reverse
         if view is None:

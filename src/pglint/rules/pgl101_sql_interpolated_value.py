@@ -165,7 +165,11 @@ RULE = Rule(
         "code loops over (`for name, sql in DEFAULTS.items()`), generated names "
         "(`f':v_{i}' for i in range(n)`), values checked before the use (`if not "
         "NAME.fullmatch(x): raise`, `if x not in ALLOWED: return`), and placeholder lists such "
-        "as `', '.join(['%s'] * len(ids))`. Neither are values passed through a function "
+        "as `', '.join(['%s'] * len(ids))`, nor the parameters of a handler or dependency "
+        "that the web framework converts before calling it (FastAPI's `delay: int`, "
+        "`Annotated[int, Query()]`, a UUID or a date; Flask's `<int:id>`): a plain "
+        "function's `int` annotation converts nothing and is not trusted. Neither are "
+        "values passed through a function "
         'of the same module that returns `"\'" + value.replace("\'", "\'\'") + "\'"`: '
         "PostgreSQL reads a single-quoted string whose inner quotes are doubled as one "
         "string (backslashes are ordinary characters there since 9.1); nor values doubled "
