@@ -210,7 +210,7 @@ class Guards:
                 return self.members_constant(right, scope, _pos(test))
             if _is_none(right) and isinstance(op, ast.IsNot | ast.NotEq):
                 return self.checks(test.left, name, scope)
-            return False
+            return isinstance(op, ast.Eq) and _equals_literal(test.left, right, name)
         if not isinstance(test, ast.Call):
             return False
         func, args = test.func, test.args
@@ -238,6 +238,7 @@ class Guards:
                 return self.members_constant(right, scope, _pos(test))
             if _is_none(right) and isinstance(op, ast.Is | ast.Eq):
                 return self.checks(test.left, name, scope)
+            return isinstance(op, ast.NotEq) and _equals_literal(test.left, right, name)
         return False
 
     def _regex_check(self, call: ast.Call, name: str, scope: Scope) -> bool:
@@ -442,3 +443,16 @@ def _number_types(expr: ast.expr) -> bool:
         (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", None)) in _NUMBER_TYPES
         for n in names
     )
+
+
+def _equals_literal(left: ast.expr, right: ast.expr, name: str) -> bool:
+    """`name == "title"` (or `"title" == name`): where it holds, the value is that text."""
+    for side, other in ((left, right), (right, left)):
+        if (
+            _is_name(side, name)
+            and isinstance(other, ast.Constant)
+            and isinstance(other.value, str | int | float)
+            and not isinstance(other.value, bool)
+        ):
+            return True
+    return False

@@ -164,7 +164,8 @@ RULE = Rule(
         "number (`limit + 1`), the items of literal tables and class-level constants the "
         "code loops over (`for name, sql in DEFAULTS.items()`), generated names "
         "(`f':v_{i}' for i in range(n)`), values checked before the use (`if not "
-        "NAME.fullmatch(x): raise`, `if x not in ALLOWED: return`), and placeholder lists such "
+        'NAME.fullmatch(x): raise`, `if x not in ALLOWED: return`, inside `if x == "new":`), '
+        "and placeholder lists such "
         "as `', '.join(['%s'] * len(ids))`, nor the parameters of a handler or dependency "
         "that the web framework converts before calling it (FastAPI's `delay: int`, "
         "`Annotated[int, Query()]`, a UUID or a date; Flask's `<int:id>`): a plain "

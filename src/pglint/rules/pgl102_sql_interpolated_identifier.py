@@ -167,7 +167,8 @@ RULE = Rule(
         "Module-level string constants, class constants, values taken from a literal "
         "dict (`SORTS[key]`) and the items of literal tables the code loops over are not "
         "reported: nothing from outside can change them. Neither are names checked before "
-        "the use, on every way to it: membership in a literal allowlist, a regular "
+        "the use, on every way to it: membership in a literal allowlist, equality with "
+        'a literal (inside `if sort == "created":`), a regular '
         "expression that matches the whole name and only letters, digits, `_`, `$` and "
         "`.` (`^[A-Za-z_][A-Za-z0-9_]*$`), `str.isidentifier()`, a function of the "
         "module that returns such a check or raises unless it passes, or a loop that raises "
