@@ -22,7 +22,7 @@ from pglint.newer_syntax import needs_newer_python
 from pglint.noqa import UNUSED_NOQA, NoqaMap, removal, unused_codes
 from pglint.prefilter import has_database_code, may_declare_routes, mentions
 from pglint.program import Program, agrees
-from pglint.program.entries import ModuleEntry
+from pglint.program.entries import ModuleEntry, tells_the_program
 from pglint.program.view import Read
 from pglint.project import AnalysisTooDeep, Project, Unit, file_stamp
 from pglint.rules import all_rules
@@ -417,7 +417,9 @@ def _lint_file(
                 # No finding can start here, but a request may: the program needs to
                 # know which functions it calls.
                 with budget.phase("indexing its functions"):
-                    skipped.entry = project.index_entry(unit.path)
+                    entry = project.index_entry(unit.path)
+                if entry is not None and tells_the_program(entry):
+                    skipped.entry = entry
                 skipped.module_path = unit.path
             return skipped, unit
         # The phases (resolving imports, parsing, building its facts) are named inside.

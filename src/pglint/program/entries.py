@@ -38,7 +38,9 @@ ROUTE, LIFESPAN, RESOURCE = "route", "lifespan", "resource"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@dataclass(frozen=True)
+# Slotted: a large tree has hundreds of thousands of these, all kept by the run's main
+# process until the program is built.
+@dataclass(frozen=True, slots=True)
 class FunctionEntry:
     qualname: str  # `get_conn`, `Repo.insert`, `outer.inner`
     line: int
@@ -62,7 +64,7 @@ class FunctionEntry:
     keeps: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallEntry:
     caller: str  # the calling function's qualname; "" at module level
     target: str  # `name`, `Class.method` (this module) or `@dotted.name` (imported)
@@ -264,6 +266,18 @@ class References:
         if qual is not None and qual.rpartition(".")[2][:1].isupper():
             return "@" + qual
         return None
+
+
+def tells_the_program(entry: ModuleEntry) -> bool:
+    """Whether a module nothing is linted in must be known before the graph is walked: it
+    declares a route or a dependency, registers one, or calls a project function when it
+    is imported. Any other is read when a call into it is followed."""
+    return any(_ROOT_ROLES.intersection(f.roles) for f in entry.functions) or any(
+        not call.caller or call.how not in (CALL, INNER) for call in entry.calls
+    )
+
+
+_ROOT_ROLES = frozenset({"route", "dependency"})
 
 
 def build_entry(
