@@ -143,3 +143,26 @@ def _factory(facts: ModuleFacts, resolver: Resolver, module: Scope, name: str) -
     if len(bindings) == 1 and isinstance(bindings[0].value, ast.Call):
         return resolver.qualname(bindings[0].value.func)
     return None
+
+
+# What the plain-`def` fix does, for PGL501 and PGL502 alike.
+FIX_SUMMARY = (
+    "`async def` → `def` for an endpoint or dependency that awaits nothing; unsafe when "
+    "it shares a module-level object that is not thread-safe",
+    "safe or unsafe",
+)
+FIX_SAFETY = (
+    "An `async def` endpoint or dependency (FastAPI, Starlette) that awaits nothing — no "
+    "`await`, `async with`, `async for`, async comprehension or nested `async def`, and "
+    "nothing from asyncio, anyio or trio — becomes a plain `def`, which the framework "
+    "runs in its thread pool: the same answers, and requests no longer wait for each "
+    "other (proven against PostgreSQL through FastAPI's ASGI application). Not offered "
+    "when the module calls the function (a caller that awaits it would break) or when "
+    "it has a decorator other than the route's. Safe when every database object it "
+    "reads from the module is safe to share between threads (an engine, a sessionmaker, "
+    "a thread-safe pool made in this module); unsafe otherwise (a module-level session, "
+    "cursor or sqlite3 connection, a psycopg2 `SimpleConnectionPool`, a pool imported "
+    "from another module), because the requests now run in threads of their own at the "
+    "same time. Elsewhere (a helper its callers await) the suggestion shows "
+    "`asyncio.to_thread` and the async drivers."
+)

@@ -11,6 +11,7 @@ from pglint.diagnostics import Location
 from pglint.drivers import ASYNC_EQUIVALENTS
 from pglint.facts.model import Binding, ModuleFacts, Scope
 from pglint.facts.resolve import Resolver
+from pglint.rules import _plain_def as plain_def
 from pglint.rules._async_context import injected_parameters
 from pglint.rules._plain_def import plain_def_fix
 from pglint.rules._sqltext import shorten
@@ -126,26 +127,8 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
-    fix_summary=(
-        "`async def` → `def` for an endpoint or dependency that awaits nothing; unsafe when "
-        "it shares a module-level object that is not thread-safe",
-        "safe or unsafe",
-    ),
-    fix_safety=(
-        "An `async def` endpoint or dependency (FastAPI, Starlette) that awaits nothing — no "
-        "`await`, `async with`, `async for`, async comprehension or nested `async def`, and "
-        "nothing from asyncio, anyio or trio — becomes a plain `def`, which the framework "
-        "runs in its thread pool: the same answers, and requests no longer wait for each "
-        "other (proven against PostgreSQL through FastAPI's ASGI application). Not offered "
-        "when the module calls the function (a caller that awaits it would break) or when "
-        "it has a decorator other than the route's. Safe when every database object it "
-        "reads from the module is safe to share between threads (an engine, a sessionmaker, "
-        "a thread-safe pool made in this module); unsafe otherwise (a module-level session, "
-        "cursor or sqlite3 connection, a psycopg2 `SimpleConnectionPool`, a pool imported "
-        "from another module), because the requests now run in threads of their own at the "
-        "same time. Elsewhere (a helper its callers await) the suggestion shows "
-        "`asyncio.to_thread` and the async drivers."
-    ),
+    fix_summary=plain_def.FIX_SUMMARY,
+    fix_safety=plain_def.FIX_SAFETY,
     see_also="PGL501 for sync driver calls made directly in an `async def`.",
     references=(
         "https://fastapi.tiangolo.com/async/#path-operation-functions",
