@@ -486,6 +486,56 @@ def test_plain_strings_are_rejected_and_text_runs_them(server, program):
     assert fixed.count_on_connection() == 3
 
 
+def test_driver_placeholders_become_binds_that_text_runs(server, program):
+    """The unsafe fix: psycopg2's `%s` and `%(name)s`, which `text()` would send as they
+    are, become `:name` binds with the values in a dict; the queries then find the rows
+    the values select, not a syntax error."""
+    import sqlalchemy.exc
+
+    code = program(
+        SA_ENGINE
+        + """
+    from sqlalchemy.orm import Session
+
+    def users_above(minimum):
+        with Session(engine) as session:
+            return session.execute(
+                "SELECT count(*) FROM users WHERE id > %s", (minimum,)
+            ).scalar_one()
+
+    def user_named(name, above):
+        with engine.connect() as conn:
+            return conn.execute(
+                "SELECT count(*) FROM users WHERE name = %(name)s AND id > %(above)s",
+                {"name": name, "above": above},
+            ).scalar()
+    """
+    )
+    assert code.findings() == ["PGL706"] * 2
+    module = code.load()
+    module.configure(server.dsn)
+    with pytest.raises(sqlalchemy.exc.ArgumentError, match="explicitly declared as text"):
+        module.users_above(1)
+    with pytest.raises(sqlalchemy.exc.ObjectNotExecutableError):
+        module.user_named("ada", 0)
+    fixed = code.fixed("--unsafe-fixes")
+    assert 'text("SELECT count(*) FROM users WHERE id > :p1"), {"p1": minimum}' in (
+        code.fixed_source
+    )
+    fixed.configure(server.dsn)
+    assert fixed.users_above(1) == 2
+    names = module_names(server)
+    assert fixed.user_named(names[0], 0) == 1
+    assert fixed.user_named("nobody' OR '1'='1", 0) == 0
+
+
+def module_names(server) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(server.libpq) as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM users ORDER BY id")]
+
+
 # --- PGL707: = NULL ----------------------------------------------------------------------
 
 

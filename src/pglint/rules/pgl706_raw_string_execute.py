@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pglint.diagnostics import Edit, Fix, Location
 from pglint.facts.model import DbCall, ModuleFacts
 from pglint.facts.resolve import Resolver
-from pglint.rules._sqltext import call_with_edits, renderings
+from pglint.rules._sqltext import call_with_edits, renderings, replace_span, source_offsets
 from pglint.rules.base import Finding, Rule
 
 _SQLALCHEMY = frozenset({"sqlalchemy", "sqlalchemy_async"})
@@ -40,7 +40,7 @@ def check(facts: ModuleFacts) -> Iterator[Finding]:
         message = (
             f"SQLAlchemy 2.0 rejects a plain string in `{owner}.{call.name}()`: wrap it in `text()`"
         )
-        fix = _wrap_fix(call, facts) if facts.wants_fixes else None
+        fix = (_wrap_fix(call, facts) or _bind_fix(call, facts)) if facts.wants_fixes else None
         suggestion = call_with_edits(call, _local(fix), source) if fix is not None else None
         yield Finding(source.start(call.node), source.end(call.node), message, suggestion, fix)
 
@@ -92,6 +92,64 @@ def _wrap_fix(call: DbCall, facts: ModuleFacts) -> Fix | None:
     if import_edit is not None:
         edits.insert(0, import_edit)
     return Fix("safe", f"Wrap the statement in `{name}()`", tuple(edits))
+
+
+def _bind_fix(call: DbCall, facts: ModuleFacts) -> Fix | None:
+    """The driver's placeholders as `text()` binds: `execute("... %s", (a,))` ->
+    `execute(text("... :p1"), {"p1": a})`, and `%(name)s` with a dict -> `:name` with the
+    same dict. Unsafe: the values are now bound by SQLAlchemy, which may type them
+    otherwise than the driver did (a list, a custom type); and the statement's text
+    changes. Only for a literal string whose every `%` is a placeholder, and values
+    written as a display at the call."""
+    node = call.sql_node
+    if not isinstance(node, ast.Constant) or len(call.sql) != 1 or not call.sql[0].exact:
+        return None
+    rendered = renderings(call)[0]
+    placeholders = rendered.code_placeholders
+    text = rendered.text
+    if not placeholders or text.count("%") != len(placeholders) or _has_bind(text):
+        return None
+    if any(mark in text for mark in ("\\", "?", "$")):
+        return None
+    styles = {p.style for p in placeholders}
+    params, source = call.params, facts.source
+    values: Edit | None = None
+    if styles == {"format"}:
+        shown = params.arg_node
+        if (
+            params.starred
+            or not isinstance(shown, ast.Tuple | ast.List)
+            or len(shown.elts) != len(placeholders)
+            or any(isinstance(e, ast.Starred) for e in shown.elts)
+        ):
+            return None
+        names = [f"p{n}" for n in range(1, len(placeholders) + 1)]
+        items = ", ".join(
+            f'"{name}": {source.segment(e)}' for name, e in zip(names, shown.elts, strict=True)
+        )
+        values = Edit(source.start(shown), source.end(shown), "{" + items + "}")
+    elif styles == {"pyformat"} and params.shape == "dict" and params.keys is not None:
+        names = [p.name or "" for p in placeholders]
+        if not set(names) <= params.keys:
+            return None
+    else:
+        return None
+    name, import_edit = _text_name(call, facts)
+    if name is None:
+        return None
+    offsets = source_offsets(rendered, source)
+    edits = [e for e in (import_edit,) if e is not None]
+    edits.append(Edit(source.start(node), source.start(node), f"{name}("))
+    for placeholder, bind in zip(placeholders, names, strict=True):
+        edit = replace_span(rendered, offsets, placeholder.start, placeholder.end, f":{bind}",
+                            source)  # fmt: skip
+        if edit is None:
+            return None
+        edits.append(edit)
+    edits.append(Edit(source.end(node), source.end(node), ")"))
+    if values is not None:
+        edits.append(values)
+    return Fix("unsafe", f"Wrap the statement in `{name}()` with `:name` binds", tuple(edits))
 
 
 def _has_bind(text: str) -> bool:
@@ -184,13 +242,21 @@ RULE = Rule(
     ),
     check=check,
     fix_availability="sometimes",
-    fix_summary=("wraps the string in `text()`, adding the import", "safe"),
+    fix_summary=(
+        "wraps the string in `text()`, adding the import; unsafe: `%s` and `%(name)s` "
+        "placeholders become `:name` binds with a dict of the values",
+        "safe or unsafe",
+    ),
     fix_safety=(
         "Safe: the statement sent is the same. Offered when the string has no "
         "placeholders, or (for a session, which SQLAlchemy 1.x already read this way) "
         "only `:name` ones with a dict of values; not when the string holds `%`, `?`, "
         "`$1` or a backslash, or `:word` on a connection, which `text()` reads "
-        "differently. Not offered for `Engine.execute()`, whose fix moves the statement "
+        "differently. A string with the driver's `%s` placeholders and the values written "
+        "as a tuple or list at the call becomes `text()` with `:p1`, `:p2` binds and a "
+        "dict of the same values (`%(name)s` with a dict: `:name`, the dict kept): unsafe, "
+        "because SQLAlchemy now binds the values and may type them otherwise than the "
+        "driver did. Not offered for `Engine.execute()`, whose fix moves the statement "
         "into a `with engine.begin()` block (shown as a suggestion)."
     ),
     see_also="PGL101 for values formatted into the string.",
