@@ -373,7 +373,10 @@ class Project:
     def locate(self, path: str, qual: str) -> tuple[str, list[str]] | None:
         """The project file a dotted name imported in the module at ``path`` starts with,
         and the names after it (``pglint.program.graph`` resolves calls with it)."""
-        root, module = self._names.get(path) or self._disk.module_name(path)
+        names = self._names.get(path)
+        if names is None:  # the program asks for every call of the module
+            names = self._names[path] = self._disk.module_name(path)
+        root, module = names
         where = (root, module, os.path.basename(path).startswith("__init__."))
         known = self._looked_up(where, qual)
         if known is None or known[0] is None or known[0][0] == path:

@@ -82,6 +82,7 @@ class Program:
     _edges: dict[Node, list[tuple[Node, CallEntry]]] = field(default_factory=dict)
     _callers: dict[Node, list[tuple[Node | None, CallEntry]]] = field(default_factory=dict)
     _resolved: dict[tuple[str, str], Node | None] = field(default_factory=dict)
+    _modules_of: dict[tuple[str, str], str | None] = field(default_factory=dict)
     # Calls whose target is in a module not loaded (yet): loaded when a request reaches
     # the caller, so only the modules between a route and the database are read.
     _pending: dict[Node, list[tuple[str, CallEntry]]] = field(default_factory=dict)
@@ -127,6 +128,12 @@ class Program:
 
     def _module_of(self, path: str, target: str) -> str | None:
         """The file a call's target is in (without reading it)."""
+        key = (path, target)
+        if key not in self._modules_of:
+            self._modules_of[key] = self._find_module_of(path, target)
+        return self._modules_of[key]
+
+    def _find_module_of(self, path: str, target: str) -> str | None:
         if target.startswith("?"):
             found = self.resolve(path, target)  # rare: read the star-imported modules
             return found[0] if found is not None else None
