@@ -8,6 +8,8 @@ import pkgutil
 import subprocess
 import sys
 
+import pytest
+
 import pglint
 
 MODULES = sorted(
@@ -30,6 +32,7 @@ print("\\n".join(failed))
 """
 
 
+@pytest.mark.slow  # every module of pglint, and what it imports, executed again: seconds
 def test_every_module_imports_first():
     done = subprocess.run(
         [sys.executable, "-c", PROGRAM, *MODULES], capture_output=True, text=True, timeout=300
