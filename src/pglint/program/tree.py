@@ -22,15 +22,24 @@ from pglint.settings import Settings
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
-def project_root(path: str, within: str | None = None) -> str:
+def project_root(
+    path: str, within: str | None = None, marked: dict[str, bool] | None = None
+) -> str:
     """The directory the program of the file at ``path`` is read from: the nearest one
     above it with a project marker, not above ``within`` (a directory the run was given,
-    which is the project when nothing inside it says otherwise)."""
+    which is the project when nothing inside it says otherwise). ``marked`` keeps which
+    directories have a marker, for a caller asking of many files."""
     absolute = os.path.abspath(path)
     directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
     current = directory
+    marked = {} if marked is None else marked
     while True:
-        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
+        found = marked.get(current)
+        if found is None:
+            found = marked[current] = any(
+                os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS
+            )
+        if found:
             return current
         if current == within:
             return within
@@ -59,7 +68,10 @@ def program_files(
     walked = [os.path.abspath(p) for p in walked if os.path.isdir(p)]
     given = list(paths)
     known = {os.path.normcase(os.path.abspath(p)) for p in given}
-    roots = sorted({project_root(p, _within(p, walked)) for p in given if os.path.exists(p)})
+    marked: dict[str, bool] = {}
+    roots = sorted(
+        {project_root(p, _within(p, walked), marked) for p in given if os.path.exists(p)}
+    )
     extra: list[str] = []
     for root in roots:
         if any(_inside(root, p) for p in walked):
