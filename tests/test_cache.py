@@ -88,6 +88,26 @@ def test_changing_a_module_relints_the_files_that_depend_on_it(app):
 
 
 @pytest.mark.slow
+def test_a_module_that_did_not_change_is_not_taken_as_it_was_when_what_it_reads_did(app):
+    """deps.py is unchanged, and the cache knows what it exported; but database.py, which
+    it reads, now makes async sessions: deps.py's `get_db` is worked out again, and the
+    router that takes its session from `get_db` no longer gets a sync one."""
+    before = findings(check(app))
+    assert any(code == "PGL502" for _, code, _ in before)
+    database = next(app.rglob("database.py"))
+    text = database.read_text()
+    sync = "SessionLocal = sessionmaker(bind=engine, autoflush=False)\n"
+    assert sync in text
+    database.write_text(
+        text.replace(sync, "")
+        + "SessionLocal = async_sessionmaker(async_engine, expire_on_commit=False)\n"
+    )
+    after = findings(check(app))
+    assert after == findings(check(app, "--no-cache")) != before
+    assert not [f for f in after if f[1] == "PGL502" and f[0].endswith("users.py") and f[2] == 12]
+
+
+@pytest.mark.slow
 def test_edits_to_an_imported_module_change_the_importers_findings(project):
     """`jobs.py` never changes; whether its code blocks depends on `db.py` alone."""
     write(project, "db.py", SYNC_ENGINE)

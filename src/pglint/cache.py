@@ -71,7 +71,8 @@ class Cached:
 @dataclass
 class Cache:
     path: str  # the cache file of this run
-    # path -> [mtime_ns, size, digest, [[project module it uses, its summary's digest]]]
+    # path -> [mtime_ns, size, digest, [[project module it uses, its summary's digest]],
+    # what it exports (pglint.project.summary_to_json) or None]
     files: dict[str, list[Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed: bool = False
@@ -81,6 +82,7 @@ class Cache:
     # without it, a changed module affects every file that uses it.
     summarize: Callable[[str], str | None] | None = None
     _summaries: dict[str, str | None] = field(default_factory=dict)
+    _changed: set[str] | None = None
 
     @classmethod
     def open(cls, directory: str, paths: list[str]) -> Cache:
@@ -150,6 +152,48 @@ class Cache:
             self._affected = affected
         return self._affected
 
+    def known_summary(self, path: str, content_digest: str) -> Any:
+        """What the module at ``path`` exports as an earlier run made it, if its content is
+        that run's and nothing it reads, directly or not, has changed since: a module
+        summary (pglint.project), or None."""
+        entry = self.files.get(path)
+        if not isinstance(entry, list) or len(entry) < 5 or entry[4] is None:
+            return None
+        if entry[2] != content_digest or path in self._changed_below():
+            return None
+        from pglint.project import summary_of_json
+
+        try:
+            return summary_of_json(entry[4])
+        except (TypeError, ValueError):  # an entry of another shape
+            return None
+
+    def _changed_below(self) -> set[str]:
+        """The files that changed, and every file that reads one of them, directly or
+        through others, whatever the change (``affected`` without its cut-off)."""
+        if self._changed is None:
+            users: dict[str, list[str]] = {}
+            pending = []
+            for path, entry in self.files.items():
+                try:
+                    recorded, uses = entry[2], entry[3]
+                except (IndexError, TypeError):
+                    recorded, uses = None, ()
+                if self.current_digest(path) != recorded:
+                    pending.append(path)
+                for used in uses if isinstance(uses, list) else ():
+                    name = used[0] if isinstance(used, list) and used else used
+                    if isinstance(name, str):
+                        users.setdefault(name, []).append(path)
+            changed = set(pending)
+            while pending:
+                for user in users.get(pending.pop(), ()):
+                    if user not in changed:
+                        changed.add(user)
+                        pending.append(user)
+            self._changed = changed
+        return self._changed
+
     def _exports(self, module: str) -> str | None:
         """The digest of the module's summary as it is now (``summarize``), once."""
         if module not in self._summaries:
@@ -182,19 +226,27 @@ class Cache:
     # --- writing ------------------------------------------------------------------------
 
     def record_file(
-        self, path: str, stamp: Stamp | None, content_digest: str | None, uses: list
+        self,
+        path: str,
+        stamp: Stamp | None,
+        content_digest: str | None,
+        uses: list,
+        exports: list | None = None,
     ) -> None:
         racy = stamp is None or stamp[0] > time.time_ns() - RACY_NS
         mtime, size = (-1, -1) if racy else stamp  # type: ignore[misc]
-        entry = [mtime, size, content_digest, uses]
+        known = self.files.get(path)
+        if exports is None and known is not None and len(known) > 4 and known[2] == content_digest:
+            exports = known[4]  # made by another process of the run: still this content's
+        entry = [mtime, size, content_digest, uses, exports]
         if self.files.get(path) != entry:
             self.files[path] = entry
             self.changed = True
 
-    def record_edges(self, edges: list[tuple[str, Stamp | None, str | None, list]]) -> None:
+    def record_edges(self, edges: list[tuple]) -> None:
         changed = self.changed
-        for module, module_stamp, module_digest, uses in edges:
-            self.record_file(module, module_stamp, module_digest, uses)
+        for module, module_stamp, module_digest, uses, exports in edges:
+            self.record_file(module, module_stamp, module_digest, uses, exports)
         self.changed = changed  # worth writing only with a result that depends on them
 
     def put(

@@ -270,6 +270,11 @@ class Run:
         """Check every file (reusing the cache's results where they are still valid); a
         read-only run over many files uses ``jobs`` processes."""
         start_run(writes=fix and not diff)
+        # What unchanged modules export is read from this run's cache, if it has one (the
+        # process's project outlives a run: under flake8, in tests).
+        engine.PROCESS_PROJECT.known_summary = (
+            self.cache.known_summary if self.cache is not None else None
+        )
         with _fewer_collections():
             if self.cache is None:
                 self._check_files(paths, fix=fix, diff=diff, jobs=jobs)

@@ -29,10 +29,12 @@ import ast
 import hashlib
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pglint import budget
 from pglint.budget import OutOfTime
+from pglint.drivers import ObjectKind
 from pglint.facts.builder import release as release_facts
 from pglint.facts.builder import resolve_calls, walk
 from pglint.facts.model import Export, ImportedNames, ModuleFacts
@@ -86,6 +88,24 @@ EMPTY = ModuleSummary("", {})
 
 def summary_digest(summary: ModuleSummary) -> str:
     return hashlib.blake2b(repr(summary.key).encode(), digest_size=16).hexdigest()
+
+
+def summary_to_json(summary: ModuleSummary) -> list:
+    return [
+        summary.module,
+        [[key, e.name, e.role, e.kind.driver, e.kind.role, e.confidence, e.yields, e.fresh,
+          e.commits] for key, e in summary.key],
+    ]  # fmt: skip
+
+
+def summary_of_json(data: list) -> ModuleSummary:
+    module, exports = data
+    return ModuleSummary(
+        module,
+        {key: Export(name, role, ObjectKind(driver, kind_role), confidence, yields, fresh,
+                     commits)
+         for key, name, role, driver, kind_role, confidence, yields, fresh, commits in exports},
+    )  # fmt: skip
 
 
 class AnalysisTooDeep(RecursionError):
@@ -142,6 +162,10 @@ class Project:
     _found: dict[tuple[str, str], Found] = field(default_factory=dict)
     _roots: dict[str, list[str]] = field(default_factory=dict)  # import root -> others
     _names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # What a module exports as an earlier run made it, when neither the module nor any
+    # module it reads has changed since (pglint.cache): (path, digest) -> the summary.
+    known_summary: Callable[[str, str], ModuleSummary | None] | None = None
+    _fallbacks: set[str] = field(default_factory=set)  # summaries a budget cut short
     _disk: ModuleFiles = field(default_factory=ModuleFiles)
     # Digests of directory listings (``LISTING_SUFFIX``), once per run: thousands of
     # files import from the same few directories.
@@ -213,21 +237,23 @@ class Project:
             unit.uses.update(paths)
             self._grown[unit.path] = None
 
-    def new_edges(self) -> list[tuple[str, tuple[int, int] | None, str | None, list]]:
+    def new_edges(self) -> list[tuple]:
         """(path, (mtime_ns, size), digest, [module it uses, digest of the summary it
-        read]) of every unit read or whose
+        read], what it exports as JSON or None) of every unit read, summarized or whose
         uses grew since the last call: what the cache needs to tell, next run, which
         results a changed file affects. A used path that is no unit (a module file that
         does not exist or cannot be read) comes with no digest: its appearing changes
         what the imports resolve to."""
-        edges: list[tuple[str, tuple[int, int] | None, str | None, list]] = []
+        edges: list[tuple] = []
         for path in self._grown:
             unit = self.units.get(path)
             if unit is not None:
                 uses = [[used, self._read_summary(used)] for used in sorted(unit.uses)]
-                edges.append((path, unit.stamp, unit.digest, uses))
-                edges.extend((used, None, self._missing_digest(used), []) for used in unit.uses
-                             if used not in self.units)  # fmt: skip
+                made = unit.summary is not None and path not in self._fallbacks
+                edges.append((path, unit.stamp, unit.digest, uses,
+                              summary_to_json(unit.summary) if made else None))  # fmt: skip
+                edges.extend((used, None, self._missing_digest(used), [], None)
+                             for used in unit.uses if used not in self.units)  # fmt: skip
         self._grown.clear()
         self._trim()
         return edges
@@ -427,13 +453,19 @@ class Project:
         if unit.path in self._active:
             return EMPTY  # an import cycle: what is known so far
         if unit.summary is None:
-            try:
-                with budget.apart():  # the module's own budget (pglint.budget)
-                    self._summarize(unit)
-            except OutOfTime:
-                # What it exports stays unknown, as for a module that cannot be read; its
-                # own lint reports it over budget.
-                unit.summary = EMPTY
+            known = self.known_summary(unit.path, unit.digest) if self.known_summary else None
+            if known is not None:
+                unit.summary = known
+            else:
+                try:
+                    with budget.apart():  # the module's own budget (pglint.budget)
+                        self._summarize(unit)
+                except OutOfTime:
+                    # What it exports stays unknown, as for a module that cannot be read;
+                    # its own lint reports it over budget. Not worth keeping for later.
+                    unit.summary = EMPTY
+                    self._fallbacks.add(unit.path)
+            self._grown[unit.path] = None  # the cache keeps what it exports
             if unit.facts is None:  # not kept for a lint to come: only the summary is
                 unit.source = None
         # Made once per content: a module imported by many is summarized once, and the
