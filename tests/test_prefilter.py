@@ -55,6 +55,7 @@ def test_no_fixture_loses_a_finding_alone(path):
     assert [(d.code, d.location) for d in on] == [(d.code, d.location) for d in off]
 
 
+@pytest.mark.slow  # every fixture linted twice as one project
 def test_no_fixture_loses_a_finding_in_a_project():
     with_filter, without, _ = compare_trees([str(p) for p in FIXTURE_FILES])
     assert with_filter == without and len(without) > 100

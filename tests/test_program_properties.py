@@ -24,7 +24,8 @@ DATABASE_PRELUDE = (
     "cur.execute(f'SELECT {conn}')\n"
 )
 
-PROGRAMS = st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node())
+# Deferred: building the grammar takes seconds, paid only by a run that draws from it.
+PROGRAMS = st.deferred(lambda: st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
 # 100 programs in all, so CI time stays low.
 BOUNDED = settings(
     max_examples=50,

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pglint import Diagnostic, Edit, Fix, Location, lint_source
@@ -74,6 +75,7 @@ def _modules_after(*args: str) -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
 
 
+@pytest.mark.slow  # three interpreters started
 def test_a_run_that_only_reports_does_not_import_libcst(tmp_path):
     path = tmp_path / "export.py"
     path.write_text(LEAK)

@@ -34,6 +34,15 @@ CREATE TABLE audit (id serial PRIMARY KEY, name text NOT NULL);
 INJECTION = "' OR '1'='1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is slow: it starts a PostgreSQL server, and runs code as written
+    and as fixed through the real drivers (`pytest -m "not slow"` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def server():
     try:
