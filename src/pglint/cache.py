@@ -126,30 +126,7 @@ class Cache:
         unless what the changed module exports is what the user read: an edit inside a
         function of `models.py` re-lints `models.py`, not every module importing it."""
         if self._affected is None:
-            users: dict[str, list[tuple[str, str | None]]] = {}
-            pending = []
-            for path, entry in self.files.items():
-                try:
-                    recorded, uses = entry[2], entry[3]
-                except (IndexError, TypeError):
-                    recorded, uses = None, ()
-                if self.current_digest(path) != recorded:
-                    pending.append(path)
-                for used in uses if isinstance(uses, list) else ():
-                    if isinstance(used, str):
-                        used = [used, None]
-                    if isinstance(used, list) and len(used) == 2 and isinstance(used[0], str):
-                        read = used[1] if isinstance(used[1], str) else None
-                        users.setdefault(used[0], []).append((path, read))
-            affected = set(pending)
-            while pending:
-                module = pending.pop()
-                for user, read in users.get(module, ()):
-                    if user in affected or (read is not None and self._exports(module) == read):
-                        continue
-                    affected.add(user)
-                    pending.append(user)
-            self._affected = affected
+            self._affected = self._spread(cut=True)
         return self._affected
 
     def known_summary(self, path: str, content_digest: str) -> Any:
@@ -159,7 +136,9 @@ class Cache:
         entry = self.files.get(path)
         if not isinstance(entry, list) or len(entry) < 5 or entry[4] is None:
             return None
-        if entry[2] != content_digest or path in self._changed_below():
+        if self._changed is None:  # `affected` without its cut-off: whatever the change
+            self._changed = self._spread(cut=False)
+        if entry[2] != content_digest or path in self._changed:
             return None
         from pglint.project import summary_of_json
 
@@ -168,31 +147,34 @@ class Cache:
         except (TypeError, ValueError):  # an entry of another shape
             return None
 
-    def _changed_below(self) -> set[str]:
-        """The files that changed, and every file that reads one of them, directly or
-        through others, whatever the change (``affected`` without its cut-off)."""
-        if self._changed is None:
-            users: dict[str, list[str]] = {}
-            pending = []
-            for path, entry in self.files.items():
-                try:
-                    recorded, uses = entry[2], entry[3]
-                except (IndexError, TypeError):
-                    recorded, uses = None, ()
-                if self.current_digest(path) != recorded:
-                    pending.append(path)
-                for used in uses if isinstance(uses, list) else ():
-                    name = used[0] if isinstance(used, list) and used else used
-                    if isinstance(name, str):
-                        users.setdefault(name, []).append(path)
-            changed = set(pending)
-            while pending:
-                for user in users.get(pending.pop(), ()):
-                    if user not in changed:
-                        changed.add(user)
-                        pending.append(user)
-            self._changed = changed
-        return self._changed
+    def _spread(self, *, cut: bool) -> set[str]:
+        """The files whose content changed and, through the recorded import edges, the
+        files reading them; with ``cut``, not past a module whose exports are what its
+        user read."""
+        users: dict[str, list[tuple[str, str | None]]] = {}
+        pending = []
+        for path, entry in self.files.items():
+            try:
+                recorded, uses = entry[2], entry[3]
+            except (IndexError, TypeError):
+                recorded, uses = None, ()
+            if self.current_digest(path) != recorded:
+                pending.append(path)
+            for used in uses if isinstance(uses, list) else ():
+                if isinstance(used, str):
+                    used = [used, None]
+                if isinstance(used, list) and len(used) == 2 and isinstance(used[0], str):
+                    read = used[1] if isinstance(used[1], str) else None
+                    users.setdefault(used[0], []).append((path, read))
+        reached = set(pending)
+        while pending:
+            module = pending.pop()
+            for user, read in users.get(module, ()):
+                if user in reached or (cut and read is not None and self._exports(module) == read):
+                    continue
+                reached.add(user)
+                pending.append(user)
+        return reached
 
     def _exports(self, module: str) -> str | None:
         """The digest of the module's summary as it is now (``summarize``), once."""
