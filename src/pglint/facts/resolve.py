@@ -57,6 +57,7 @@ class Resolver:
         self._members: dict[tuple[Scope | None, str], Resolved] = {}  # `self.x` / `y.x`
         self._answers: dict[tuple[ast.expr, Scope, Pos], Resolved] = {}
         self._cuts = 0
+        self._steps: int | None = None  # lookups left to a bounded question
 
     @classmethod
     def of(cls, facts: ModuleFacts) -> Resolver:
@@ -148,7 +149,23 @@ class Resolver:
             return resolved
         return self._checked_kind_of(expr, scope, pos, depth)
 
+    def bounded_kind_of(self, expr: ast.expr, scope: Scope, pos: Pos, steps: int) -> Resolved:
+        """``kind_of`` giving up (None: not known) after ``steps`` lookups. For questions
+        asked of every argument of every call (pglint.program.entries): in a class of
+        hundreds of methods that refer to each other, results reached through a cycle
+        are not remembered, and the same lookups can repeat without end."""
+        self._steps = steps
+        try:
+            return self.kind_of(expr, scope, pos)
+        finally:
+            self._steps = None
+
     def _checked_kind_of(self, expr: ast.expr, scope: Scope, pos: Pos, depth: int) -> Resolved:
+        if self._steps is not None:
+            self._steps -= 1
+            if self._steps < 0:
+                self._cuts += 1
+                return None
         if depth > _MAX_DEPTH or id(expr) in self._active:
             self._cuts += 1
             return None

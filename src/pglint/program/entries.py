@@ -563,7 +563,7 @@ class _Builder:
                     # An annotated parameter speaks for itself below.
                     if not annotated:
                         return ("param", expr.id)
-        resolved = self.resolver.kind_of(expr, site.scope, pos)
+        resolved = self.resolver.bounded_kind_of(expr, site.scope, pos, _KIND_STEPS)
         if resolved is not None:
             kind = resolved[0]
             return ("kind", kind.driver, kind.role)
@@ -617,6 +617,9 @@ class _Builder:
 
 
 _END = (1 << 62, 0)
+# Lookups one argument's driver object may take: a connection is found in a few dozen;
+# pandas' DataFrame (hundreds of methods naming each other) once took millions.
+_KIND_STEPS = 2_000
 _PROPERTIES = frozenset({"property", "cached_property"})
 # Methods that give text back as they were given it (`"...".format(...)`, `x.strip()`).
 _TEXT_CALLS = frozenset(
