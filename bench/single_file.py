@@ -83,16 +83,20 @@ def _one_file(
         commands["ruff S608"] = [ruff, "check", "--select", "S608", "--no-cache",
                                  "--exit-zero", "--quiet", name]  # fmt: skip
     seconds: dict[str, list[float]] = {label: [] for label in commands}
-    for number in range(runs):
-        order = list(commands) if number % 2 == 0 else list(reversed(commands))
-        for label in order:
-            if label == "pglint, just edited":
-                path.write_text(f"{original}# edit {number}\n", encoding="utf-8")
-            started = time.perf_counter()
-            subprocess.run(commands[label], cwd=project, capture_output=True, check=True)
-            seconds[label].append(time.perf_counter() - started)
-            if label == "pglint, just edited":
-                path.write_text(original, encoding="utf-8")
+    # The unchanged runs first: an edited run leaves the cache holding the edited text, so
+    # the file put back would be a change again.
+    for phase in ("pglint, unchanged", "pglint, just edited"):
+        for number in range(runs):
+            labels = [phase, "ruff S608"] if ruff is not None else [phase]
+            for label in labels if number % 2 == 0 else reversed(labels):
+                edited = label == "pglint, just edited"
+                if edited:
+                    path.write_text(f"{original}# edit {number}\n", encoding="utf-8")
+                started = time.perf_counter()
+                subprocess.run(commands[label], cwd=project, capture_output=True, check=True)
+                seconds[label].append(time.perf_counter() - started)
+                if edited:
+                    path.write_text(original, encoding="utf-8")
     ruff_median = statistics.median(seconds["ruff S608"]) if ruff is not None else None
     print(f"{project.name}/{name}: the whole project first, cold: {filled:.1f} s")
     rows = []
