@@ -253,9 +253,16 @@ class Run:
         order = {r.filename: i for i, r in enumerate(self.results)}
         self.results = [r for r in self.results if r.filename not in set(stale)]
         self.checked -= sum(self._reported(filename) for filename in stale)
-        for filename in stale:
-            self.relinted += 1
-            self.check_file(filename, fix=fix, diff=diff, program=program)
+        # The main process holds the whole program now: the few files linted again here
+        # keep no other module's facts beyond the moment they are read.
+        project = engine.PROCESS_PROJECT
+        kept, project.max_retained_text = project.max_retained_text, 0
+        try:
+            for filename in stale:
+                self.relinted += 1
+                self.check_file(filename, fix=fix, diff=diff, program=program)
+        finally:
+            project.max_retained_text = kept
         self.results.sort(key=lambda r: order.get(r.filename, len(order)))
 
     def _record_edges(self, result: LintResult) -> None:

@@ -151,6 +151,9 @@ class Project:
     units: dict[str, Unit] = field(default_factory=dict)
     summaries: dict[tuple, ModuleSummary] = field(default_factory=dict)
     parses: int = 0
+    # The text whose facts may be kept for later (``MAX_RETAINED_TEXT``); none at all
+    # where few files are linted and memory is what counts (the program's second pass).
+    max_retained_text: int | None = None  # None: ``MAX_RETAINED_TEXT``
     _retained: OrderedDict[str, int] = field(default_factory=OrderedDict)  # path -> size
     _retained_text: int = 0
     _pinned: set[str] = field(default_factory=set)  # units whose facts a caller holds
@@ -324,8 +327,9 @@ class Project:
         self._forget(unit.path)
         self._retained[unit.path] = size
         self._retained_text += size
+        limit = MAX_RETAINED_TEXT if self.max_retained_text is None else self.max_retained_text
         for old in list(self._retained):
-            if self._retained_text <= MAX_RETAINED_TEXT:
+            if self._retained_text <= limit:
                 break
             if old in self._active or old in self._pinned or old == unit.path:
                 continue  # in use further up the stack

@@ -128,6 +128,8 @@ class Program:
 
     def _module_of(self, path: str, target: str) -> str | None:
         """The file a call's target is in (without reading it)."""
+        if not target.startswith(("@", "?")):
+            return path  # a name of the module itself
         key = (path, target)
         if key not in self._modules_of:
             self._modules_of[key] = self._find_module_of(path, target)
