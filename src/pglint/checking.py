@@ -229,9 +229,8 @@ class Run:
     def program(self) -> Program:
         """The call graph over every file's entry; an entry taken from the cache is
         still JSON until here."""
-        project = engine.PROCESS_PROJECT
         entries = {path: program_entry(entry) for path, entry in self.entries.items()}
-        return Program(entries, locate=project.locate, load=project.index_entry)
+        return engine.PROCESS_PROJECT.program(entries)
 
     def lint_program(self, *, fix: bool, diff: bool) -> None:
         """Phases 2 and 3 of a run (pglint.program): the call graph over every file's
@@ -396,7 +395,6 @@ class Run:
                 )
             )
             self._record_edges(result)
-            self._index(result)  # what the file tells the program, before any fix
             if result.error is not None or result.source is None:
                 if self._reported(path):
                     self.unreadable += result.io_error
@@ -414,6 +412,7 @@ class Run:
             self._add(result)
             return
         before, after, outcome_result, fixed_diagnostics = fixed
+        self._index(result)  # what the file tells the program, as it was linted
         if diff:
             self.diffs.append(unified_diff(before, after, path))
         else:

@@ -443,6 +443,10 @@ TRUSTED_CONNECTION_HELPERS = frozenset({"ops", "introspection"})
 # defines it (`Field.db_type(connection)`, documented for custom fields): metadata.
 TRUSTED_METHODS = frozenset({"db_type", "rel_db_type", "cast_db_type"})
 
+# Types whose values cannot carry a quote: numbers, booleans, UUIDs, dates (their text
+# is digits, hex, `-`, `:`, `.`, `T`, `+`). A value checked to be one is safe in SQL.
+QUOTELESS_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID", "date", "datetime"})
+
 SANITIZERS = frozenset(
     {
         "int", "float", "len", "bool", "round", "abs", "hash", "ord",

@@ -480,7 +480,7 @@ def lint_paths(
     project = project if project is not None else Project()
     results = [lint_file(path, settings, project) for path in discover(paths, settings)]
     entries = {r.module_path: r.entry for r in results if r.module_path and r.entry}
-    program = Program(entries, locate=project.locate, load=project.index_entry)
+    program = project.program(entries)
     for i, result in enumerate(results):
         path, read = result.module_path, result.read
         if path is not None and read is not None and not agrees(read, program, path):

@@ -413,6 +413,11 @@ class Project:
             return None
         return known[0]
 
+    def program(self, entries: dict[str, ModuleEntry]) -> Program:
+        """The call graph over ``entries``, finding modules as this project does and
+        reading the ones it reaches that ``entries`` lack."""
+        return Program(entries, locate=self.locate, load=self.index_entry)
+
     def _in_project(self, path: str):
         return lambda qual: self.locate(path, qual) is not None
 

@@ -20,6 +20,7 @@ import ast
 import re
 from collections.abc import Callable
 
+from pglint.drivers import QUOTELESS_TYPES
 from pglint.facts.model import Binding, Block, Pos, Scope
 from pglint.facts.resolve import Resolver
 
@@ -34,7 +35,6 @@ _EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
 _CHARACTER_CHECKS = frozenset(
     {"isidentifier", "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric"}
 )
-_NUMBER_TYPES = frozenset({"int", "float", "bool", "Decimal", "UUID", "date", "datetime"})
 _MATCHERS = frozenset({"match", "fullmatch", "search"})
 # Characters a validated name may hold: none can end a name or a string, start a comment
 # or another statement, or separate words.
@@ -440,7 +440,7 @@ def _truthy(test: ast.expr, name: str) -> bool:
 def _number_types(expr: ast.expr) -> bool:
     names = expr.elts if isinstance(expr, ast.Tuple) else [expr]
     return all(
-        (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", None)) in _NUMBER_TYPES
+        (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", None)) in QUOTELESS_TYPES
         for n in names
     )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from pglint.drivers import QUOTELESS_TYPES
+
 HTTP_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "trace", "route",
      "api_route", "websocket", "websocket_route", "view", "add_route"}
@@ -52,12 +54,12 @@ MIGRATION_FUNCTIONS = frozenset(
 # their annotations before calling it: an `id: int` there is a number or the request
 # failed with 422.
 VALIDATING_FRAMEWORKS = ("fastapi", "litestar", "ninja")
-# Annotations whose values cannot carry a quote once converted: numbers, booleans, UUIDs,
-# dates and times (their text is digits, hex, `-`, `:`, `.`, `T`, `+`).
-SCALAR_ANNOTATIONS = frozenset(
-    {"int", "float", "bool", "Decimal", "UUID", "UUID1", "UUID3", "UUID4", "UUID5", "date",
-     "datetime", "time", "timedelta", "PositiveInt", "NegativeInt", "NonNegativeInt",
-     "NonPositiveInt", "StrictInt", "StrictFloat", "StrictBool", "PositiveFloat"}
+# Annotations whose values cannot carry a quote once converted: the quoteless types, and
+# times and pydantic's constrained numbers and UUID versions.
+SCALAR_ANNOTATIONS = QUOTELESS_TYPES | frozenset(
+    {"UUID1", "UUID3", "UUID4", "UUID5", "time", "timedelta", "PositiveInt", "NegativeInt",
+     "NonNegativeInt", "NonPositiveInt", "StrictInt", "StrictFloat", "StrictBool",
+     "PositiveFloat"}
 )  # fmt: skip
 # Flask and Werkzeug route converters whose values are numbers or UUIDs.
 SCALAR_CONVERTERS = re.compile(r"<(?:int|float|uuid)(?:\([^)]*\))?:(\w+)>")

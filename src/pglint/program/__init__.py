@@ -22,8 +22,8 @@ can tell.
 
 from __future__ import annotations
 
-from pglint.facts.model import ModuleFacts, Scope
-from pglint.program.entries import ModuleEntry, build_entry, qualname_of
+from pglint.facts.model import ModuleFacts
+from pglint.program.entries import ModuleEntry, build_entry
 from pglint.program.graph import FunctionFacts, Program, Reached, ReverseFacts
 from pglint.program.view import ReverseView, agrees
 
@@ -53,7 +53,3 @@ def apply_reverse(facts: ModuleFacts, program: Program, path: str) -> None:
     if facts.roles is not None:
         for info in facts.roles.functions.values():
             info.view = view
-
-
-def scope_qualname(scope: Scope) -> str:
-    return qualname_of(scope)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglint.facts.model import Binding, CallSite, ModuleFacts, Scope
+from pglint.facts.model import CallSite, ModuleFacts, Scope
 from pglint.facts.quoting import quotes
 from pglint.facts.resolve import Resolver
 from pglint.facts.roles import FunctionInfo
@@ -166,10 +166,6 @@ def _arg_of(data: list | None) -> Arg:
 # --- building an entry --------------------------------------------------------------------
 
 
-def qualname_of(scope: Scope) -> str:
-    return scope.qualname
-
-
 def defining_function(scope: Scope) -> Scope | None:
     """The `def` a piece of code runs in (a lambda's or comprehension's enclosing def)."""
     function = scope.function()
@@ -214,7 +210,7 @@ class References:
         base = expr.value
         if isinstance(base, ast.Name) and base.id in ("self", "cls"):
             owner = _owner(scope)
-            return f"{qualname_of(owner)}.{expr.attr}" if owner is not None else None
+            return f"{owner.qualname}.{expr.attr}" if owner is not None else None
         qual = self.resolver.qualname(expr)
         if qual is not None:
             return "@" + qual
@@ -231,7 +227,7 @@ class References:
         binding = bindings[-1]
         if binding.kind == "def":
             defined = self.scope_of_node.get(id(binding.node))
-            return qualname_of(defined) if defined is not None else None
+            return defined.qualname if defined is not None else None
         if binding.kind == "import":
             qual = self.facts.imports.get(name)
             return "@" + qual if qual else None
@@ -242,7 +238,7 @@ class References:
         `self.repo` set to `Repo(...)` in the class."""
         value: ast.expr | None = expr if isinstance(expr, ast.Call) else None  # `Repo(db).get()`
         if isinstance(expr, ast.Name):
-            bindings = [b for b in self.resolver.reaching(expr.id, scope, pos)]
+            bindings = self.resolver.reaching(expr.id, scope, pos)
             if len(bindings) == 1 and bindings[0].kind in ("assign", "with"):
                 value = bindings[0].value
         elif (
@@ -330,14 +326,14 @@ class _Builder:
             functions.append(self._function(scope, info))
             parent = defining_function(scope.parent) if scope.parent is not None else None
             if parent is not None:
-                calls.append(CallEntry(qualname_of(parent), qualname_of(scope), info.node.lineno,
+                calls.append(CallEntry(parent.qualname, scope.qualname, info.node.lineno,
                                        INNER))  # fmt: skip
             for dependency in info.dependencies:
                 target = (
                     self.refs.reference(dependency.target, scope) if dependency.target else None
                 )
                 if target is not None:
-                    calls.append(CallEntry(qualname_of(scope), target, dependency.node.lineno,
+                    calls.append(CallEntry(scope.qualname, target, dependency.node.lineno,
                                            DEPENDS))  # fmt: skip
         for site in facts.calls:
             entry = self._call(site)
@@ -368,7 +364,7 @@ class _Builder:
         params += [a.arg for a in args.kwonlyargs]
         if args.kwarg is not None:
             params.append("**" + args.kwarg.arg)
-        qualname = qualname_of(scope)
+        qualname = scope.qualname
         defaults = _literal_defaults(node)
         decorators = {_last_name(d) for d in node.decorator_list}
         bound = scope.enclosing_class is not None and "staticmethod" not in decorators
@@ -505,7 +501,7 @@ class _Builder:
         ):
             return None
         function = defining_function(site.scope)
-        caller = qualname_of(function) if function is not None else ""
+        caller = function.qualname if function is not None else ""
         call = site.node
         star = any(isinstance(a, ast.Starred) for a in call.args) or any(
             k.arg is None for k in call.keywords
@@ -710,7 +706,3 @@ def _called_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
-
-
-def bindings_of(scope: Scope, name: str) -> list[Binding]:
-    return scope.bindings.get(name, [])

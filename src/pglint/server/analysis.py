@@ -270,9 +270,7 @@ class Analysis:
     def program(self) -> Program:
         """The call graph over every module linted so far (the workspace once indexed)."""
         if self._program is None:
-            project = self.project
-            self._program = Program(dict(self.entries), locate=project.locate,
-                                    load=project.index_entry)  # fmt: skip
+            self._program = self.project.program(dict(self.entries))
         return self._program
 
     def disagreeing(self) -> set[str]:
